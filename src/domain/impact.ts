@@ -1,0 +1,48 @@
+import { contentHash, type Finding, type ProxyConfig } from './proxy-config';
+
+/** host:port of a proxy URL, or null when there is none or it does not parse. */
+function endpoint(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const u = new URL(url);
+    const port = u.port || (u.protocol === 'https:' ? '443' : u.protocol === 'http:' ? '80' : '');
+    return `${u.hostname.toLowerCase()}:${port}`;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What applying `next` over the cluster's `current` config does to the cluster: every change reimages every node
+ * pool, and a different proxy endpoint must already be live. Both configs are normalized. No current config means
+ * the proxy is being enabled for the first time on an existing cluster, which the caller decides how to flag.
+ */
+export function impactFindings(current: ProxyConfig | null | undefined, next: ProxyConfig): Finding[] {
+  if (!current) return [];
+  if (contentHash(current) === contentHash(next)) return [];
+  const findings: Finding[] = [
+    {
+      code: 'UPDATE_REIMAGES_NODES',
+      severity: 'warning',
+      pointer: '',
+      message:
+        'Applying this config reimages every node pool of the cluster; make sure Pod Disruption Budgets protect your workloads and schedule the change in a maintenance window.',
+    },
+  ];
+  const effective = (c: ProxyConfig) => ({ httpProxy: c.httpProxy, httpsProxy: c.httpsProxy ?? c.httpProxy });
+  const before = effective(current);
+  const after = effective(next);
+  for (const field of ['httpProxy', 'httpsProxy'] as const) {
+    const from = endpoint(before[field]);
+    const to = endpoint(after[field]);
+    if (from !== to && to !== null) {
+      findings.push({
+        code: 'PROXY_ENDPOINT_CHANGED',
+        severity: 'warning',
+        pointer: next[field] !== undefined ? `/${field}` : '',
+        message: `The ${field === 'httpProxy' ? 'HTTP' : 'HTTPS'} proxy changes from ${from ?? 'none'} to ${to}; the new proxy must already be reachable from every node before this is applied.`,
+      });
+    }
+  }
+  return findings;
+}
