@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
+import { Pool } from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import type { StorageConfig } from '../config/app-config';
+import { PrismaClient } from '../generated/prisma/client';
+import { lockDataDir } from './data-dir-lock';
+import { wholeScriptMigrations } from './whole-script-adapter';
+
+export interface PoolState {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** An open database: the Prisma client, the adapter factory the migrator uses, and how to close it all. */
+export interface DatabaseConnection {
+  kind: StorageConfig['kind'];
+  prisma: PrismaClient;
+  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  poolState(): PoolState;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(storage: StorageConfig, options: { poolSize: number }): Promise<DatabaseConnection> {
+  if (storage.kind === 'postgres') {
+    const pool = new Pool({
+      connectionString: storage.url,
+      max: options.poolSize,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    pool.on('error', () => {
+      /* an idle connection died (database restarted); the pool replaces it on next use */
+    });
+    const adapterFactory = new PrismaPg(pool);
+    const prisma = new PrismaClient({ adapter: adapterFactory });
+    return {
+      kind: 'postgres',
+      prisma,
+      adapterFactory: wholeScriptMigrations(adapterFactory),
+      poolState: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+      close: async () => {
+        await prisma.$disconnect();
+        await pool.end();
+      },
+    };
+  }
+
+  const release = storage.dataDir ? lockDataDir(storage.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = storage.dataDir ? new PGlite({ dataDir: join(storage.dataDir, 'pgdata') }) : new PGlite();
+    await pglite.waitReady;
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const adapterFactory = new PrismaPGlite(pglite);
+  const prisma = new PrismaClient({ adapter: adapterFactory });
+  return {
+    kind: 'pglite',
+    prisma,
+    adapterFactory,
+    poolState: () => ({ total: 1, idle: 1, waiting: 0 }),
+    close: async () => {
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        release();
+      }
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { ProxyConfig } from '../proxy-config';
+import { renderArm } from './arm';
+import { renderAz } from './az';
+import { renderBicep } from './bicep';
+import { renderCli } from './cli';
+import type { Rendering, RenderTarget } from './common';
+import { renderTerraform } from './terraform';
+
+export { CLI_FILENAME } from './cli';
+export { bicepString } from './bicep';
+export { hclString } from './terraform';
+export { shellQuote } from './az';
+export type { Rendering, RenderTarget } from './common';
+
+export const RENDER_FORMATS = ['cli', 'arm', 'bicep', 'terraform', 'az'] as const;
+export type RenderFormat = (typeof RENDER_FORMATS)[number];
+
+export const isRenderFormat = (value: unknown): value is RenderFormat =>
+  typeof value === 'string' && (RENDER_FORMATS as readonly string[]).includes(value);
+
+/**
+ * A normalized config rendered for a tool. Deterministic: the same input gives byte-identical output. Every body
+ * ends with a newline; fields appear in canonical order and absent ones are left out.
+ */
+export function render(format: RenderFormat, config: ProxyConfig, target: RenderTarget): Rendering {
+  switch (format) {
+    case 'cli':
+      return renderCli(config);
+    case 'arm':
+      return renderArm(config);
+    case 'bicep':
+      return renderBicep(config);
+    case 'terraform':
+      return renderTerraform(config);
+    case 'az':
+      return renderAz(config, target);
+    default: {
+      const unknown: never = format;
+      throw new RangeError(`Unknown render format: ${String(unknown)}`);
+    }
+  }
+}
