@@ -1,0 +1,123 @@
+import 'reflect-metadata';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import type { Clock } from './common/clock';
+import { badRequest, ServiceError } from './common/service-error';
+import type { AppConfig } from './config/app-config';
+import { rateLimitKey } from './http/rate-limit-key';
+import { requestIdFor } from './http/request-id';
+import { setUpOpenApi } from './http/openapi';
+import { PinoNestLogger } from './logging/logger';
+import { MetricsService } from './health/metrics.service';
+
+export interface CreateAppOptions {
+  config: AppConfig;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Builds the whole application (not listening yet): used by main.ts and, identically, by the e2e tests. */
+export async function createApp({ config, logger, clock }: CreateAppOptions): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: requestIdFor,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger, clock }), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  const fastify = app.getHttpAdapter().getInstance();
+
+  // JSON only: any other body type is 415, not silently a string.
+  fastify.removeContentTypeParser(['text/plain']);
+
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    return payload;
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    logger.info(
+      {
+        reqId: request.id,
+        method: request.method,
+        route,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        actor: (request as { principal?: { actor?: string } }).principal?.actor,
+      },
+      'request',
+    );
+  });
+
+  await app.register(helmet, {
+    // The API serves JSON; Swagger UI at /docs needs its inline assets.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  app.enableCors({
+    origin: config.corsOrigins.length ? config.corsOrigins : false,
+    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
+    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+    maxAge: 600,
+  });
+  if (config.rateLimitPerMinute > 0) {
+    await app.register(rateLimit, {
+      global: true,
+      max: config.rateLimitPerMinute,
+      timeWindow: 60_000,
+      keyGenerator: rateLimitKey,
+      allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
+      errorResponseBuilder: (_request, context) =>
+        new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+      addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
+      addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
+    });
+  }
+
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      stopAtFirstError: false,
+      exceptionFactory: (errors) => {
+        const messages = errors.flatMap(function flatten(e): string[] {
+          const own = Object.values(e.constraints ?? {});
+          return [...own, ...(e.children ?? []).flatMap(flatten).map((m) => `${e.property}.${m}`)];
+        });
+        return badRequest(messages.join('; ') || 'The request body is invalid.', { errors: messages });
+      },
+    }),
+  );
+  setUpOpenApi(app);
+  app.enableShutdownHooks();
+  await app.init();
+  return app;
+}

@@ -1,0 +1,44 @@
+import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { RequireRole } from '../auth/roles.decorator';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
+import { AuditQueryDto } from './audit-query.dto';
+import { AuditService, type AuditEventView, type AuditVerification } from './audit.service';
+
+@ApiTags('audit')
+@RequireRole('reader')
+@ApiProblemResponses(400, 401, 403)
+@Controller('v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Audit events, oldest first (paginated, filterable)' })
+  @ApiOkResponse({ description: '{ items, nextCursor }' })
+  async list(
+    @Query() query: AuditQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Page<AuditEventView>> {
+    const page = await this.audit.list({
+      cluster: query.cluster,
+      actor: query.actor,
+      action: query.action,
+      since: query.since ? new Date(query.since) : undefined,
+      until: query.until ? new Date(query.until) : undefined,
+      limit: query.limit ?? DEFAULT_PAGE_SIZE,
+      cursor: query.cursor,
+    });
+    setNextLink(request, reply, page.nextCursor);
+    return page;
+  }
+
+  @Get('verify')
+  @ApiOperation({ summary: 'Recompute the hash chain of the whole audit trail' })
+  @ApiOkResponse({ description: '{ ok, events, head } or ok: false with firstBadSeq and reason' })
+  verify(): Promise<AuditVerification> {
+    return this.audit.verify();
+  }
+}

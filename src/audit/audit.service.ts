@@ -1,0 +1,146 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Caller } from '../auth/principal';
+import { CLOCK, type Clock } from '../common/clock';
+import { DatabaseService, type Tx } from '../database/database.service';
+import { auditEventHash, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
+import type { AuditEvent as AuditRow, Prisma } from '../generated/prisma/client';
+import { decodeCursor, type Page, toPage } from '../http/pagination';
+
+export type AuditAction =
+  | 'cluster.created'
+  | 'cluster.updated'
+  | 'config.submitted'
+  | 'config.decided'
+  | 'config.approved'
+  | 'config.rejected'
+  | 'config.withdrawn'
+  | 'config.superseded'
+  | 'config.rendered'
+  | 'apikey.created'
+  | 'apikey.revoked';
+
+export interface AuditEntry {
+  action: AuditAction;
+  cluster?: string | null;
+  version?: number | null;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditEventView {
+  seq: number;
+  at: string;
+  actor: string;
+  via: string | null;
+  action: string;
+  cluster: string | null;
+  version: number | null;
+  requestId: string | null;
+  details: unknown;
+  hash: string;
+  prevHash: string;
+}
+
+export interface AuditFilter {
+  cluster?: string;
+  actor?: string;
+  action?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+export type AuditVerification =
+  | { ok: true; events: number; head: string }
+  | { ok: false; events: number; head: string; firstBadSeq: number; reason: string };
+
+const VERIFY_BATCH = 2_000;
+
+export const SYSTEM_CALLER: Caller = { actor: 'system', via: null, roles: ['admin'], requestId: 'startup' };
+
+function view(row: AuditRow): AuditEventView {
+  return {
+    seq: row.seq,
+    at: row.at.toISOString(),
+    actor: row.actor,
+    via: row.via,
+    action: row.action,
+    cluster: row.cluster,
+    version: row.version,
+    requestId: row.requestId,
+    details: row.details,
+    hash: row.hash,
+    prevHash: row.prevHash,
+  };
+}
+
+/** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
+@Injectable()
+export class AuditService {
+  constructor(
+    private readonly database: DatabaseService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Appends one event. Locks the chain head row until the caller's transaction ends, so the chain never forks. */
+  async append(tx: Tx, caller: Caller, entry: AuditEntry): Promise<AuditEventView> {
+    const [head] = await tx.$queryRaw<{ seq: number; hash: string }[]>`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
+    const content: AuditEventContent = {
+      seq: head.seq + 1,
+      at: this.clock.now().toISOString(),
+      actor: caller.actor,
+      via: caller.via,
+      action: entry.action,
+      cluster: entry.cluster ?? null,
+      version: entry.version ?? null,
+      requestId: caller.requestId,
+      details: entry.details ?? {},
+    };
+    const hash = auditEventHash(head.hash, content);
+    const row = await tx.auditEvent.create({
+      data: { ...content, at: new Date(content.at), details: content.details as Prisma.InputJsonValue, prevHash: head.hash, hash },
+    });
+    await tx.auditHead.update({ where: { id: 1 }, data: { seq: content.seq, hash } });
+    return view(row);
+  }
+
+  async list(filter: AuditFilter): Promise<Page<AuditEventView>> {
+    const after = decodeCursor<{ seq: number }>(filter.cursor, { seq: 'number' });
+    const rows = await this.database.prisma.auditEvent.findMany({
+      where: {
+        cluster: filter.cluster,
+        actor: filter.actor,
+        action: filter.action,
+        at: filter.since || filter.until ? { gte: filter.since, lt: filter.until } : undefined,
+        seq: after ? { gt: after.seq } : undefined,
+      },
+      orderBy: { seq: 'asc' },
+      take: filter.limit + 1,
+    });
+    return toPage(rows, filter.limit, view, (r) => ({ seq: r.seq }));
+  }
+
+  /** Recomputes the whole chain, in batches, and compares its end with the head row. */
+  async verify(): Promise<AuditVerification> {
+    const prisma = this.database.prisma;
+    const head = await prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    let prevHash = GENESIS_HASH;
+    let expected = 1;
+    let events = 0;
+    for (;;) {
+      const batch = await prisma.auditEvent.findMany({ where: { seq: { gte: expected } }, orderBy: { seq: 'asc' }, take: VERIFY_BATCH });
+      for (const row of batch) {
+        const check = checkChainLink(expected, prevHash, { ...view(row), details: row.details });
+        if (!check.ok) return { ok: false, events, head: head.hash, firstBadSeq: check.seq, reason: check.reason };
+        prevHash = row.hash;
+        expected += 1;
+        events += 1;
+      }
+      if (batch.length < VERIFY_BATCH) break;
+    }
+    if (head.seq !== events || head.hash !== prevHash) {
+      return { ok: false, events, head: head.hash, firstBadSeq: events + 1, reason: 'the chain head does not match the last event' };
+    }
+    return { ok: true, events, head: head.hash };
+  }
+}

@@ -1,0 +1,48 @@
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest } from '../common/service-error';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './api-key.dto';
+import { ApiKeysService } from './api-keys.service';
+import { type Caller, CurrentCaller } from './principal';
+import { RequireRole } from './roles.decorator';
+
+@ApiTags('api-keys')
+@RequireRole('admin')
+@Controller('v1/api-keys')
+export class ApiKeysController {
+  constructor(private readonly apiKeys: ApiKeysService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Create an API key; the token is in this response only' })
+  @ApiCreatedResponse({ type: CreatedApiKeyView })
+  @ApiProblemResponses(400, 401, 403, 409)
+  async create(@Body() body: CreateApiKeyDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply) {
+    const key = await this.apiKeys.create(body, caller);
+    reply.status(201).header('location', `/v1/api-keys/${key.id}`).header('cache-control', 'no-store');
+    return key;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List API keys (never their tokens)' })
+  @ApiOkResponse({ description: '{ items: ApiKey[], nextCursor }' })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ApiKeyView>> {
+    const page = await this.apiKeys.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    setNextLink(request, reply, page.nextCursor);
+    return page;
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Revoke an API key at once' })
+  @ApiOkResponse({ type: ApiKeyView })
+  @ApiProblemResponses(400, 401, 403, 404)
+  revoke(
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => badRequest('id must be an API key id (a UUID).') })) id: string,
+    @CurrentCaller() caller: Caller,
+  ): Promise<ApiKeyView> {
+    return this.apiKeys.revoke(id, caller);
+  }
+}

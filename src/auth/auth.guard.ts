@@ -1,0 +1,64 @@
+import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ServiceError } from '../common/service-error';
+import { ApiKeysService } from './api-keys.service';
+import type { AuthenticatedRequest } from './principal';
+import { IS_PUBLIC } from './public.decorator';
+import { REQUIRED_ROLE } from './roles.decorator';
+import { hasRole, type Role } from './roles';
+
+const ACTING_FOR = /^[A-Za-z0-9._@+-]{1,128}$/;
+
+/** Global guard: every route needs a valid Bearer token and its role, except those marked @Public(). */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly apiKeys: ApiKeysService,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const targets = [context.getHandler(), context.getClass()];
+    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) {
+      throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <token>".', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    const key = await this.apiKeys.authenticate(match[1]);
+    if (!key) {
+      throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'The token is unknown or revoked.', {
+        headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+      });
+    }
+
+    let actor = key.name;
+    let via: string | null = null;
+    const actingFor = request.headers['x-acting-for'];
+    if (actingFor !== undefined) {
+      const person = (Array.isArray(actingFor) ? actingFor[0] : actingFor).trim();
+      if (!key.canActFor) {
+        throw new ServiceError('forbidden', 'FORBIDDEN', `The key "${key.name}" may not act for another user (X-Acting-For).`);
+      }
+      if (!ACTING_FOR.test(person)) {
+        throw new ServiceError('bad_request', 'BAD_REQUEST', 'X-Acting-For must be a user name of 1-128 letters, digits or . _ @ + -.');
+      }
+      if (person !== key.name) {
+        actor = person;
+        via = key.name;
+      }
+    }
+    request.principal = { keyId: key.id, keyName: key.name, roles: key.roles, canActFor: key.canActFor, actor, via };
+
+    // Secure by default: a route that names no role is for admins only.
+    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets) ?? 'admin';
+    if (!hasRole(key.roles, required)) {
+      throw new ServiceError('forbidden', 'FORBIDDEN', `This needs the ${required} role; the key "${key.name}" has ${key.roles.join(', ') || 'no role'}.`);
+    }
+    return true;
+  }
+}

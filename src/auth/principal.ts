@@ -1,0 +1,34 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { FastifyRequest } from 'fastify';
+import type { Role } from './roles';
+
+/** Who is calling: the API key, and the person it acts for (X-Acting-For) if any. */
+export interface Principal {
+  /** The API key's id, or null for the ADMIN_TOKEN bootstrap admin. */
+  keyId: string | null;
+  /** The API key's name. */
+  keyName: string;
+  roles: Role[];
+  canActFor: boolean;
+  /** The person responsible: the X-Acting-For user when a bot acts for someone, else the key's name. */
+  actor: string;
+  /** The key that made the request when it acts for someone else, else null. */
+  via: string | null;
+}
+
+/** What services need of the caller to act and audit: who, through which key, and the request id. */
+export interface Caller {
+  actor: string;
+  via: string | null;
+  roles: Role[];
+  requestId: string;
+}
+
+export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
+
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
+  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+  const p = request.principal;
+  if (!p) throw new Error('CurrentCaller used on a route without authentication');
+  return { actor: p.actor, via: p.via, roles: p.roles, requestId: String(request.id) };
+});

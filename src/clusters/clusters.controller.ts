@@ -1,0 +1,69 @@
+import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Caller, CurrentCaller } from '../auth/principal';
+import { RequireRole } from '../auth/roles.decorator';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { etagFor } from '../http/etag';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { ClusterNamePipe } from './cluster-name.pipe';
+import type { ClusterView } from './cluster.view';
+import { ClustersService } from './clusters.service';
+import { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
+
+@ApiTags('clusters')
+@Controller('v1/clusters')
+export class ClustersController {
+  constructor(private readonly clusters: ClustersService) {}
+
+  @Post()
+  @RequireRole('submitter')
+  @ApiOperation({ summary: 'Register a cluster' })
+  @ApiCreatedResponse({ description: 'The cluster, with Location and ETag' })
+  @ApiProblemResponses(400, 401, 403, 409, 413, 415)
+  async create(@Body() body: CreateClusterDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<ClusterView> {
+    const cluster = await this.clusters.create(body, caller);
+    reply.status(201).header('location', `/v1/clusters/${encodeURIComponent(cluster.name)}`).header('etag', etagFor(cluster.revision));
+    return cluster;
+  }
+
+  @Get()
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'List clusters by name (paginated)' })
+  @ApiOkResponse({ description: '{ items, nextCursor }' })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ClusterView>> {
+    const page = await this.clusters.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    setNextLink(request, reply, page.nextCursor);
+    return page;
+  }
+
+  @Get(':name')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'A cluster with its current and latest versions; ETag "r<revision>"' })
+  @ApiOkResponse({ description: 'The cluster' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async get(@Param('name', ClusterNamePipe) name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ClusterView> {
+    const cluster = await this.clusters.get(name);
+    reply.header('etag', etagFor(cluster.revision));
+    return cluster;
+  }
+
+  @Patch(':name')
+  @RequireRole('submitter')
+  @ApiOperation({ summary: 'Change a cluster (node pools, network, required approvals...)' })
+  @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from GET; stale gives 412' })
+  @ApiOkResponse({ description: 'The cluster' })
+  @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415)
+  async update(
+    @Param('name', ClusterNamePipe) name: string,
+    @Body() body: UpdateClusterDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClusterView> {
+    const cluster = await this.clusters.update(name, body, ifMatch, caller);
+    reply.header('etag', etagFor(cluster.revision));
+    return cluster;
+  }
+}

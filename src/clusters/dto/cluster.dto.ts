@@ -1,0 +1,108 @@
+import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsFQDN,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import { IsCidr } from '../../common/validators';
+
+export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+
+export class NodePoolDto {
+  @ApiProperty({ example: 'system' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,63}$/, { message: 'nodePools.name must be 1-63 letters, digits, - or _' })
+  name!: string;
+
+  @ApiProperty({ enum: ['Linux', 'Windows'] })
+  @IsIn(['Linux', 'Windows'])
+  osType!: 'Linux' | 'Windows';
+
+  @ApiProperty({ enum: ['VirtualMachineScaleSets', 'AvailabilitySet'] })
+  @IsIn(['VirtualMachineScaleSets', 'AvailabilitySet'])
+  type!: 'VirtualMachineScaleSets' | 'AvailabilitySet';
+}
+
+export class ClusterNetworkDto {
+  @ApiPropertyOptional({ example: '10.0.0.0/16' })
+  @IsOptional()
+  @IsCidr()
+  serviceCidr?: string;
+
+  @ApiPropertyOptional({ example: '10.244.0.0/16' })
+  @IsOptional()
+  @IsCidr()
+  podCidr?: string;
+
+  @ApiPropertyOptional({ type: [String], example: ['10.224.0.0/16'] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(50)
+  @IsCidr({ each: true, message: 'nodeSubnetCidrs must hold CIDRs such as 10.224.0.0/16' })
+  nodeSubnetCidrs?: string[];
+
+  @ApiPropertyOptional({ example: 'prod-weu-dns-1a2b3c.hcp.westeurope.azmk8s.io' })
+  @IsOptional()
+  @IsFQDN({ require_tld: false }, { message: 'apiServerFqdn must be a host name' })
+  apiServerFqdn?: string;
+}
+
+export class CreateClusterDto {
+  @ApiProperty({ example: 'prod-weu', pattern: CLUSTER_NAME.source })
+  @IsString()
+  @Matches(CLUSTER_NAME, { message: 'name must be 1-63 letters, digits, - or _' })
+  name!: string;
+
+  @ApiProperty({ example: 'rg-prod-weu' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(90)
+  @Matches(/^[-\w.()]+$/, { message: 'resourceGroup must be 1-90 letters, digits, -, _, ., ( or )' })
+  resourceGroup!: string;
+
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID('all', { message: 'subscriptionId must be a subscription id (a GUID)' })
+  subscriptionId?: string;
+
+  @ApiPropertyOptional({ example: 'westeurope' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9]{1,40}$/, { message: 'location must be an Azure region name such as westeurope' })
+  location?: string;
+
+  @ApiPropertyOptional({ type: [NodePoolDto] })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => NodePoolDto)
+  nodePools?: NodePoolDto[];
+
+  @ApiPropertyOptional({ type: ClusterNetworkDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ClusterNetworkDto)
+  network?: ClusterNetworkDto;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 5, default: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(5)
+  requiredApprovals?: number;
+}
+
+export class UpdateClusterDto extends PartialType(OmitType(CreateClusterDto, ['name'] as const)) {}

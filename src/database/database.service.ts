@@ -1,0 +1,103 @@
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import type { Prisma, PrismaClient } from '../generated/prisma/client';
+import { LOGGER } from '../logging/logger';
+import { type DatabaseConnection, openDatabase, type PoolState } from './database-connection';
+import { applyMigrations, readMigrations } from './migrator';
+
+export type Tx = Prisma.TransactionClient;
+
+/** How long a transaction may wait for a connection (PGlite runs one at a time) and run. */
+const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
+const MIGRATION_RETRY_MS = 2_000;
+
+/** Holds the one Prisma client of the process, applies migrations and tells whether the database is ready. */
+@Injectable()
+export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
+  private connection?: DatabaseConnection;
+  private migrated = false;
+  private retryTimer?: NodeJS.Timeout;
+  private closed = false;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  get prisma(): PrismaClient {
+    if (!this.connection) throw new Error('The database is not open yet');
+    return this.connection.prisma;
+  }
+
+  get kind(): 'postgres' | 'pglite' {
+    return this.config.storage.kind;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.connection = await openDatabase(this.config.storage, { poolSize: this.config.databasePoolSize });
+    if (!this.config.migrateOnStart) return;
+    if (this.config.storage.kind === 'pglite') {
+      await this.migrate(); // local: any failure is fatal
+      return;
+    }
+    // PostgreSQL may not be up yet: serve /healthz and answer 503 on /readyz until it is, retrying meanwhile.
+    try {
+      await this.migrate();
+    } catch (err) {
+      this.logger.warn({ err: (err as Error).message }, 'database not reachable yet; retrying migrations');
+      this.scheduleRetry();
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    const applied = await applyMigrations(this.connection!.adapterFactory);
+    this.migrated = true;
+    this.logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+  }
+
+  private scheduleRetry(): void {
+    this.retryTimer = setTimeout(() => {
+      if (this.closed) return;
+      this.migrate().catch(() => this.scheduleRetry());
+    }, MIGRATION_RETRY_MS);
+    this.retryTimer.unref();
+  }
+
+  /** Ready when the database answers and every migration of prisma/migrations is applied. */
+  async readiness(): Promise<{ ready: boolean; reason?: string }> {
+    if (!this.connection || this.closed) return { ready: false, reason: 'database closed' };
+    try {
+      if (!this.migrated) {
+        const expected = readMigrations().migrationDirectories.map((d) => d.path);
+        const rows = await this.connection.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+        );
+        const applied = new Set(rows.map((r) => r.migration_name));
+        const missing = expected.filter((name) => !applied.has(name));
+        if (missing.length) return { ready: false, reason: `migrations not applied: ${missing.join(', ')}` };
+        this.migrated = true;
+      }
+      await this.connection.prisma.$queryRawUnsafe('SELECT 1');
+      return { ready: true };
+    } catch (err) {
+      return { ready: false, reason: `database unreachable: ${(err as Error).message.split('\n')[0]}` };
+    }
+  }
+
+  poolState(): PoolState {
+    return this.connection?.poolState() ?? { total: 0, idle: 0, waiting: 0 };
+  }
+
+  /** One interactive transaction. Callers lock what they change (SELECT ... FOR UPDATE) inside it. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn, TX_OPTIONS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.connection?.close();
+    this.connection = undefined;
+  }
+}

@@ -1,0 +1,47 @@
+import { createHash } from 'node:crypto';
+import { stableStringify } from './canonical-json';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** The part of an audit event the hash covers: everything but the hashes themselves. */
+export interface AuditEventContent {
+  seq: number;
+  at: string; // RFC 3339 with milliseconds
+  actor: string;
+  via: string | null;
+  action: string;
+  cluster: string | null;
+  version: number | null;
+  requestId: string | null;
+  details: unknown;
+}
+
+/** hash = sha256(prevHash + "\n" + canonical JSON of the event). Changing any field or the order breaks the chain. */
+export function auditEventHash(prevHash: string, event: AuditEventContent): string {
+  const content = stableStringify({
+    seq: event.seq,
+    at: event.at,
+    actor: event.actor,
+    via: event.via,
+    action: event.action,
+    cluster: event.cluster,
+    version: event.version,
+    requestId: event.requestId,
+    details: event.details ?? {},
+  });
+  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+}
+
+export type ChainCheck = { ok: true } | { ok: false; seq: number; reason: string };
+
+/** Checks one event against the previous hash and the expected sequence number. */
+export function checkChainLink(
+  expectedSeq: number,
+  expectedPrevHash: string,
+  event: AuditEventContent & { prevHash: string; hash: string },
+): ChainCheck {
+  if (event.seq !== expectedSeq) return { ok: false, seq: expectedSeq, reason: `sequence gap: expected ${expectedSeq}, found ${event.seq}` };
+  if (event.prevHash !== expectedPrevHash) return { ok: false, seq: event.seq, reason: 'prevHash does not match the previous event' };
+  if (auditEventHash(event.prevHash, event) !== event.hash) return { ok: false, seq: event.seq, reason: 'hash does not match the event content' };
+  return { ok: true };
+}

@@ -1,0 +1,58 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { RequireRole } from '../auth/roles.decorator';
+import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
+import { ClustersService } from '../clusters/clusters.service';
+import { explain, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
+import type { ClusterNetwork, Finding } from '../domain/proxy-config';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ValidateService } from '../validate/validate.service';
+import { ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
+import { type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
+import { VersionsService } from '../versions/versions.service';
+import { ExplainDto } from './explain.dto';
+
+@ApiTags('explain')
+@RequireRole('reader')
+@Controller('v1')
+export class ExplainController {
+  constructor(
+    private readonly validation: ValidateService,
+    private readonly clusters: ClustersService,
+    private readonly versions: VersionsService,
+  ) {}
+
+  @Post('explain')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'For each URL and each HTTP client: through which proxy, or direct, and why' })
+  @ApiOkResponse({ description: '{ effectiveNoProxy, results: [{ url, clients: { go: { proxy, reason }, ... } }], findings }' })
+  @ApiProblemResponses(400, 401, 403, 404, 413, 415)
+  async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
+    const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
+    const validation = this.validation.run(body.config, context);
+    return { ...explain(validation.normalized, body.urls, context?.network), findings: validation.findings };
+  }
+
+  @Get('clusters/:name/configs/:v/explain')
+  @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)' })
+  @ApiParam({ name: 'v', description: 'A version number, current or latest' })
+  @ApiProduces('application/json', 'text/markdown')
+  @ApiOkResponse({ description: '{ effectiveNoProxy, results }' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async explainVersion(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Query() query: ExplainVersionQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ExplainResult | string> {
+    const { config, cluster } = await this.versions.configFor(name, v);
+    const result = explain(config, query.url, cluster.network as ClusterNetwork | null);
+    if (query.format === 'markdown' || (query.format === undefined && /\btext\/markdown\b/.test(accept ?? ''))) {
+      reply.type('text/markdown; charset=utf-8');
+      return renderExplainMarkdown(result);
+    }
+    return result;
+  }
+}

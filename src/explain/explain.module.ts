@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { ClustersModule } from '../clusters/clusters.module';
+import { ValidateModule } from '../validate/validate.module';
+import { VersionsModule } from '../versions/versions.module';
+import { ExplainController } from './explain.controller';
+
+@Module({ imports: [ClustersModule, ValidateModule, VersionsModule], controllers: [ExplainController] })
+export class ExplainModule {}

@@ -1,0 +1,148 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { ServiceError, type ServiceErrorKind } from '../common/service-error';
+import { LOGGER } from '../logging/logger';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance?: string;
+  requestId?: string;
+  [extra: string]: unknown;
+}
+
+const STATUS_BY_KIND: Record<ServiceErrorKind, number> = {
+  bad_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  precondition_failed: 412,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unprocessable: 422,
+  rate_limited: 429,
+  unavailable: 503,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  406: 'Not Acceptable',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  412: 'PRECONDITION_FAILED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE',
+  429: 'RATE_LIMITED',
+  500: 'INTERNAL',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Fastify's own errors (body parsing, limits) carry a statusCode and an FST_ code. */
+interface FastifyLikeError {
+  statusCode?: number;
+  code?: string;
+  message?: string;
+}
+
+/** Errors of the database driver or Prisma that mean "the database is not reachable right now". */
+function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; name?: string; message?: string; cause?: { kind?: string; code?: string } };
+  const text = `${e?.name ?? ''} ${e?.code ?? ''} ${e?.cause?.kind ?? ''} ${e?.cause?.code ?? ''} ${e?.message ?? ''}`;
+  return /P1001|P1002|P1017|P2024|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|57P01|57P03|08006|08001|08003|Connection terminated|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Unable to start a transaction/i.test(
+    text,
+  );
+}
+
+export function problemType(code: string): string {
+  return `urn:aks-proxy-config:problem:${code.toLowerCase().replace(/_/g, '-')}`;
+}
+
+export function buildProblem(status: number, code: string, detail: string, extra: Record<string, unknown> = {}): ProblemDocument {
+  return { type: problemType(code), title: TITLES[status] ?? 'Error', status, detail, code, ...extra };
+}
+
+/** Turns every error into RFC 9457 problem+json with a stable `code`. Never a stack trace in a response. */
+export function toProblem(exception: unknown): { problem: ProblemDocument; headers: Record<string, string>; unexpected: boolean } {
+  if (exception instanceof ServiceError) {
+    const status = STATUS_BY_KIND[exception.kind];
+    const { headers, ...extra } = exception.extra as { headers?: Record<string, string> };
+    return { problem: buildProblem(status, exception.code, exception.message, extra), headers: headers ?? {}, unexpected: false };
+  }
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const response = exception.getResponse();
+    const message =
+      typeof response === 'string'
+        ? response
+        : Array.isArray((response as { message?: unknown }).message)
+          ? ((response as { message: string[] }).message).join('; ')
+          : String((response as { message?: unknown }).message ?? exception.message);
+    const code = status === 404 ? 'NOT_FOUND' : (CODE_BY_STATUS[status] ?? 'ERROR');
+    return { problem: buildProblem(status, code, message), headers: {}, unexpected: status >= 500 };
+  }
+  const fe = exception as FastifyLikeError;
+  if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    const status = fe.statusCode;
+    let detail = fe.message ?? 'Bad request';
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') detail = 'The request body is larger than the 1 MiB limit.';
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') detail = 'Send the body as application/json.';
+    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') detail = 'The body is empty; send a JSON object.';
+    if (exception instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') detail = `The body is not valid JSON: ${fe.message}`;
+    return { problem: buildProblem(status, CODE_BY_STATUS[status] ?? 'BAD_REQUEST', detail), headers: {}, unexpected: false };
+  }
+  if (isDatabaseUnavailable(exception)) {
+    return {
+      problem: buildProblem(503, 'DATABASE_UNAVAILABLE', 'The database is not reachable right now; retry shortly.'),
+      headers: { 'retry-after': '2' },
+      unexpected: false,
+    };
+  }
+  return {
+    problem: buildProblem(500, 'INTERNAL', 'An unexpected error occurred; it has been logged with the request id.'),
+    headers: {},
+    unexpected: true,
+  };
+}
+
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const reply = ctx.getResponse<FastifyReply>();
+    const request = ctx.getRequest<FastifyRequest>();
+    const { problem, headers, unexpected } = toProblem(exception);
+    problem.instance = request.url.split('?')[0];
+    problem.requestId = String(request.id);
+    if (unexpected) this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
+    else if (problem.status === 503) this.logger.warn({ reqId: request.id, err: (exception as Error)?.message }, 'database unavailable');
+    reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);
+  }
+}

@@ -1,0 +1,38 @@
+import { ConfigError, loadConfig } from './config/app-config';
+import { createApp } from './app.factory';
+import { DataDirLockedError } from './database/data-dir-lock';
+import { createLogger } from './logging/logger';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const started = process.hrtime.bigint();
+  try {
+    const app = await createApp({ config, logger });
+    await app.listen({ port: config.port, host: config.host });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    logger.info(
+      { port: config.port, host: config.host, storage: config.storage.kind, dataDir: config.storage.kind === 'pglite' ? config.storage.dataDir : undefined, startupMs: Math.round(ms) },
+      `listening on http://${config.host}:${config.port}`,
+    );
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      logger.fatal(err.message);
+      process.exit(3);
+    }
+    logger.fatal({ err }, 'start-up failed');
+    process.exit(1);
+  }
+}
+
+void main();

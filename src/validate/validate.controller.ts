@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/roles.decorator';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ValidateService } from './validate.service';
+import { ValidateQueryDto } from './validate-query.dto';
+import type { ValidationResult } from '../domain/proxy-config';
+
+@ApiTags('validate')
+@RequireRole('reader')
+@Controller('v1/validate')
+export class ValidateController {
+  constructor(private readonly validation: ValidateService) {}
+
+  @Post()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Validate a config exactly as the az aks --http-proxy-config file holds it',
+    description: 'Answers 200 for any JSON object, valid or not, with findings, the normalized config and certificate descriptions.',
+  })
+  @ApiQuery({ name: 'cluster', required: false, description: 'Apply the rules of this registered cluster too' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      additionalProperties: true,
+      example: { httpProxy: 'http://proxy.corp.example:3128/', httpsProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example', '10.0.0.0/8'] },
+    },
+  })
+  @ApiOkResponse({ description: '{ valid, findings, normalized, certificates }' })
+  @ApiProblemResponses(400, 401, 403, 404, 413, 415)
+  validate(@Body() body: unknown, @Query() query: ValidateQueryDto): Promise<ValidationResult> {
+    return this.validation.validate(body, query.cluster);
+  }
+}

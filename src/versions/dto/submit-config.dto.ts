@@ -1,0 +1,32 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsObject, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
+
+export class SubmitConfigDto {
+  @ApiPropertyOptional({
+    description: 'The config exactly as the az aks --http-proxy-config file holds it (give this or revertTo)',
+    type: 'object',
+    additionalProperties: true,
+    example: { httpProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example'] },
+  })
+  @IsOptional()
+  @IsObject({ message: 'config must be a JSON object' })
+  config?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: 'Re-submit the content of this earlier version (give this or config)', minimum: 1 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  revertTo?: number;
+
+  @ApiProperty({ description: 'Why the change is needed', example: 'Move to the new egress proxy' })
+  @IsString()
+  @MinLength(1, { message: 'reason must not be empty' })
+  @MaxLength(2000)
+  reason!: string;
+
+  @ApiPropertyOptional({ description: 'Change ticket reference', example: 'CHG0012345' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  changeTicket?: string;
+}

@@ -1,0 +1,56 @@
+import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
+import type { ConfigVersion, Decision } from '../generated/prisma/client';
+
+export interface DecisionView {
+  actor: string;
+  via: string | null;
+  decision: 'approve' | 'reject';
+  comment: string;
+  at: string;
+}
+
+export interface VersionView {
+  cluster: string;
+  version: number;
+  status: string;
+  config: ProxyConfig;
+  contentHash: string;
+  findings: Finding[];
+  certificates: CertificateDescription[];
+  reason: string;
+  changeTicket: string | null;
+  submittedBy: string;
+  submittedVia: string | null;
+  submittedAt: string;
+  requiredApprovals: number;
+  revertOf: number | null;
+  decisions: DecisionView[];
+  approvedAt: string | null;
+  closedAt: string | null;
+}
+
+export type VersionWithDecisions = ConfigVersion & { decisions: Decision[] };
+
+export function versionView(cluster: string, v: VersionWithDecisions): VersionView {
+  return {
+    cluster,
+    version: v.version,
+    status: v.status,
+    config: v.config as ProxyConfig,
+    contentHash: v.contentHash,
+    findings: v.findings as unknown as Finding[],
+    certificates: v.certificates as unknown as CertificateDescription[],
+    reason: v.reason,
+    changeTicket: v.changeTicket,
+    submittedBy: v.submittedBy,
+    submittedVia: v.submittedVia,
+    submittedAt: v.submittedAt.toISOString(),
+    requiredApprovals: v.requiredApprovals,
+    revertOf: v.revertOf,
+    decisions: [...v.decisions]
+      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.actor.localeCompare(b.actor))
+      .map((d) => ({ actor: d.actor, via: d.via, decision: d.decision, comment: d.comment, at: d.at.toISOString() })),
+    approvedAt: v.approvedAt?.toISOString() ?? null,
+    closedAt: v.closedAt?.toISOString() ?? null,
+  };
+}

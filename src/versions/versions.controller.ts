@@ -1,0 +1,172 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Caller, CurrentCaller } from '../auth/principal';
+import { RequireRole } from '../auth/roles.decorator';
+import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
+import { diffToMarkdown } from '../domain/diff-markdown';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { etagFor } from '../http/etag';
+import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import { DecisionDto } from './dto/decision.dto';
+import { SubmitConfigDto } from './dto/submit-config.dto';
+import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
+import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
+import type { VersionView } from './version.view';
+import { VersionsService } from './versions.service';
+
+const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
+const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
+const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
+
+function wantsMarkdown(format: string | undefined, accept: string | undefined): boolean {
+  return format === 'markdown' || (format === undefined && /\btext\/markdown\b/.test(accept ?? ''));
+}
+
+@ApiTags('versions')
+@Controller('v1/clusters/:name/configs')
+export class VersionsController {
+  constructor(
+    private readonly versions: VersionsService,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  @Post()
+  @RequireRole('submitter')
+  @ApiOperation({ summary: 'Submit a config (or revert to an earlier version) as a new pending version' })
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(IDEMPOTENCY_KEY)
+  @ApiResponse({ status: 201, description: 'The new pending version, with Location' })
+  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version' })
+  @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
+  async submit(
+    @Param('name', ClusterNamePipe) name: string,
+    @Body() body: SubmitConfigDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VersionView> {
+    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs`, request.body, (tx) =>
+      this.versions.submit(tx, name, body, ifMatch, caller),
+    );
+    reply.status(outcome.statusCode).headers(outcome.headers);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return outcome.body;
+  }
+
+  @Get()
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
+  @ApiOkResponse({ description: '{ items, nextCursor }' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async history(
+    @Param('name', ClusterNamePipe) name: string,
+    @Query() query: HistoryQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Page<VersionView>> {
+    const page = await this.versions.history(name, query.status, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    setNextLink(request, reply, page.nextCursor);
+    return page;
+  }
+
+  @Get(':v')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'One version' })
+  @ApiParam(V_PARAM)
+  @ApiOkResponse({ description: 'The version' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
+    return this.versions.get(name, v);
+  }
+
+  @Post(':v/decisions')
+  @RequireRole('approver')
+  @ApiOperation({ summary: 'Approve or reject a pending version (not your own)' })
+  @ApiParam(V_PARAM)
+  @ApiHeader(IF_MATCH)
+  @ApiHeader(IDEMPOTENCY_KEY)
+  @ApiResponse({ status: 201, description: 'The version after the decision' })
+  @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
+  async decide(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Body() body: DecisionDto,
+    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('idempotency-key') key: string | undefined,
+    @CurrentCaller() caller: Caller,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VersionView> {
+    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs/${v}/decisions`, request.body, (tx) =>
+      this.versions.decide(tx, name, v, body, ifMatch, caller),
+    );
+    reply.status(outcome.statusCode).headers(outcome.headers);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return outcome.body;
+  }
+
+  @Post(':v/withdraw')
+  @HttpCode(200)
+  @RequireRole('submitter')
+  @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
+  @ApiParam(V_PARAM)
+  @ApiOkResponse({ description: 'The withdrawn version' })
+  @ApiProblemResponses(400, 401, 403, 404, 409)
+  async withdraw(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VersionView> {
+    const { version, revision } = await this.versions.withdraw(name, v, caller);
+    reply.header('etag', etagFor(revision));
+    return version;
+  }
+
+  @Get(':v/diff')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
+  @ApiParam(V_PARAM)
+  @ApiProduces('application/json', 'text/markdown')
+  @ApiOkResponse({ description: '{ from, to, changed, changes, noProxy, trustedCa, impact, summary }' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async diff(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Query() query: DiffQueryDto,
+    @Headers('accept') accept: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<unknown> {
+    const { diff, cluster } = await this.versions.diff(name, v, query.against);
+    if (wantsMarkdown(query.format, accept)) {
+      reply.type('text/markdown; charset=utf-8');
+      return diffToMarkdown(diff, cluster);
+    }
+    return diff;
+  }
+
+  @Get(':v/render')
+  @RequireRole('reader')
+  @ApiOperation({ summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform or az' })
+  @ApiParam(V_PARAM)
+  @ApiProduces('application/json', 'text/plain')
+  @ApiOkResponse({ description: 'The rendering, byte-identical on every call' })
+  @ApiProblemResponses(400, 401, 403, 404, 409)
+  async render(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Query() query: RenderQueryDto,
+    @CurrentCaller() caller: Caller,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const format = query.format ?? 'cli';
+    const rendering = await this.versions.render(name, v, format, caller);
+    reply.type(`${rendering.contentType}; charset=utf-8`);
+    if (format === 'cli') reply.header('content-disposition', `attachment; filename="${rendering.filename}"`);
+    return rendering.body;
+  }
+}
