@@ -117,7 +117,6 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     }),
   );
   setUpOpenApi(app);
-  app.enableShutdownHooks();
   await app.init();
   return app;
 }

@@ -19,6 +19,30 @@ async function main(): Promise<void> {
   try {
     const app = await createApp({ config, logger });
     await app.listen({ port: config.port, host: config.host });
+    // Graceful shutdown: stop accepting, let in-flight requests finish, close the database, exit 0.
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.error('shutdown timed out; exiting');
+        process.exit(1);
+      }, config.shutdownTimeoutMs);
+      force.unref();
+      app
+        .close()
+        .then(() => {
+          logger.info('stopped');
+          process.exit(0);
+        })
+        .catch((err: unknown) => {
+          logger.error({ err }, 'error while shutting down');
+          process.exit(1);
+        });
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     logger.info(
       { port: config.port, host: config.host, storage: config.storage.kind, dataDir: config.storage.kind === 'pglite' ? config.storage.dataDir : undefined, startupMs: Math.round(ms) },

@@ -49,6 +49,7 @@ export interface ConfigDiff {
 }
 
 const MINUS = '\u2212';
+const MAX_LCS_CELLS = 4_000_000;
 const ARROW = '\u2192';
 
 /** The config of a snapshot as a plain record (only defined values). */
@@ -94,6 +95,8 @@ function lcsPairs(a: readonly unknown[], b: readonly unknown[]): Array<[number, 
  * ascending index order, around their longest common subsequence. With nothing in common, one `replace`.
  */
 function arrayOperations(path: string, a: readonly unknown[], b: readonly unknown[]): JsonPatchOperation[] {
+  // The LCS table is quadratic: past this size one `replace` is cheaper for everybody.
+  if (a.length * b.length > MAX_LCS_CELLS) return [{ op: 'replace', path, value: [...b] }];
   const pairs = lcsPairs(a, b);
   if (pairs.length === 0) return [{ op: 'replace', path, value: [...b] }];
   const keptFrom = new Set(pairs.map(([i]) => i));
@@ -203,8 +206,13 @@ function summarize(
   } else if (caOp) {
     const wasSet = from?.config.trustedCa !== undefined;
     const isSet = to.config.trustedCa !== undefined;
+    const described = (from?.certificates.length ?? 0) > 0 || to.certificates.length > 0;
     parts.push(
-      !wasSet ? 'trustedCa set' : !isSet ? 'trustedCa removed' : 'trustedCa changed (same certificates)',
+      !wasSet
+        ? 'trustedCa set'
+        : !isSet
+          ? 'trustedCa removed'
+          : `trustedCa changed${described ? ' (same certificates)' : ''}`,
     );
   }
   const known = new Set<string>(PROXY_CONFIG_FIELDS);

@@ -11,7 +11,16 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key token' }, 'bearer')
     .addSecurityRequirements('bearer')
     .build();
-  return SwaggerModule.createDocument(app, config, { operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}` });
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (controller, method) => `${controller.replace(/Controller$/, '')}_${method}`,
+  });
+  // /healthz, /readyz and /metrics need no token.
+  for (const path of ['/healthz', '/readyz', '/metrics']) {
+    for (const operation of Object.values(document.paths[path] ?? {})) {
+      if (operation && typeof operation === 'object' && 'responses' in operation) operation.security = [];
+    }
+  }
+  return document;
 }
 
 /** Serves the OpenAPI document at /openapi.json and Swagger UI at /docs. */

@@ -8,7 +8,6 @@ import {
   IsInt,
   IsOptional,
   IsString,
-  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -74,7 +73,7 @@ export class CreateClusterDto {
 
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
-  @IsUUID('all', { message: 'subscriptionId must be a subscription id (a GUID)' })
+  @Matches(/^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$/, { message: 'subscriptionId must be a subscription id (a GUID)' })
   subscriptionId?: string;
 
   @ApiPropertyOptional({ example: 'westeurope' })

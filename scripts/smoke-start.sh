@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Starts the built service the way a new user does (npm start on the embedded default) in a fresh DATA_DIR and
+# checks: /healthz and /readyz answer 200; a second process on the same DATA_DIR exits non-zero with a message;
+# SIGTERM stops it cleanly (exit 0); a restart keeps the data. Prints cold and warm start-up times.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+npm run build --silent >/dev/null
+
+DIR=$(mktemp -d)
+PORT=${SMOKE_PORT:-3917}
+export DATA_DIR="$DIR/data" PORT LOG_LEVEL=warn
+unset DATABASE_URL ADMIN_TOKEN
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$DIR"; }
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+wait_ready() {
+  for _ in $(seq 1 300); do
+    if curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1; then return 0; fi
+    sleep 0.05
+  done
+  echo "service did not become ready" >&2; return 1
+}
+
+t0=$(now_ms)
+node dist/main.js >"$DIR/first.log" 2>&1 &
+first=$!; pids+=("$first")
+wait_ready
+echo "cold start (new data dir, migrations): $(( $(now_ms) - t0 )) ms"
+curl -fs "http://127.0.0.1:$PORT/healthz" | grep -q '"ok"'
+[ -f "$DATA_DIR/admin.token" ] || { echo "no admin.token written" >&2; exit 1; }
+[ "$(stat -c %a "$DATA_DIR/admin.token")" = 600 ] || { echo "admin.token is not mode 0600" >&2; exit 1; }
+grep -q "Created the first admin API key" "$DIR/first.log"
+TOKEN=$(cat "$DATA_DIR/admin.token")
+curl -fs -X POST "http://127.0.0.1:$PORT/v1/clusters" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+  -d '{"name":"smoke","resourceGroup":"rg-smoke"}' >/dev/null
+
+set +e
+PORT=$((PORT + 1)) timeout 30 node dist/main.js >"$DIR/second.log" 2>&1
+second=$?
+set -e
+if [ "$second" -eq 0 ]; then echo "a second process on the same DATA_DIR started" >&2; exit 1; fi
+grep -q "in use by another process" "$DIR/second.log" || { echo "second process gave no clear message:" >&2; cat "$DIR/second.log" >&2; exit 1; }
+echo "second process on the same DATA_DIR: exit $second, message: $(grep -o 'DATA_DIR .* in use by another process' "$DIR/second.log" | head -1)"
+
+kill -TERM "$first"
+set +e; wait "$first"; code=$?; set -e
+[ "$code" -eq 0 ] || { echo "SIGTERM exit code $code" >&2; cat "$DIR/first.log" >&2; exit 1; }
+[ ! -f "$DATA_DIR/service.lock" ] || { echo "lock not released at shutdown" >&2; exit 1; }
+echo "SIGTERM: clean exit 0, lock released"
+
+t0=$(now_ms)
+node dist/main.js >"$DIR/third.log" 2>&1 &
+third=$!; pids+=("$third")
+wait_ready
+echo "warm start (existing data dir): $(( $(now_ms) - t0 )) ms"
+curl -fs "http://127.0.0.1:$PORT/v1/clusters/smoke" -H "authorization: Bearer $TOKEN" | grep -q '"rg-smoke"' || { echo "data lost on restart" >&2; exit 1; }
+grep -q "Created the first admin API key" "$DIR/third.log" && { echo "a second admin key was created on restart" >&2; exit 1; }
+kill -TERM "$third"; wait "$third" || true
+echo "restart kept the data: ok"

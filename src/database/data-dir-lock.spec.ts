@@ -1,0 +1,39 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock';
+
+describe('lockDataDir', () => {
+  const children: ReturnType<typeof spawn>[] = [];
+  afterEach(() => children.forEach((c) => c.kill('SIGKILL')));
+
+  it('takes a free directory and releases it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, 'service.lock'), 'utf8')).toBe(`${process.pid}@${hostname()}`);
+    release();
+    expect(existsSync(join(dir, 'service.lock'))).toBe(false);
+  });
+
+  it('refuses a directory that a live process holds, naming the problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    const other = spawn('sleep', ['30']);
+    children.push(other);
+    writeFileSync(join(dir, 'service.lock'), `${other.pid}@${hostname()}`);
+    expect(() => lockDataDir(dir)).toThrow(DataDirLockedError);
+    expect(() => lockDataDir(dir)).toThrow(/in use by another process.*one process per data directory/);
+  });
+
+  it('takes over the lock of a process that died (kill -9)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lock-'));
+    const other = spawn('sleep', ['30']);
+    writeFileSync(join(dir, 'service.lock'), `${other.pid}@${hostname()}`);
+    other.kill('SIGKILL');
+    await new Promise((resolve) => other.on('exit', resolve));
+    const release = lockDataDir(dir);
+    expect(readFileSync(join(dir, 'service.lock'), 'utf8')).toBe(`${process.pid}@${hostname()}`);
+    release();
+  });
+});
