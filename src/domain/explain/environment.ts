@@ -1,0 +1,39 @@
+/**
+ * The proxy environment AKS injects into pods (and nodes) for a config: SPEC.md "How clients read NO_PROXY".
+ */
+import type { ClusterNetwork, ProxyConfig } from '../proxy-config';
+import { effectiveNoProxy } from '../aks';
+
+export interface AksProxyEnvironment {
+  HTTP_PROXY?: string;
+  http_proxy?: string;
+  HTTPS_PROXY?: string;
+  https_proxy?: string;
+  NO_PROXY: string;
+  no_proxy: string;
+  /** Index signature so that the object is an environment map as the client models take it. */
+  [name: string]: string | undefined;
+}
+
+/**
+ * HTTP_PROXY/http_proxy = httpProxy; HTTPS_PROXY/https_proxy = httpsProxy, or httpProxy when httpsProxy is absent
+ * (AKS falls back); NO_PROXY/no_proxy = the config's noProxy plus what AKS adds, joined with commas. A variable
+ * whose value would be empty is left out (only HTTP_PROXY when the config has httpsProxy alone). Upper- and
+ * lower-case twins always hold the same value.
+ */
+export function aksProxyEnvironment(config: ProxyConfig, network?: ClusterNetwork | null): AksProxyEnvironment {
+  const env: AksProxyEnvironment = { NO_PROXY: '', no_proxy: '' };
+  if (config.httpProxy) {
+    env.HTTP_PROXY = config.httpProxy;
+    env.http_proxy = config.httpProxy;
+  }
+  const https = config.httpsProxy ?? config.httpProxy;
+  if (https) {
+    env.HTTPS_PROXY = https;
+    env.https_proxy = https;
+  }
+  const noProxy = effectiveNoProxy(config.noProxy, network).join(',');
+  env.NO_PROXY = noProxy;
+  env.no_proxy = noProxy;
+  return env;
+}

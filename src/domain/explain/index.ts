@@ -1,0 +1,89 @@
+/**
+ * Explain: for a proxy config and some URLs, what each HTTP client in a pod does (API.md "Explain").
+ *
+ * Pure: no process.env, no DNS, no network. Each client model reads an environment map the way that client reads
+ * the process environment; `explain` feeds them the environment AKS injects (environment.ts).
+ *
+ * An invalid URL (not absolute `scheme://host...`, bad IPv6 brackets, non-numeric port, whitespace) does not throw:
+ * its result has `error` set and every client `{ proxy: null, reason: "invalid URL: ..." }`.
+ */
+import type { ClusterNetwork, ProxyConfig } from '../proxy-config';
+import { effectiveNoProxy } from '../aks';
+import { aksProxyEnvironment } from './environment';
+import { CLIENT_IDS, type ClientId, type ClientModel, type ClientVerdict, type EnvMap } from './types';
+import { splitUrl } from './url';
+import { goProxyForUrl } from './go';
+import { curlProxyForUrl } from './curl';
+import { urllibProxyForUrl } from './python-urllib';
+import { requestsProxyForUrl } from './python-requests';
+import { undiciProxyForUrl } from './node-undici';
+import { rubyFindProxy } from './ruby';
+
+export { CLIENT_IDS, CLIENT_LABELS } from './types';
+export type { ClientId, ClientVerdict, EnvMap, ClientModel } from './types';
+export { aksProxyEnvironment, type AksProxyEnvironment } from './environment';
+export { goProxyForUrl } from './go';
+export { curlProxyForUrl } from './curl';
+export { urllibProxyForUrl } from './python-urllib';
+export { requestsProxyForUrl } from './python-requests';
+export { undiciProxyForUrl } from './node-undici';
+export { rubyFindProxy } from './ruby';
+export { renderExplainMarkdown } from './markdown';
+
+/** The client models by API id. */
+export const CLIENT_MODELS: Readonly<Record<ClientId, ClientModel>> = {
+  go: goProxyForUrl,
+  curl: curlProxyForUrl,
+  'python-urllib': urllibProxyForUrl,
+  'python-requests': requestsProxyForUrl,
+  'node-undici': undiciProxyForUrl,
+  ruby: rubyFindProxy,
+};
+
+export interface ExplainUrlResult {
+  /** The URL as given. */
+  url: string;
+  clients: Record<ClientId, ClientVerdict>;
+  /** Set only when the URL is invalid; then every client has proxy null. */
+  error?: string;
+}
+
+export interface ExplainResult {
+  effectiveNoProxy: string[];
+  results: ExplainUrlResult[];
+}
+
+/** Why a URL cannot be explained, or null when it can. */
+export function urlProblem(url: string): string | null {
+  if (typeof url !== 'string' || url.trim() === '') return 'the URL is empty';
+  if (/[\s\x00-\x1f\x7f]/.test(url)) return 'the URL contains whitespace or control characters';
+  const parts = splitUrl(url);
+  if (!parts) return 'not an absolute URL (expected scheme://host[:port]/path, IPv6 hosts in brackets, a numeric port)';
+  if (!parts.hasAuthority || parts.hostname === '') return 'the URL has no host (expected scheme://host[:port]/path)';
+  if (parts.port !== null && Number(parts.port) > 65535) return 'the URL has an invalid port';
+  return null;
+}
+
+/** Runs every client model on one URL with one environment. */
+export function explainUrl(url: string, env: EnvMap): ExplainUrlResult {
+  const problem = urlProblem(url);
+  const clients = {} as Record<ClientId, ClientVerdict>;
+  if (problem) {
+    for (const id of CLIENT_IDS) clients[id] = { proxy: null, reason: `invalid URL: ${problem}` };
+    return { url, clients, error: `invalid URL: ${problem}` };
+  }
+  for (const id of CLIENT_IDS) clients[id] = CLIENT_MODELS[id](url, env);
+  return { url, clients };
+}
+
+/**
+ * For each URL and each client: proxy or direct, and why, in the environment AKS injects for `config` on a cluster
+ * with `network` (when known: its API server FQDN and CIDRs join NO_PROXY).
+ */
+export function explain(config: ProxyConfig, urls: readonly string[], network?: ClusterNetwork | null): ExplainResult {
+  const env = aksProxyEnvironment(config, network);
+  return {
+    effectiveNoProxy: effectiveNoProxy(config.noProxy, network),
+    results: urls.map((url) => explainUrl(url, env)),
+  };
+}
