@@ -1,0 +1,107 @@
+import { parseCliFile } from '../parse';
+import { isValid, type ClusterContext, type Finding, type ProxyConfig, type ValidationResult } from '../proxy-config';
+import { validateCluster } from './cluster';
+import { validateNoProxy } from './no-proxy';
+import { validateTrustedCa } from './trusted-ca';
+import { validateProxyUrls } from './urls';
+import { finding, FINDING_SEVERITY, isPlainObject } from './util';
+
+export { parseCliFile, splitNoProxyString, type ParsedConfig, type ParsedNoProxy } from '../parse';
+export { validateCluster } from './cluster';
+export { canonicalNoProxyEntry, classifyNoProxyEntry, validateNoProxy, type NoProxyEntry, type NoProxyResult } from './no-proxy';
+export { clearCertificateCache, validateTrustedCa, type TrustedCaResult } from './trusted-ca';
+export { checkProxyUrl, normalizeProxyUrl, validateProxyUrls, type ProxyUrlCheck, type ProxyUrlsResult } from './urls';
+export { FINDING_SEVERITY, finding, type Located } from './util';
+
+export interface ValidateOptions {
+  /** The clock certificates are judged by (validity, expiry within 30 days). */
+  now: Date;
+  /** The cluster the config is meant for: adds the node-pool rules, the impact findings and the network to noProxy. */
+  cluster?: ClusterContext | null;
+}
+
+const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
+
+/**
+ * Validates a config exactly as the CLI file holds it (any JSON value) and returns the findings, the best-effort
+ * normalized config and the certificate descriptions. Synchronous, pure (time comes from `options.now`), and
+ * never throws.
+ *
+ * Findings are ordered: first those about the document as a whole (pointer ""), then by the position of their
+ * pointer in the submitted document, then by severity (error, warning, info), then in the order the rules ran;
+ * cluster findings come last.
+ *
+ * `normalized` holds every field that could be normalized, even when other fields have errors: canonical key
+ * names, URLs as `scheme://host:port/`, noProxy without error entries (trimmed, lower-cased, canonical, unique,
+ * sorted), trustedCa re-encoded canonically without private keys. Two inputs that mean the same thing give the
+ * same `normalized`, hence the same `contentHash`.
+ */
+export function validate(input: unknown, options: ValidateOptions): ValidationResult {
+  try {
+    return run(input, options);
+  } catch {
+    // Defensive: the rules are written not to throw; this keeps the promise for inputs nobody foresaw
+    // (objects with throwing getters, exotic prototypes) rather than failing the request.
+    const findings = [
+      finding('FIELD_TYPE', '', 'The config could not be read as a JSON object; submit the content of the CLI file, a JSON object with httpProxy, httpsProxy, noProxy and trustedCa.'),
+    ];
+    return { valid: false, findings, normalized: {}, certificates: [] };
+  }
+}
+
+function run(input: unknown, options: ValidateOptions): ValidationResult {
+  const parsed = parseCliFile(input);
+  const cluster = options?.cluster && typeof options.cluster === 'object' ? options.cluster : null;
+  const now = options?.now instanceof Date ? options.now : new Date(NaN);
+  const configFindings: Finding[] = [...parsed.findings];
+  const normalized: ProxyConfig = {};
+  if (!isPlainObject(input)) {
+    // No object, no fields: the FIELD_TYPE finding says it all (cluster rules need a config to judge).
+    return { valid: false, findings: configFindings, normalized, certificates: [] };
+  }
+
+  const urls = validateProxyUrls(parsed, parsed.pointer, {
+    httpProxy: parsed.present.includes('httpProxy'),
+    httpsProxy: parsed.present.includes('httpsProxy'),
+  });
+  configFindings.push(...urls.findings);
+  if (urls.httpProxy !== undefined) normalized.httpProxy = urls.httpProxy;
+  if (urls.httpsProxy !== undefined) normalized.httpsProxy = urls.httpsProxy;
+
+  if (parsed.noProxy) {
+    const noProxy = validateNoProxy(parsed.noProxy.entries, cluster?.network ?? null);
+    configFindings.push(...noProxy.findings);
+    if (noProxy.normalized) normalized.noProxy = noProxy.normalized;
+  }
+
+  let certificates: ValidationResult['certificates'] = [];
+  if (parsed.trustedCa) {
+    const ca = validateTrustedCa(parsed.trustedCa.value, parsed.trustedCa.pointer, now);
+    configFindings.push(...ca.findings);
+    if (ca.normalized !== undefined) normalized.trustedCa = ca.normalized;
+    certificates = ca.certificates;
+  }
+
+  const findings = orderFindings(configFindings, parsed.order);
+  if (cluster) findings.push(...validateCluster(cluster, normalized));
+  return { valid: isValid(findings), findings, normalized, certificates };
+}
+
+/** Stable order: document-level first, then document position of the pointer, severity, rule order. */
+function orderFindings(findings: Finding[], order: readonly string[]): Finding[] {
+  const position = new Map<string, number>();
+  order.forEach((p, i) => {
+    if (!position.has(p)) position.set(p, i);
+  });
+  const unknown = order.length;
+  return findings
+    .map((f, i) => ({ f, i, at: position.get(f.pointer) ?? unknown }))
+    .sort(
+      (a, b) =>
+        a.at - b.at ||
+        (a.at === unknown && b.at === unknown ? (a.f.pointer < b.f.pointer ? -1 : a.f.pointer > b.f.pointer ? 1 : 0) : 0) ||
+        SEVERITY_RANK[FINDING_SEVERITY[a.f.code]] - SEVERITY_RANK[FINDING_SEVERITY[b.f.code]] ||
+        a.i - b.i,
+    )
+    .map(({ f }) => f);
+}

@@ -1,0 +1,126 @@
+import ipaddr from 'ipaddr.js';
+import type { Finding, FindingCode, Severity } from '../proxy-config';
+
+/**
+ * The severity of every finding code, exactly as API.md's "Findings" table fixes it. A code never changes
+ * severity: where a case needs another severity, another code is used.
+ */
+export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
+  CONFIG_WRAPPED: 'error',
+  UNKNOWN_FIELD: 'error',
+  FIELD_NAME_CASE: 'warning',
+  FIELD_TYPE: 'error',
+  NO_PROXY_STRING: 'error',
+  PROXY_MISSING: 'error',
+  PROXY_URL_INVALID: 'error',
+  PROXY_URL_SCHEME: 'error',
+  PROXY_URL_CREDENTIALS: 'error',
+  PROXY_URL_PATH: 'warning',
+  HTTPS_PROXY_DEFAULTED: 'info',
+  HTTPS_PROXY_TLS: 'warning',
+  NO_PROXY_INVALID: 'error',
+  NO_PROXY_TRAILING_DOT: 'error',
+  NO_PROXY_WILDCARD: 'error',
+  NO_PROXY_ALL: 'error',
+  NO_PROXY_DUPLICATE: 'warning',
+  NO_PROXY_CIDR: 'warning',
+  NO_PROXY_PORT: 'warning',
+  NO_PROXY_LEADING_DOT: 'info',
+  NO_PROXY_REDUNDANT: 'info',
+  TRUSTED_CA_BASE64: 'error',
+  TRUSTED_CA_NOT_ENCODED: 'error',
+  TRUSTED_CA_NOT_PEM: 'error',
+  TRUSTED_CA_PRIVATE_KEY: 'error',
+  TRUSTED_CA_PARSE: 'error',
+  TRUSTED_CA_TOO_MANY: 'error',
+  TRUSTED_CA_TOO_LARGE: 'error',
+  TRUSTED_CA_NO_SAN: 'error',
+  TRUSTED_CA_EXPIRED: 'error',
+  TRUSTED_CA_NOT_YET_VALID: 'error',
+  TRUSTED_CA_EXPIRING: 'warning',
+  TRUSTED_CA_NOT_CA: 'warning',
+  TRUSTED_CA_WEAK_SIGNATURE: 'warning',
+  TRUSTED_CA_WEAK_KEY: 'warning',
+  CLUSTER_WINDOWS_NODE_POOL: 'error',
+  CLUSTER_VMAS_NODE_POOL: 'error',
+  UPDATE_REIMAGES_NODES: 'warning',
+  PROXY_ENDPOINT_CHANGED: 'warning',
+};
+
+/** A finding with the severity the contract gives its code. */
+export function finding(code: FindingCode, pointer: string, message: string): Finding {
+  return { code, severity: FINDING_SEVERITY[code], pointer, message };
+}
+
+/** A value and where it sits in the submitted document (RFC 6901). */
+export interface Located<T> {
+  value: T;
+  pointer: string;
+}
+
+const SHOW_MAX = 80;
+
+/**
+ * A user-supplied string quoted for a message: JSON-quoted (so control characters cannot break the message) and
+ * cut at 80 characters. Never pass secrets (URL credentials, trustedCa content) through it.
+ */
+export function show(value: string): string {
+  const cut = value.length > SHOW_MAX ? value.slice(0, SHOW_MAX - 1) + '…' : value;
+  return JSON.stringify(cut);
+}
+
+/** The JSON type of a value, as a message names it. */
+export function jsonType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  switch (typeof value) {
+    case 'string':
+      return 'a string';
+    case 'number':
+      return 'a number';
+    case 'boolean':
+      return 'a boolean';
+    case 'object':
+      return 'an object';
+    default:
+      return typeof value;
+  }
+}
+
+export const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * An RFC 1123 host name: dot-separated labels of 1-63 letters, digits and hyphens, neither starting nor ending
+ * with a hyphen, 253 characters at most. No trailing dot, no underscore, no wildcard.
+ */
+export function isHostName(name: string): boolean {
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  for (const label of labels) if (!LABEL.test(label)) return false;
+  return true;
+}
+
+/** Looks like an attempt at an IPv4 literal: only digits and dots, with a dot. */
+export const looksNumeric = (s: string): boolean => /^[0-9.]+$/.test(s) && s.includes('.');
+
+/** A strict dotted-quad IPv4 literal (no octal, hex or short forms), canonicalised; null when it is not one. */
+export function canonicalIPv4(s: string): string | null {
+  // Cheap character pre-filter (ipaddr.js decides; it signals failure by throwing, which is slow on hot paths).
+  if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(s)) return null;
+  // Four decimal parts without leading zeros ("010.0.0.1" is octal to some parsers and decimal to others), each
+  // at most 255: such a string is already the canonical spelling.
+  return ipaddr.IPv4.isValidFourPartDecimal(s) ? s : null;
+}
+
+/** An IPv6 literal without brackets and without a zone, in RFC 5952 form; null when it is not one. */
+export function canonicalIPv6(s: string): string | null {
+  if (!s.includes(':') || !/^[0-9a-f:.]{2,45}$/i.test(s) || !ipaddr.IPv6.isValid(s)) return null;
+  try {
+    return ipaddr.IPv6.parse(s).toRFC5952String();
+  } catch {
+    return null;
+  }
+}
