@@ -19,7 +19,12 @@ export interface PoolState {
 export interface DatabaseConnection {
   kind: StorageConfig['kind'];
   prisma: PrismaClient;
-  adapterFactory: SqlMigrationAwareDriverAdapterFactory;
+  /**
+   * A driver adapter for the schema engine, and how to dispose of it. On PostgreSQL it has its own one-connection
+   * pool that is closed afterwards: the engine holds a session-level advisory lock while it migrates (so two
+   * processes never migrate at once), and closing the session is what surely releases it.
+   */
+  migrationAdapter(): { factory: SqlMigrationAwareDriverAdapterFactory; dispose: () => Promise<void> };
   poolState(): PoolState;
   close(): Promise<void>;
 }
@@ -35,12 +40,15 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     pool.on('error', () => {
       /* an idle connection died (database restarted); the pool replaces it on next use */
     });
-    const adapterFactory = new PrismaPg(pool);
-    const prisma = new PrismaClient({ adapter: adapterFactory });
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: 'postgres',
       prisma,
-      adapterFactory: wholeScriptMigrations(adapterFactory),
+      migrationAdapter: () => {
+        const migrationPool = new Pool({ connectionString: storage.url, max: 1, connectionTimeoutMillis: 5_000 });
+        migrationPool.on('error', () => {});
+        return { factory: wholeScriptMigrations(new PrismaPg(migrationPool)), dispose: () => migrationPool.end() };
+      },
       poolState: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
       close: async () => {
         await prisma.$disconnect();
@@ -63,7 +71,7 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
   return {
     kind: 'pglite',
     prisma,
-    adapterFactory,
+    migrationAdapter: () => ({ factory: adapterFactory, dispose: async () => {} }),
     poolState: () => ({ total: 1, idle: 1, waiting: 0 }),
     close: async () => {
       try {

@@ -51,7 +51,13 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async migrate(): Promise<void> {
-    const applied = await applyMigrations(this.connection!.adapterFactory);
+    const adapter = this.connection!.migrationAdapter();
+    let applied: string[];
+    try {
+      applied = await applyMigrations(adapter.factory);
+    } finally {
+      await adapter.dispose();
+    }
     this.migrated = true;
     this.logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
   }

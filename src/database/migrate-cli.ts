@@ -15,13 +15,14 @@ async function main(): Promise<void> {
   const [command = 'deploy', name] = process.argv.slice(2);
   const config = loadConfig();
   const db = await openDatabase(config.storage, { poolSize: 2 });
+  const adapter = db.migrationAdapter();
   try {
     if (command === 'deploy') {
-      const applied = await applyMigrations(db.adapterFactory);
+      const applied = await applyMigrations(adapter.factory);
       console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'Database is up to date.');
     } else if (command === 'create') {
       if (!name || !/^[a-z0-9_]+$/.test(name)) throw new ConfigError('Usage: migrate-cli create <snake_case_name>');
-      const sql = await diffMigrationsToSchema(db.adapterFactory, { path: SCHEMA_PATH, content: readFileSync(SCHEMA_PATH, 'utf8') });
+      const sql = await diffMigrationsToSchema(adapter.factory, { path: SCHEMA_PATH, content: readFileSync(SCHEMA_PATH, 'utf8') });
       if (!sql.trim() || /^-- This is an empty migration/.test(sql.trim())) {
         console.log('The schema matches the migrations: nothing to create.');
         return;
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       throw new ConfigError(`Unknown command "${command}": use deploy or create <name>`);
     }
   } finally {
+    await adapter.dispose();
     await db.close();
   }
 }

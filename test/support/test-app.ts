@@ -45,8 +45,16 @@ async function freshPostgresDatabase(baseUrl: string): Promise<{ url: string; dr
   };
 }
 
-export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<TestApp> {
-  const pg = process.env.DATABASE_URL ? await freshPostgresDatabase(process.env.DATABASE_URL) : null;
+/**
+ * Starts the whole app in-process. `sharedDatabaseUrl` makes a second app on the database of a first one
+ * (two service processes on one PostgreSQL); it is neither created nor dropped here.
+ */
+export async function startTestApp(options: { env?: Record<string, string>; clock?: Clock; sharedDatabaseUrl?: string } = {}): Promise<TestApp> {
+  const pg = options.sharedDatabaseUrl
+    ? { url: options.sharedDatabaseUrl, drop: async () => {} }
+    : process.env.DATABASE_URL
+      ? await freshPostgresDatabase(process.env.DATABASE_URL)
+      : null;
   const config = loadConfig({
     DATA_DIR: ':memory:',
     ADMIN_TOKEN,
