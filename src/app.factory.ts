@@ -39,6 +39,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     logger: new PinoNestLogger(logger),
     bufferLogs: false,
     abortOnError: false,
+    // Fastify's own JSON parser only (with the body limit and prototype-poisoning checks above): no urlencoded.
+    bodyParser: false,
   });
   const fastify = app.getHttpAdapter().getInstance();
 

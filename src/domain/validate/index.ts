@@ -1,4 +1,5 @@
 import { parseCliFile } from '../parse';
+import { redactLongTokens } from '../redact';
 import { isValid, type ClusterContext, type Finding, type ProxyConfig, type ValidationResult } from '../proxy-config';
 import { validateCluster } from './cluster';
 import { validateNoProxy } from './no-proxy';
@@ -82,8 +83,9 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
     certificates = ca.certificates;
   }
 
-  const findings = orderFindings(configFindings, parsed.order);
-  if (cluster) findings.push(...validateCluster(cluster, normalized));
+  const ordered = orderFindings(configFindings, parsed.order);
+  if (cluster) ordered.push(...validateCluster(cluster, normalized));
+  const findings = ordered.map((f) => ({ ...f, message: redactLongTokens(f.message) }));
   return { valid: isValid(findings), findings, normalized, certificates };
 }
 
