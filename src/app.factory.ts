@@ -4,14 +4,16 @@ import rateLimit from '@fastify/rate-limit';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController } from 'fastify';
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
 import { badRequest, ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
-import { rateLimitKey } from './http/rate-limit-key';
+import { rateLimitKeyFor } from './http/rate-limit-key';
+import { ApiKeysService } from './auth/api-keys.service';
 import { requestIdFor } from './http/request-id';
+import { toProblem } from './http/problem-details.filter';
 import { setUpOpenApi } from './http/openapi';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
@@ -33,7 +35,14 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     onConstructorPoisoning: 'error',
     forceCloseConnections: 'idle',
     return503OnClosing: true,
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // Errors of Fastify's router (a malformed or over-long URL) become problem+json too, without echoing the path.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      const { problem } = toProblem(error);
+      problem.detail = problem.status === 414 ? 'A path segment is too long.' : 'The request URL is malformed.';
+      problem.requestId = String(request.id);
+      void reply.status(problem.status).header('x-request-id', request.id).type('application/problem+json').send(problem);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger, clock }), adapter, {
     logger: new PinoNestLogger(logger),
@@ -89,12 +98,13 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
+  const apiKeys = app.get(ApiKeysService);
   if (config.rateLimitPerMinute > 0) {
     await app.register(rateLimit, {
       global: true,
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: rateLimitKey,
+      keyGenerator: rateLimitKeyFor(apiKeys),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
       errorResponseBuilder: (_request, context) =>
         new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),

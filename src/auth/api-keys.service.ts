@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { conflict, notFound } from '../common/service-error';
@@ -6,6 +6,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import type { ApiKey } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { tokenHashOf } from '../http/rate-limit-key';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
 import type { Caller } from './principal';
 import type { Role } from './roles';
@@ -18,7 +19,9 @@ export interface AuthenticatedKey {
 }
 
 const TOKEN_PREFIX = 'apc_';
-export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+export const hashToken = tokenHashOf;
+/** Bound on the hashes of tokens seen to authenticate (the rate limiter's per-key buckets). */
+const KNOWN_TOKENS_MAX = 10_000;
 
 function view(row: ApiKey): ApiKeyView {
   return {
@@ -36,6 +39,8 @@ function view(row: ApiKey): ApiKeyView {
 @Injectable()
 export class ApiKeysService {
   private readonly adminTokenHash: Buffer | null;
+  /** Hashes of tokens that authenticated in this process, by key id (null: the ADMIN_TOKEN). */
+  private readonly knownTokens = new Map<string, string | null>();
 
   constructor(
     private readonly database: DatabaseService,
@@ -49,12 +54,27 @@ export class ApiKeysService {
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = hashToken(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
+      this.remember(hash, null);
       return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
-    if (!row || row.revokedAt) return null;
+    if (!row || row.revokedAt) {
+      this.knownTokens.delete(hash);
+      return null;
+    }
+    this.remember(hash, row.id);
     return { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };
+  }
+
+  /** Whether a token (by hash) authenticated in this process: the rate limiter counts such tokens per key. */
+  isKnownToken(hash: string): boolean {
+    return this.knownTokens.has(hash);
+  }
+
+  private remember(hash: string, id: string | null): void {
+    if (this.knownTokens.size >= KNOWN_TOKENS_MAX && !this.knownTokens.has(hash)) this.knownTokens.clear();
+    this.knownTokens.set(hash, id);
   }
 
   async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
@@ -102,6 +122,7 @@ export class ApiKeysService {
       const current = await tx.apiKey.findUniqueOrThrow({ where: { id } });
       if (current.revokedAt) return view(current);
       const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      this.knownTokens.delete(row.tokenHash);
       await this.audit.append(tx, caller, { action: 'apikey.revoked', details: { id: row.id, name: row.name } });
       return view(row);
     });

@@ -1,7 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
-import { ApiKeysService } from './api-keys.service';
+import { bearerToken, PRE_AUTHENTICATED } from '../http/rate-limit-key';
+import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
 import type { AuthenticatedRequest } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
@@ -22,14 +23,14 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
+    const token = bearerToken(request);
+    if (!token) {
       throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <token>".', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
-    const key = await this.apiKeys.authenticate(match[1]);
+    const pre = (request as unknown as Record<symbol, AuthenticatedKey | null | undefined>)[PRE_AUTHENTICATED];
+    const key = pre !== undefined ? pre : await this.apiKeys.authenticate(token);
     if (!key) {
       throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'The token is unknown or revoked.', {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },

@@ -23,3 +23,18 @@ describe('redactLongTokens', () => {
     expect(text).not.toContain(Buffer.from(pem).toString('base64').slice(20, 52).toLowerCase());
   });
 });
+
+describe('containsPrivateKey', () => {
+  const pem = '-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n';
+  it('finds PEM key text and base64 of it, alone or inside a sentence', async () => {
+    const { containsPrivateKey } = await import('./redact');
+    expect(containsPrivateKey(pem)).toBe(true);
+    expect(containsPrivateKey(`see ${Buffer.from(pem).toString('base64')} please`)).toBe(true);
+    expect(containsPrivateKey(Buffer.from(pem).toString('base64').replace(/(.{64})/g, '$1\n'))).toBe(true);
+  });
+  it('leaves ordinary reasons alone, certificates included', async () => {
+    const { containsPrivateKey } = await import('./redact');
+    expect(containsPrivateKey('Move to the new egress proxy, CHG0012345')).toBe(false);
+    expect(containsPrivateKey(Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'))).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { NoPrivateKey } from '../../common/no-private-key.validator';
 
 export class DecisionDto {
   @ApiProperty({ enum: ['approve', 'reject'] })
@@ -10,5 +11,6 @@ export class DecisionDto {
   @IsOptional()
   @IsString()
   @MaxLength(2000)
+  @NoPrivateKey()
   comment?: string;
 }

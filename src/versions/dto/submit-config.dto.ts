@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
+import { NoPrivateKey } from '../../common/no-private-key.validator';
 
 export class SubmitConfigDto {
   @ApiPropertyOptional({
@@ -22,11 +23,13 @@ export class SubmitConfigDto {
   @IsString()
   @MinLength(1, { message: 'reason must not be empty' })
   @MaxLength(2000)
+  @NoPrivateKey()
   reason!: string;
 
   @ApiPropertyOptional({ description: 'Change ticket reference', example: 'CHG0012345' })
   @IsOptional()
   @IsString()
   @MaxLength(128)
+  @NoPrivateKey()
   changeTicket?: string;
 }

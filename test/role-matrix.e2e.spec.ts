@@ -1,0 +1,452 @@
+import { createHash } from 'node:crypto';
+import type { Response } from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testCertificates } from './support/certificates';
+import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
+
+// ../shared/API.md "Conventions" (Auth) and "API keys": every /v1 route × every kind of caller.
+// reader: all GETs (and POST /v1/validate, /v1/explain); submitter: clusters, submissions, withdraw;
+// approver: decisions; admin: everything, API keys. submitter and approver also read. Missing, malformed,
+// unknown or revoked token: 401 UNAUTHENTICATED; role lacking: 403 FORBIDDEN.
+
+type Caller = 'none' | 'malformed' | 'unknown' | 'revoked' | 'reader' | 'submitter' | 'approver' | 'admin' | 'adminKey';
+type Need = 'reader' | 'submitter' | 'approver' | 'admin';
+
+const CALLERS: Caller[] = ['none', 'malformed', 'unknown', 'revoked', 'reader', 'submitter', 'approver', 'admin', 'adminKey'];
+const UNAUTHENTICATED: Caller[] = ['none', 'malformed', 'unknown', 'revoked'];
+const ALLOWED: Record<Need, Caller[]> = {
+  reader: ['reader', 'submitter', 'approver', 'admin', 'adminKey'],
+  submitter: ['submitter', 'admin', 'adminKey'],
+  approver: ['approver', 'admin', 'adminKey'],
+  admin: ['admin', 'adminKey'],
+};
+
+/** Key names: they are the actors the audit records. */
+const NAMES = { reader: 'rita', submitter: 'sam', approver: 'abby', adminKey: 'root-key', revoked: 'gone-admin', victim: 'victim' } as const;
+
+interface Route {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The route as API.md and /openapi.json write it. */
+  path: string;
+  need: Need;
+  /** The status an allowed caller gets (fixtures are set up so that the call really succeeds). */
+  ok: number;
+  /** Makes the call as `who` with `auth` headers; allowed callers get their own fixtures where the call changes state. */
+  call: (who: Caller, auth: Record<string, string>) => Promise<Response>;
+}
+
+describe(`role matrix (${DATABASE})`, () => {
+  let t: TestApp;
+  const certs = testCertificates();
+  const tokens: Partial<Record<Caller | 'victim', string>> = {};
+  let victimId = '';
+
+  const config1 = {
+    httpProxy: 'http://proxy.corp.example:3128/',
+    httpsProxy: 'http://proxy.corp.example:3128/',
+    noProxy: ['.corp.example', 'svc.cluster.local'],
+    trustedCa: certs.caBase64,
+  };
+  const config2 = { ...config1, noProxy: ['.corp.example'] };
+  const config3 = { httpProxy: 'http://proxy3.corp.example:8080/' };
+
+  const as = (token: string) => bearer(token);
+  const sub = () => as(tokens.submitter!);
+
+  /** A cluster owned by the submitter key, with a pending version 1 submitted by it. */
+  async function clusterWithPending(name: string): Promise<void> {
+    await t.http().post('/v1/clusters').set(sub()).send({ name, resourceGroup: 'rg-matrix' }).expect(201);
+    await t.http().post(`/v1/clusters/${name}/configs`).set(sub()).send({ config: config1, reason: 'matrix fixture' }).expect(201);
+  }
+
+  function authFor(who: Caller): Record<string, string> {
+    switch (who) {
+      case 'none':
+        return {};
+      case 'malformed':
+        // A valid admin token, but not as a Bearer token.
+        return { authorization: `Basic ${Buffer.from(`admin:${ADMIN_TOKEN}`).toString('base64')}` };
+      case 'unknown':
+        return as('apc_' + 'x'.repeat(43));
+      case 'admin':
+        return as(ADMIN_TOKEN);
+      default:
+        return as(tokens[who]!);
+    }
+  }
+
+  const send = (method: Route['method'], path: string, auth: Record<string, string>, body?: object) => {
+    const agent = t.http();
+    const req =
+      method === 'GET' ? agent.get(path) : method === 'POST' ? agent.post(path) : method === 'PATCH' ? agent.patch(path) : agent.delete(path);
+    req.set(auth);
+    return body === undefined ? req : req.send(body);
+  };
+
+  const allowed = (route: Route, who: Caller) => ALLOWED[route.need].includes(who);
+
+  const ROUTES: Route[] = [
+    {
+      method: 'POST',
+      path: '/v1/validate',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('POST', '/v1/validate?cluster=fx', auth, config1),
+    },
+    {
+      method: 'POST',
+      path: '/v1/explain',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('POST', '/v1/explain', auth, { config: config1, urls: ['https://mcr.microsoft.com/v2/'], cluster: 'fx' }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/clusters',
+      need: 'submitter',
+      ok: 201,
+      call: (who, auth) => send('POST', '/v1/clusters', auth, { name: `new-${who}`, resourceGroup: 'rg-new' }),
+    },
+    { method: 'GET', path: '/v1/clusters', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters', auth) },
+    { method: 'GET', path: '/v1/clusters/{name}', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters/fx', auth) },
+    {
+      method: 'PATCH',
+      path: '/v1/clusters/{name}',
+      need: 'submitter',
+      ok: 200,
+      call: (_who, auth) => send('PATCH', '/v1/clusters/fx', auth, { location: 'westeurope' }),
+    },
+    {
+      method: 'POST',
+      path: '/v1/clusters/{name}/configs',
+      need: 'submitter',
+      ok: 201,
+      call: async (who, auth) => {
+        let cluster = 'fx';
+        if (allowed(ROUTES[6]!, who)) {
+          cluster = `sub-${who}`;
+          await t.http().post('/v1/clusters').set(sub()).send({ name: cluster, resourceGroup: 'rg-sub' }).expect(201);
+        }
+        return send('POST', `/v1/clusters/${cluster}/configs`, auth, { config: config3, reason: `submitted by ${who}` });
+      },
+    },
+    { method: 'GET', path: '/v1/clusters/{name}/configs', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters/fx/configs', auth) },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/configs/{v}',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/1', auth),
+    },
+    {
+      method: 'POST',
+      path: '/v1/clusters/{name}/configs/{v}/decisions',
+      need: 'approver',
+      ok: 201,
+      call: async (who, auth) => {
+        let cluster = 'fx';
+        let v = 2;
+        if (allowed(ROUTES[9]!, who)) {
+          // a version the submitter key submitted: the decision is by someone else, so it really succeeds
+          cluster = `dec-${who}`;
+          v = 1;
+          await clusterWithPending(cluster);
+        }
+        return send('POST', `/v1/clusters/${cluster}/configs/${v}/decisions`, auth, { decision: 'approve', comment: `by ${who}` });
+      },
+    },
+    {
+      method: 'POST',
+      path: '/v1/clusters/{name}/configs/{v}/withdraw',
+      need: 'submitter',
+      ok: 200,
+      call: async (who, auth) => {
+        let cluster = 'fx';
+        let v = 2;
+        if (allowed(ROUTES[10]!, who)) {
+          // submitted by the submitter key: the submitter withdraws its own, the admins anyone's
+          cluster = `wd-${who}`;
+          v = 1;
+          await clusterWithPending(cluster);
+        }
+        return send('POST', `/v1/clusters/${cluster}/configs/${v}/withdraw`, auth);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/configs/{v}/diff',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/2/diff', auth),
+    },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/configs/{v}/render',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/1/render?format=cli', auth),
+    },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/configs/{v}/explain',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', `/v1/clusters/fx/configs/current/explain?url=${encodeURIComponent('https://mcr.microsoft.com/v2/')}`, auth),
+    },
+    { method: 'GET', path: '/v1/audit', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/audit?limit=5', auth) },
+    { method: 'GET', path: '/v1/audit/verify', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/audit/verify', auth) },
+    {
+      method: 'POST',
+      path: '/v1/api-keys',
+      need: 'admin',
+      ok: 201,
+      call: (who, auth) => send('POST', '/v1/api-keys', auth, { name: `k-${who}`, roles: ['reader'] }),
+    },
+    { method: 'GET', path: '/v1/api-keys', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/api-keys', auth) },
+    {
+      method: 'DELETE',
+      path: '/v1/api-keys/{id}',
+      need: 'admin',
+      ok: 200,
+      call: async (who, auth) => {
+        let id = victimId; // a live key: callers that may not revoke must leave it working
+        if (allowed(ROUTES[18]!, who)) {
+          const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: `tmp-${who}`, roles: ['reader'] }).expect(201);
+          id = created.body.id;
+        }
+        return send('DELETE', `/v1/api-keys/${id}`, auth);
+      },
+    },
+  ];
+
+  beforeAll(async () => {
+    t = await startTestApp({ clock: { now: () => certs.now } });
+    const [reader, submitter, approver, adminKey, revoked, victim] = await Promise.all([
+      t.key(NAMES.reader, ['reader']),
+      t.key(NAMES.submitter, ['submitter']),
+      t.key(NAMES.approver, ['approver']),
+      t.key(NAMES.adminKey, ['admin']),
+      t.key(NAMES.revoked, ['admin']),
+      t.key(NAMES.victim, ['reader']),
+    ]);
+    Object.assign(tokens, { reader, submitter, approver, adminKey, revoked, victim });
+
+    const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
+    const byName = (name: string) => keys.body.items.find((k: { name: string }) => k.name === name).id as string;
+    victimId = byName(NAMES.victim);
+    await t.http().delete(`/v1/api-keys/${byName(NAMES.revoked)}`).set(as(ADMIN_TOKEN)).expect(200);
+
+    // fx: version 1 approved (current, renders), version 2 pending (the target of denied decisions and withdrawals)
+    await t
+      .http()
+      .post('/v1/clusters')
+      .set(sub())
+      .send({
+        name: 'fx',
+        resourceGroup: 'rg-fx',
+        network: { serviceCidr: '10.0.0.0/16', podCidr: '10.244.0.0/16', nodeSubnetCidrs: ['10.224.0.0/16'], apiServerFqdn: 'fx.hcp.westeurope.azmk8s.io' },
+      })
+      .expect(201);
+    await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config1, reason: 'v1' }).expect(201);
+    await t.http().post('/v1/clusters/fx/configs/1/decisions').set(as(approver)).send({ decision: 'approve' }).expect(201);
+    await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config2, reason: 'v2' }).expect(201);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('the table covers every /v1 route that /openapi.json documents, and nothing else', async () => {
+    const res = await t.http().get('/openapi.json').expect(200);
+    const documented: string[] = [];
+    for (const [path, item] of Object.entries(res.body.paths as Record<string, Record<string, unknown>>)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const method of Object.keys(item)) {
+        if (['get', 'post', 'patch', 'put', 'delete'].includes(method)) documented.push(`${method.toUpperCase()} ${path}`);
+      }
+    }
+    expect(ROUTES.map((r) => `${r.method} ${r.path}`).sort()).toEqual(documented.sort());
+  });
+
+  describe.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', (_label, route) => {
+    it.each(CALLERS)('as %s', async (who) => {
+      const res = await route.call(who, authFor(who));
+      const summary = `${route.method} ${route.path} as ${who}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+      if (UNAUTHENTICATED.includes(who)) {
+        expect(res.status, summary).toBe(401);
+        expect(res.body.code, summary).toBe('UNAUTHENTICATED');
+        expect(res.headers['www-authenticate'], summary).toMatch(/^Bearer\b/);
+        expect(res.headers['content-type'], summary).toMatch(/^application\/problem\+json/);
+      } else if (allowed(route, who)) {
+        expect(res.status, summary).not.toBe(401);
+        expect(res.status, summary).not.toBe(403);
+        expect(res.status, summary).toBe(route.ok);
+      } else {
+        expect(res.status, summary).toBe(403);
+        expect(res.body.code, summary).toBe('FORBIDDEN');
+        expect(res.headers['content-type'], summary).toMatch(/^application\/problem\+json/);
+      }
+    });
+  });
+
+  it('denied callers changed nothing: the pending version is still pending, the victim key still works', async () => {
+    const v2 = await t.http().get('/v1/clusters/fx/configs/2').set(as(tokens.reader!)).expect(200);
+    expect(v2.body).toMatchObject({ status: 'pending', decisions: [] });
+    await t.http().get('/v1/clusters').set(as(tokens.victim!)).expect(200);
+    for (const who of ['none', 'malformed', 'unknown', 'revoked', 'reader', 'approver']) {
+      const created = await t.http().get(`/v1/clusters/new-${who}`).set(as(tokens.reader!));
+      expect(created.status, `new-${who}`).toBe(404);
+    }
+    const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
+    const names = keys.body.items.map((k: { name: string }) => k.name);
+    expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey']));
+    expect(names.filter((n: string) => n.startsWith('k-'))).toHaveLength(2);
+  });
+
+  it('other malformed Authorization headers are 401 UNAUTHENTICATED with WWW-Authenticate', async () => {
+    const headers = [
+      'Bearer',
+      'Bearer ',
+      `Bearer ${ADMIN_TOKEN} extra`,
+      `Bearer${ADMIN_TOKEN}`,
+      ADMIN_TOKEN,
+      `Token ${ADMIN_TOKEN}`,
+      `Bearer ${ADMIN_TOKEN.slice(0, -1)}`,
+      `Bearer ${ADMIN_TOKEN}x`,
+      `Bearer ${tokens.reader!.toUpperCase()}`,
+    ];
+    for (const authorization of headers) {
+      const res = await t.http().get('/v1/clusters').set('authorization', authorization);
+      expect(res.status, authorization).toBe(401);
+      expect(res.body.code, authorization).toBe('UNAUTHENTICATED');
+      expect(res.headers['www-authenticate'], authorization).toMatch(/^Bearer\b/);
+    }
+    // the scheme is case-insensitive (RFC 7235): "bearer" works
+    await t.http().get('/v1/clusters').set('authorization', `bearer ${tokens.reader}`).expect(200);
+  });
+
+  it('/healthz, /readyz, /metrics, /docs and /openapi.json need no token (and ignore a bad one)', async () => {
+    for (const auth of [{}, { authorization: 'Bearer apc_not-a-real-token' }, { authorization: `Bearer ${tokens.revoked}` }]) {
+      const health = await t.http().get('/healthz').set(auth);
+      expect(health.status).toBe(200);
+      const ready = await t.http().get('/readyz').set(auth);
+      expect(ready.status).toBe(200);
+      const metrics = await t.http().get('/metrics').set(auth);
+      expect(metrics.status).toBe(200);
+      expect(metrics.headers['content-type']).toMatch(/^text\/plain/);
+      const docs = await t.http().get('/docs').set(auth).redirects(3);
+      expect(docs.status).toBe(200);
+      expect(docs.headers['content-type']).toMatch(/^text\/html/);
+      const openapi = await t.http().get('/openapi.json').set(auth);
+      expect(openapi.status).toBe(200);
+      expect(openapi.body.openapi).toMatch(/^3\./);
+    }
+  });
+
+  it('revocation works at once: the key works, DELETE /v1/api-keys/{id}, the next request is 401', async () => {
+    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'short-lived', roles: ['submitter'] }).expect(201);
+    const token = created.body.token as string;
+    await t.http().get('/v1/clusters').set(as(token)).expect(200);
+    await t.http().post('/v1/clusters').set(as(token)).send({ name: 'by-short-lived', resourceGroup: 'rg' }).expect(201);
+
+    const revoked = await t.http().delete(`/v1/api-keys/${created.body.id}`).set(as(tokens.adminKey!));
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ id: created.body.id, name: 'short-lived', revokedAt: expect.any(String) });
+    expect(revoked.body.token).toBeUndefined();
+
+    for (const res of [
+      await t.http().get('/v1/clusters').set(as(token)),
+      await t.http().post('/v1/clusters').set(as(token)).send({ name: 'after-revoke', resourceGroup: 'rg' }),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(res.body.code).toBe('UNAUTHENTICATED');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+    }
+    await t.http().get('/v1/clusters/after-revoke').set(as(tokens.reader!)).expect(404);
+
+    const audit = await t.http().get('/v1/audit?action=apikey.revoked&limit=200').set(as(tokens.reader!)).expect(200);
+    const event = audit.body.items.find((e: { details: { id: string } }) => e.details.id === created.body.id);
+    expect(event).toMatchObject({ actor: NAMES.adminKey, action: 'apikey.revoked', details: { name: 'short-lived' } });
+
+    const unknown = await t.http().delete('/v1/api-keys/00000000-0000-4000-8000-000000000000').set(as(ADMIN_TOKEN));
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.code).toBe('API_KEY_NOT_FOUND');
+  });
+
+  it('the token is shown once: POST answers it, GET /v1/api-keys never returns tokens or hashes', async () => {
+    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'shown-once', roles: ['reader', 'approver'] }).expect(201);
+    expect(created.body.token).toMatch(/^apc_[A-Za-z0-9_-]{20,}$/);
+    expect(created.body.tokenHash).toBeUndefined();
+    expect(created.headers['cache-control']).toBe('no-store');
+    expect(created.headers.location).toBe(`/v1/api-keys/${created.body.id}`);
+
+    const all = [created.body.token as string, ...Object.values(tokens)] as string[];
+    const secrets = [...all, ...all.map((tk) => createHash('sha256').update(tk).digest('hex')), createHash('sha256').update(ADMIN_TOKEN).digest('hex')];
+    const items: Record<string, unknown>[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Response = await t
+        .http()
+        .get(`/v1/api-keys?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(as(tokens.adminKey!))
+        .expect(200);
+      const text = page.text;
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(items.length).toBeGreaterThanOrEqual(8);
+    for (const item of items) {
+      expect(Object.keys(item).sort()).toEqual(['canActFor', 'createdAt', 'createdBy', 'id', 'name', 'revokedAt', 'roles', 'tokenPrefix']);
+      expect(String(item.tokenPrefix).length).toBeLessThan(16);
+    }
+    const shown = items.find((k) => k.name === 'shown-once')!;
+    expect(shown).toMatchObject({ roles: ['approver', 'reader'], canActFor: false, createdBy: 'admin', revokedAt: null });
+    expect(created.body.token.startsWith(String(shown.tokenPrefix))).toBe(true);
+    expect(items.find((k) => k.name === NAMES.revoked)?.revokedAt).toEqual(expect.any(String));
+  });
+
+  it("the audit records the key's name as the actor", async () => {
+    const read = (query: string) => t.http().get(`/v1/audit?${query}&limit=200`).set(as(tokens.reader!)).expect(200);
+    const keyEvents = (await read('action=apikey.created')).body.items as { actor: string; details: { name: string } }[];
+    const createdBy = Object.fromEntries(keyEvents.map((e) => [e.details.name, e.actor]));
+    expect(createdBy).toMatchObject({
+      [NAMES.reader]: 'admin',
+      [NAMES.submitter]: 'admin',
+      [NAMES.adminKey]: 'admin',
+      'k-admin': 'admin',
+      'k-adminKey': NAMES.adminKey,
+    });
+    expect(JSON.stringify(keyEvents)).not.toMatch(/apc_/);
+
+    const clusterEvents = (await read('action=cluster.created')).body.items as { actor: string; cluster: string }[];
+    const clusterBy = Object.fromEntries(clusterEvents.map((e) => [e.cluster, e.actor]));
+    expect(clusterBy).toMatchObject({
+      fx: NAMES.submitter,
+      'new-submitter': NAMES.submitter,
+      'new-admin': 'admin',
+      'new-adminKey': NAMES.adminKey,
+      'by-short-lived': 'short-lived',
+    });
+
+    const decided = (await read('action=config.decided&cluster=dec-adminKey')).body.items;
+    expect(decided).toHaveLength(1);
+    expect(decided[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
+    const withdrawn = (await read('action=config.withdrawn&cluster=wd-submitter')).body.items;
+    expect(withdrawn[0]).toMatchObject({ actor: NAMES.submitter });
+    const submitted = (await read('action=config.submitted&cluster=sub-adminKey')).body.items;
+    expect(submitted).toHaveLength(1);
+    expect(submitted[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
+    // on fx only the submitter key ever submitted: denied callers left no trace
+    const onFx = (await read('cluster=fx')).body.items as { actor: string; action: string }[];
+    expect(onFx.filter((e) => e.action === 'config.submitted').map((e) => e.actor)).toEqual([NAMES.submitter, NAMES.submitter]);
+    // (reading is no change; rendering is audited as config.rendered by whoever rendered)
+    const changes = onFx.filter((e) => e.action !== 'config.rendered');
+    expect(changes.map((e) => e.actor)).not.toContain(NAMES.reader);
+    expect(onFx.filter((e) => e.action === 'config.rendered').map((e) => e.actor)).toEqual(
+      expect.arrayContaining([NAMES.reader, NAMES.submitter, NAMES.approver, 'admin', NAMES.adminKey]),
+    );
+
+    const verify = await t.http().get('/v1/audit/verify').set(as(tokens.approver!)).expect(200);
+    expect(verify.body.ok).toBe(true);
+  });
+});
