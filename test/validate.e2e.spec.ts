@@ -7,6 +7,7 @@ import { bearer, DATABASE, startTestApp, type TestApp } from './support/test-app
 describe(`POST /v1/validate (${DATABASE})`, () => {
   let t: TestApp;
   let reader: string;
+  let submitter: string;
   const certs = testCertificates();
   const validate = (body: unknown, query = '') =>
     t.http().post(`/v1/validate${query}`).set(bearer(reader)).set('content-type', 'application/json').send(JSON.stringify(body));
@@ -15,7 +16,7 @@ describe(`POST /v1/validate (${DATABASE})`, () => {
   beforeAll(async () => {
     t = await startTestApp({ clock: { now: () => certs.now } });
     reader = await t.key('reader', ['reader']);
-    const submitter = await t.key('sub', ['submitter']);
+    submitter = await t.key('sub', ['submitter']);
     const approver = await t.key('app', ['approver']);
     const pools = {
       win: [
@@ -98,6 +99,13 @@ describe(`POST /v1/validate (${DATABASE})`, () => {
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('CLUSTER_NOT_FOUND');
     expect((await validate({}, '?cluster=bad%20name')).status).toBe(400);
+  });
+
+  it('a submission to a cluster with a Windows node pool is refused with the cluster finding', async () => {
+    const res = await t.http().post('/v1/clusters/win/configs').set(bearer(submitter)).send({ config: { httpProxy: 'http://p.corp:3128' }, reason: 'r' });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('CONFIG_INVALID');
+    expect(codes(res)).toContain('CLUSTER_WINDOWS_NODE_POOL');
   });
 
   it('never answers 5xx, whatever JSON object arrives (property)', async () => {

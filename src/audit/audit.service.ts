@@ -82,26 +82,44 @@ export class AuditService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Appends one event. Locks the chain head row until the caller's transaction ends, so the chain never forks. */
+  /** Appends one event (see appendAll). */
   async append(tx: Tx, caller: Caller, entry: AuditEntry): Promise<AuditEventView> {
+    const [event] = await this.appendAll(tx, caller, [entry]);
+    return event;
+  }
+
+  /**
+   * Appends events in order. Locks the chain head row until the caller's transaction ends, so concurrent writers
+   * (in this process or another one on the same database) queue up and the chain never forks.
+   */
+  async appendAll(tx: Tx, caller: Caller, entries: AuditEntry[]): Promise<AuditEventView[]> {
+    if (entries.length === 0) return [];
     const [head] = await tx.$queryRaw<{ seq: number; hash: string }[]>`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
-    const content: AuditEventContent = {
-      seq: head.seq + 1,
-      at: this.clock.now().toISOString(),
-      actor: caller.actor,
-      via: caller.via,
-      action: entry.action,
-      cluster: entry.cluster ?? null,
-      version: entry.version ?? null,
-      requestId: caller.requestId,
-      details: entry.details ?? {},
-    };
-    const hash = auditEventHash(head.hash, content);
-    const row = await tx.auditEvent.create({
-      data: { ...content, at: new Date(content.at), details: content.details as Prisma.InputJsonValue, prevHash: head.hash, hash },
+    const at = this.clock.now().toISOString();
+    let { seq, hash: prevHash } = head;
+    const rows: AuditRow[] = [];
+    for (const entry of entries) {
+      seq += 1;
+      const content: AuditEventContent = {
+        seq,
+        at,
+        actor: caller.actor,
+        via: caller.via,
+        action: entry.action,
+        cluster: entry.cluster ?? null,
+        version: entry.version ?? null,
+        requestId: caller.requestId,
+        details: entry.details ?? {},
+      };
+      const hash = auditEventHash(prevHash, content);
+      rows.push({ ...content, at: new Date(at), details: content.details as Prisma.JsonValue, prevHash, hash });
+      prevHash = hash;
+    }
+    await tx.auditEvent.createMany({
+      data: rows.map((r) => ({ ...r, details: r.details as Prisma.InputJsonValue })),
     });
-    await tx.auditHead.update({ where: { id: 1 }, data: { seq: content.seq, hash } });
-    return view(row);
+    await tx.auditHead.update({ where: { id: 1 }, data: { seq, hash: prevHash } });
+    return rows.map(view);
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {

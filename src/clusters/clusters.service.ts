@@ -5,11 +5,21 @@ import { conflict, notFound } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
 import type { ClusterContext, ClusterNetwork, NodePool, ProxyConfig } from '../domain/proxy-config';
-import { type Cluster, Prisma, type PrismaClient } from '../generated/prisma/client';
+import { type Cluster, Prisma } from '../generated/prisma/client';
 import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
+
+/** What the validation rules need to know about a cluster: its pools, network and current (approved) config. */
+export function clusterContext(cluster: Cluster, currentConfig: ProxyConfig | null): ClusterContext {
+  return {
+    name: cluster.name,
+    nodePools: cluster.nodePools as unknown as NodePool[],
+    network: (cluster.network as ClusterNetwork | null) ?? null,
+    currentConfig,
+  };
+}
 
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
@@ -111,30 +121,25 @@ export class ClustersService {
 
   /** Locks the cluster row for the rest of the transaction: every change to a cluster or its versions goes through here. */
   async lock(tx: Tx, name: string): Promise<Cluster> {
-    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM clusters WHERE name = ${name} FOR UPDATE`;
+    const rows = await tx.$queryRaw<Cluster[]>`
+      SELECT id, name, resource_group AS "resourceGroup", subscription_id AS "subscriptionId", location,
+             node_pools AS "nodePools", network, required_approvals AS "requiredApprovals", revision,
+             last_version AS "lastVersion", created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"
+      FROM clusters WHERE name = ${name} FOR UPDATE`;
     if (!rows.length) throw this.notFound(name);
-    return tx.cluster.findUniqueOrThrow({ where: { id: rows[0].id } });
-  }
-
-  /** What the validation rules need to know about a cluster: its pools, network and current config. */
-  async context(db: Tx | PrismaClient, cluster: Cluster): Promise<ClusterContext> {
-    const current = await db.configVersion.findFirst({
-      where: { clusterId: cluster.id, status: 'approved' },
-      orderBy: { version: 'desc' },
-      select: { config: true },
-    });
-    return {
-      name: cluster.name,
-      nodePools: cluster.nodePools as unknown as NodePool[],
-      network: (cluster.network as ClusterNetwork | null) ?? null,
-      currentConfig: (current?.config as ProxyConfig | undefined) ?? null,
-    };
+    return rows[0];
   }
 
   async contextByName(name: string): Promise<ClusterContext> {
-    const row = await this.database.prisma.cluster.findUnique({ where: { name } });
+    const db = this.database.prisma;
+    const row = await db.cluster.findUnique({ where: { name } });
     if (!row) throw this.notFound(name);
-    return this.context(this.database.prisma, row);
+    const current = await db.configVersion.findFirst({
+      where: { clusterId: row.id, status: 'approved' },
+      orderBy: { version: 'desc' },
+      select: { config: true },
+    });
+    return clusterContext(row, (current?.config as ProxyConfig | undefined) ?? null);
   }
 
   notFound(name: string) {

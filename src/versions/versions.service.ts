@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { AuditService } from '../audit/audit.service';
+import { type AuditEntry, AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { hasRole } from '../auth/roles';
-import { ClustersService } from '../clusters/clusters.service';
+import { clusterContext, ClustersService } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
-import type { Cluster, Prisma } from '../generated/prisma/client';
+import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
 import { etagFor, checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import type { StoredResponse } from '../idempotency/idempotency.service';
@@ -52,8 +52,11 @@ export class VersionsService {
       submitted = old.config;
     }
 
-    const context = await this.clusters.context(tx, cluster);
-    const result = this.validation.run(submitted, context);
+    const [current, pending] = await Promise.all([
+      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } }),
+      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'pending' }, orderBy: { version: 'desc' } }),
+    ]);
+    const result = this.validation.run(submitted, clusterContext(cluster, (current?.config as ProxyConfig | undefined) ?? null));
     if (!isValid(result.findings)) {
       this.metrics.submissions.inc({ outcome: 'invalid' });
       const errors = result.findings.filter((f) => f.severity === 'error');
@@ -65,27 +68,19 @@ export class VersionsService {
       );
     }
     const hash = contentHash(result.normalized);
-
-    const [current, pending] = await Promise.all([
-      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' }, include: WITH_DECISIONS }),
-      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'pending' }, orderBy: { version: 'desc' }, include: WITH_DECISIONS }),
-    ]);
     const same = [pending, current].find((v) => v?.contentHash === hash);
     if (same) {
       this.metrics.submissions.inc({ outcome: 'unchanged' });
-      return this.response(200, cluster, versionView(cluster.name, same));
+      const decisions = await tx.decision.findMany({ where: { versionId: same.id } });
+      return this.response(200, cluster, versionView(cluster.name, { ...same, decisions }));
     }
 
     const now = this.clock.now();
     const number = cluster.lastVersion + 1;
+    const events: AuditEntry[] = [];
     if (pending) {
       await tx.configVersion.update({ where: { id: pending.id }, data: { status: 'superseded', closedAt: now } });
-      await this.audit.append(tx, caller, {
-        action: 'config.superseded',
-        cluster: cluster.name,
-        version: pending.version,
-        details: { from: 'pending', supersededBy: number },
-      });
+      events.push({ action: 'config.superseded', cluster: cluster.name, version: pending.version, details: { from: 'pending', supersededBy: number } });
     }
     const created = await tx.configVersion.create({
       data: {
@@ -104,10 +99,9 @@ export class VersionsService {
         requiredApprovals: cluster.requiredApprovals,
         revertOf: input.revertTo ?? null,
       },
-      include: WITH_DECISIONS,
     });
     const updated = await this.bump(tx, cluster, { lastVersion: number });
-    await this.audit.append(tx, caller, {
+    events.push({
       action: 'config.submitted',
       cluster: cluster.name,
       version: number,
@@ -120,8 +114,9 @@ export class VersionsService {
         warnings: result.findings.filter((f) => f.severity === 'warning').map((f) => f.code),
       },
     });
+    await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
-    const view = versionView(cluster.name, created);
+    const view = versionView(cluster.name, { ...created, decisions: [] });
     return this.response(201, updated, view, `/v1/clusters/${encodeURIComponent(cluster.name)}/configs/${number}`);
   }
 
@@ -147,50 +142,45 @@ export class VersionsService {
       throw conflict('ALREADY_DECIDED', `${caller.actor} has already decided on version ${version.version}.`);
     }
     const now = this.clock.now();
-    await tx.decision.create({
+    const decision = await tx.decision.create({
       data: { versionId: version.id, actor: caller.actor, via: caller.via, decision: input.decision, comment: input.comment ?? '', at: now },
     });
-    const approvals = version.decisions.filter((d) => d.decision === 'approve').length + (input.decision === 'approve' ? 1 : 0);
-    await this.audit.append(tx, caller, {
-      action: 'config.decided',
-      cluster: cluster.name,
-      version: version.version,
-      details: { decision: input.decision, comment: input.comment ?? '', approvals, requiredApprovals: version.requiredApprovals },
-    });
+    const decisions = [...version.decisions, decision];
+    const approvers = decisions.filter((d) => d.decision === 'approve').map((d) => d.actor);
+    const events: AuditEntry[] = [
+      {
+        action: 'config.decided',
+        cluster: cluster.name,
+        version: version.version,
+        details: { decision: input.decision, comment: input.comment ?? '', approvals: approvers.length, requiredApprovals: version.requiredApprovals },
+      },
+    ];
 
+    let fresh: ConfigVersion = version;
     let result: 'pending' | 'approved' | 'rejected' = 'pending';
     if (input.decision === 'reject') {
       result = 'rejected';
-      await tx.configVersion.update({ where: { id: version.id }, data: { status: 'rejected', closedAt: now } });
-      await this.audit.append(tx, caller, { action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
-    } else if (approvals >= version.requiredApprovals) {
+      fresh = await tx.configVersion.update({ where: { id: version.id }, data: { status: 'rejected', closedAt: now } });
+      events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
+    } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
       const previous = await tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } });
       if (previous) {
         await tx.configVersion.update({ where: { id: previous.id }, data: { status: 'superseded', closedAt: now } });
-        await this.audit.append(tx, caller, {
-          action: 'config.superseded',
-          cluster: cluster.name,
-          version: previous.version,
-          details: { from: 'approved', supersededBy: version.version },
-        });
+        events.push({ action: 'config.superseded', cluster: cluster.name, version: previous.version, details: { from: 'approved', supersededBy: version.version } });
       }
-      await tx.configVersion.update({ where: { id: version.id }, data: { status: 'approved', approvedAt: now } });
-      await this.audit.append(tx, caller, {
+      fresh = await tx.configVersion.update({ where: { id: version.id }, data: { status: 'approved', approvedAt: now } });
+      events.push({
         action: 'config.approved',
         cluster: cluster.name,
         version: version.version,
-        details: {
-          contentHash: version.contentHash,
-          approvers: [...version.decisions.filter((d) => d.decision === 'approve').map((d) => d.actor), caller.actor],
-          previous: previous?.version ?? null,
-        },
+        details: { contentHash: version.contentHash, approvers, previous: previous?.version ?? null },
       });
     }
     const updated = await this.bump(tx, cluster, {});
+    await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    const fresh = await tx.configVersion.findUniqueOrThrow({ where: { id: version.id }, include: WITH_DECISIONS });
-    return this.response(201, updated, versionView(cluster.name, fresh));
+    return this.response(201, updated, versionView(cluster.name, { ...fresh, decisions }));
   }
 
   /** The submitter (or an admin) takes a pending version back. */
