@@ -188,6 +188,14 @@ describe('TRUSTED_CA_TOO_MANY', () => {
     expect(r.findings[0]!.message).toContain('21');
   });
 
+  it('parses at most 40 certificates of a huge bundle, and says so', () => {
+    const huge = Array.from({ length: 3 }, () => c.manyPem.join('')).join('') + c.manyPem.slice(0, 2).join(''); // 65 blocks
+    const r = validateTrustedCa(toBase64(huge), '/trustedCa', c.now);
+    expect(codesOf(r).filter((code) => code !== 'TRUSTED_CA_TOO_LARGE')).toEqual(['TRUSTED_CA_TOO_MANY', 'TRUSTED_CA_TOO_MANY']);
+    expect(r.findings.map((f) => f.message).join(' ')).toContain('Only the first 40 of the 65 certificates');
+    expect(r.certificates.length).toBeLessThanOrEqual(40);
+  });
+
   it('near miss: 20 certificates', () => {
     const r = ca(toBase64(c.manyPem.slice(0, 20).join('')));
     expect(r.findings).toEqual([]);

@@ -28,6 +28,9 @@ import { finding, show } from './util';
 /** Inputs larger than this are reported as too large and not analysed further (a cheap guard against abuse). */
 export const TRUSTED_CA_ANALYSIS_LIMIT = 1024 * 1024;
 
+/** At most this many certificates of one bundle are parsed and described (twice what AKS allows). */
+export const MAX_CERTIFICATES_CHECKED = 2 * MAX_TRUSTED_CA_CERTIFICATES;
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface TrustedCaResult {
@@ -434,9 +437,17 @@ export function validateTrustedCa(value: string, p: string, now: Date): TrustedC
     }
   }
 
-  // 3. Each certificate.
+  // 3. Each certificate. A bundle far over the limit is already invalid (TRUSTED_CA_TOO_MANY); parsing only the
+  // first certificates of it keeps one request from holding the event loop for long.
   const nowMs = now.getTime();
   const byFingerprint = new Map<string, { der: Buffer; facts: CertificateFacts }>();
+  if (ders.length > MAX_CERTIFICATES_CHECKED) {
+    add(
+      'TRUSTED_CA_TOO_MANY',
+      `Only the first ${MAX_CERTIFICATES_CHECKED} of the ${ders.length} certificates of trustedCa were checked; cut the bundle down to the CAs your proxy needs and validate again.`,
+    );
+    ders.length = MAX_CERTIFICATES_CHECKED;
+  }
   for (const { der, n } of ders) {
     const fingerprint = sha256Hex(der);
     const facts = certificateFacts(der, fingerprint);
