@@ -7,6 +7,7 @@ import { ClustersService } from '../clusters/clusters.service';
 import { explain, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
 import type { ClusterNetwork, Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
 import { type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
@@ -49,10 +50,6 @@ export class ExplainController {
   ): Promise<ExplainResult | string> {
     const { config, cluster } = await this.versions.configFor(name, v);
     const result = explain(config, query.url, cluster.network as ClusterNetwork | null);
-    if (query.format === 'markdown' || (query.format === undefined && /\btext\/markdown\b/.test(accept ?? ''))) {
-      reply.type('text/markdown; charset=utf-8');
-      return renderExplainMarkdown(result);
-    }
-    return result;
+    return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
   }
 }

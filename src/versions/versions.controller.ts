@@ -8,7 +8,8 @@ import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { etagFor } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { IdempotencyService } from '../idempotency/idempotency.service';
+import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
+import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
@@ -20,8 +21,11 @@ const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster 
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
 const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
 
-function wantsMarkdown(format: string | undefined, accept: string | undefined): boolean {
-  return format === 'markdown' || (format === undefined && /\btext\/markdown\b/.test(accept ?? ''));
+/** Sends a stored (possibly replayed) response: its status, headers and body. */
+function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { replayed: boolean }): T {
+  reply.status(outcome.statusCode).headers(outcome.headers);
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  return outcome.body;
 }
 
 @ApiTags('versions')
@@ -52,9 +56,7 @@ export class VersionsController {
     const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs`, request.body, (tx) =>
       this.versions.submit(tx, name, body, ifMatch, caller),
     );
-    reply.status(outcome.statusCode).headers(outcome.headers);
-    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-    return outcome.body;
+    return sendStored(reply, outcome);
   }
 
   @Get()
@@ -104,9 +106,7 @@ export class VersionsController {
     const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs/${v}/decisions`, request.body, (tx) =>
       this.versions.decide(tx, name, v, body, ifMatch, caller),
     );
-    reply.status(outcome.statusCode).headers(outcome.headers);
-    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-    return outcome.body;
+    return sendStored(reply, outcome);
   }
 
   @Post(':v/withdraw')
@@ -142,11 +142,7 @@ export class VersionsController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
     const { diff, cluster } = await this.versions.diff(name, v, query.against);
-    if (wantsMarkdown(query.format, accept)) {
-      reply.type('text/markdown; charset=utf-8');
-      return diffToMarkdown(diff, cluster);
-    }
-    return diff;
+    return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, diffToMarkdown(diff, cluster)) : diff;
   }
 
   @Get(':v/render')
