@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseService } from '../src/database/database.service';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
@@ -88,5 +90,17 @@ describe(`foundation (${DATABASE})`, () => {
     );
     expect(rows.length).toBeGreaterThan(0);
     expect(rows.every((r) => r.finished_at !== null)).toBe(true);
+  });
+
+  it('serves the committed openapi/openapi.json at /openapi.json, and Swagger UI at /docs', async () => {
+    const served = await t.http().get('/openapi.json');
+    expect(served.status).toBe(200);
+    const committed = JSON.parse(readFileSync(join(__dirname, '..', 'openapi', 'openapi.json'), 'utf8'));
+    expect(served.body).toEqual(committed);
+    expect(Object.keys(served.body.paths)).toEqual(expect.arrayContaining(['/v1/validate', '/v1/clusters/{name}/configs/{v}/render', '/v1/audit/verify']));
+    expect(served.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const docs = await t.http().get('/docs');
+    expect(docs.status).toBe(200);
+    expect(docs.text).toContain('swagger-ui');
   });
 });

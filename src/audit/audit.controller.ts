@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { AUDIT_EVENT_SCHEMA, AUDIT_VERIFY_SCHEMA, page } from '../http/openapi-schemas';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { AuditQueryDto } from './audit-query.dto';
 import { AuditService, type AuditEventView, type AuditVerification } from './audit.service';
@@ -16,7 +17,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Audit events, oldest first (paginated, filterable)' })
-  @ApiOkResponse({ description: '{ items, nextCursor }' })
+  @ApiOkResponse({ description: 'A page of audit events, oldest first', schema: page(AUDIT_EVENT_SCHEMA) })
   async list(
     @Query() query: AuditQueryDto,
     @Req() request: FastifyRequest,
@@ -37,7 +38,7 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Recompute the hash chain of the whole audit trail' })
-  @ApiOkResponse({ description: '{ ok, events, head } or ok: false with firstBadSeq and reason' })
+  @ApiOkResponse({ description: 'ok, or ok: false with the first bad seq', schema: AUDIT_VERIFY_SCHEMA })
   verify(): Promise<AuditVerification> {
     return this.audit.verify();
   }

@@ -7,6 +7,7 @@ import { ClustersService } from '../clusters/clusters.service';
 import { explain, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
 import type { ClusterNetwork, Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
@@ -27,7 +28,7 @@ export class ExplainController {
   @Post('explain')
   @HttpCode(200)
   @ApiOperation({ summary: 'For each URL and each HTTP client: through which proxy, or direct, and why' })
-  @ApiOkResponse({ description: '{ effectiveNoProxy, results: [{ url, clients: { go: { proxy, reason }, ... } }], findings }' })
+  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', schema: EXPLAIN_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
     const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
@@ -39,7 +40,7 @@ export class ExplainController {
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)' })
   @ApiParam({ name: 'v', description: 'A version number, current or latest' })
   @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: '{ effectiveNoProxy, results }' })
+  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: EXPLAIN_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,

@@ -6,6 +6,7 @@ import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
 import { etagFor } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
@@ -41,8 +42,8 @@ export class VersionsController {
   @ApiOperation({ summary: 'Submit a config (or revert to an earlier version) as a new pending version' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The new pending version, with Location' })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version' })
+  @ApiResponse({ status: 201, description: 'The new pending version, with Location', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
@@ -62,7 +63,7 @@ export class VersionsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
-  @ApiOkResponse({ description: '{ items, nextCursor }' })
+  @ApiOkResponse({ description: 'A page of versions, newest first', schema: page(VERSION_SCHEMA) })
   @ApiProblemResponses(400, 401, 403, 404)
   async history(
     @Param('name', ClusterNamePipe) name: string,
@@ -79,7 +80,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The version' })
+  @ApiOkResponse({ description: 'The version', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404)
   get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
     return this.versions.get(name, v);
@@ -91,7 +92,7 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision' })
+  @ApiResponse({ status: 201, description: 'The version after the decision', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
@@ -114,7 +115,7 @@ export class VersionsController {
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The withdrawn version' })
+  @ApiOkResponse({ description: 'The withdrawn version', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
     @Param('name', ClusterNamePipe) name: string,
@@ -132,7 +133,7 @@ export class VersionsController {
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
   @ApiParam(V_PARAM)
   @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: '{ from, to, changed, changes, noProxy, trustedCa, impact, summary }' })
+  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: DIFF_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,
@@ -150,7 +151,7 @@ export class VersionsController {
   @ApiOperation({ summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform or az' })
   @ApiParam(V_PARAM)
   @ApiProduces('application/json', 'text/plain')
-  @ApiOkResponse({ description: 'The rendering, byte-identical on every call' })
+  @ApiOkResponse({ description: 'The rendering, byte-identical on every call', content: { 'application/json': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async render(
     @Param('name', ClusterNamePipe) name: string,
