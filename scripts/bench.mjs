@@ -1,0 +1,327 @@
+#!/usr/bin/env node
+// npm run bench: throughput, latency and memory of the built service (dist/) under autocannon, scenario by
+// scenario, next to a bare Node http server as the baseline. Prints one header line and one JSON line per
+// scenario on stdout; progress on stderr.
+//
+//   PGlite (default): a fresh temp DATA_DIR.     PostgreSQL: DATABASE_URL=postgresql://... (a fresh database is
+//   created on that server and dropped at the end).
+//
+// Scenarios: baseline (bare node), healthz, validate-plain, validate-big (20 certificates + 500 noProxy entries),
+// submit (a distinct config per request, each on the next of BENCH_POOL_CLUSTERS seeded clusters), decide (approves
+// the pending version each submission left, one cluster per request), get-current, diff (big v2 against big v1),
+// render (cli), history (?limit=50 on a cluster with BENCH_HISTORY_VERSIONS versions) and history-deep (the same
+// page at a cursor half-way down). The history rows and pool clusters are inserted with SQL while the service is
+// stopped (PGlite cannot be shared), then the service restarts on them.
+//
+// Environment: BENCH_SECONDS (per scenario, default 8), BENCH_CONNECTIONS (default 10), BENCH_WARMUP_SECONDS
+// (default 1), BENCH_HISTORY_VERSIONS (default 100000), BENCH_POOL_CLUSTERS (clusters for submit/decide),
+// BENCH_ONLY (comma-separated scenario names), BENCH_LOG_LEVEL (the service's LOG_LEVEL, default info),
+// KEEP_TMP=1 / KEEP_DB=1 to keep the temp dir / database for a post-mortem.
+//
+// The service runs as a child process (node dist/main.js); autocannon runs here, in another process. Each
+// scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { ROOT, cpuModel, elapsed, envNumber, freePort, log, onCleanup, requireBuild, runCleanups, tempDir, waitUntil } from './lib/common.mjs';
+import { bigConfig, caBundle, noProxyEntries, plainConfig } from './lib/configs.mjs';
+import { client, createKey, expectStatus } from './lib/http.mjs';
+import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
+import { openPglite, pgRunner, seedClusters, seedHistory } from './lib/seed.mjs';
+import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
+
+requireBuild('bench');
+
+const SECONDS = envNumber('BENCH_SECONDS', 8, { min: 1, max: 600 });
+const CONNECTIONS = envNumber('BENCH_CONNECTIONS', 10, { min: 1, max: 1000 });
+const WARMUP = envNumber('BENCH_WARMUP_SECONDS', 1, { min: 0, max: 60 });
+const HISTORY_VERSIONS = envNumber('BENCH_HISTORY_VERSIONS', 100_000, { min: 1, max: 5_000_000 });
+const POOL = envNumber('BENCH_POOL_CLUSTERS', Math.max(3_000, 500 * SECONDS), { min: 10, max: 1_000_000 });
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'info';
+const DATABASE_URL = process.env.DATABASE_URL || null;
+const DATABASE = DATABASE_URL ? 'postgres' : 'pglite';
+
+const wanted = (name) => !ONLY || ONLY.has(name);
+const round = (n, digits = 2) => (n === null || n === undefined || Number.isNaN(n) ? null : Math.round(n * 10 ** digits) / 10 ** digits);
+
+async function main() {
+  const t0 = Date.now();
+  const tmp = tempDir('aks-proxy-bench-');
+  const logFile = join(tmp, 'service.log');
+
+  log('making a 20-certificate CA bundle with openssl');
+  const bundle = caBundle(tmp, 20);
+  const big = bigConfig(bundle.base64);
+  // v2 of the diff cluster: two certificates fewer, 50 noProxy entries replaced, another HTTPS proxy port.
+  const bigV2 = {
+    ...bigConfig(Buffer.from(bundle.pems.slice(0, 18).join('')).toString('base64')),
+    noProxy: [...big.noProxy.slice(50), ...noProxyEntries(50, 'v2')],
+    httpsProxy: 'http://proxy.corp.example:3130',
+  };
+
+  let storage;
+  let dbServer = null;
+  if (DATABASE_URL) {
+    dbServer = await serverVersion(DATABASE_URL);
+    const db = await freshDatabase(DATABASE_URL, 'bench');
+    log(`fresh database ${db.name}`);
+    storage = { databaseUrl: db.url, dataDir: join(tmp, 'data') };
+  } else {
+    storage = { dataDir: join(tmp, 'data') };
+  }
+  const env = { LOG_LEVEL: LOG_LEVEL };
+
+  // 1. First start: migrations, keys and the clusters the scenarios read.
+  log(`starting the service (${DATABASE}) for set-up`);
+  let svc = await startService({ name: 'service', storage, logFile, env });
+  const coldStartMs = svc.startupMs;
+  const admin = client(svc.url, ADMIN_TOKEN);
+  const tokens = {
+    submitter: await createKey(svc.url, ADMIN_TOKEN, 'bench-submitter', ['submitter', 'reader']),
+    approver: await createKey(svc.url, ADMIN_TOKEN, 'bench-approver', ['approver', 'reader']),
+    reader: await createKey(svc.url, ADMIN_TOKEN, 'bench-reader', ['reader']),
+  };
+  const sub = client(svc.url, tokens.submitter);
+  const appr = client(svc.url, tokens.approver);
+  for (const name of ['bench-history', 'bench-get', 'bench-diff']) {
+    expectStatus(await admin.post('/v1/clusters', { name, resourceGroup: 'rg-bench' }), 201, `create ${name}`);
+  }
+  expectStatus(await sub.post('/v1/clusters/bench-get/configs', { config: plainConfig(), reason: 'bench' }), 201, 'submit bench-get v1');
+  expectStatus(await appr.post('/v1/clusters/bench-get/configs/1/decisions', { decision: 'approve', comment: 'ok' }), 201, 'approve bench-get v1');
+  expectStatus(await sub.post('/v1/clusters/bench-diff/configs', { config: big, reason: 'bench v1' }), 201, 'submit bench-diff v1');
+  expectStatus(await appr.post('/v1/clusters/bench-diff/configs/1/decisions', { decision: 'approve', comment: 'ok' }), 201, 'approve bench-diff v1');
+  expectStatus(await sub.post('/v1/clusters/bench-diff/configs', { config: bigV2, reason: 'bench v2' }), 201, 'submit bench-diff v2');
+  const sample = expectStatus(await admin.get('/v1/clusters/bench-get/configs/1'), 200, 'get sample').body;
+  await svc.stop();
+
+  // 2. Seed straight into the database while no service holds it.
+  const seedStart = Date.now();
+  log(`seeding ${HISTORY_VERSIONS} versions of bench-history and ${POOL} pool clusters`);
+  const db = DATABASE_URL ? pgRunner(await connect(storage.databaseUrl)) : await openPglite(storage.dataDir);
+  try {
+    await seedHistory(db, 'bench-history', HISTORY_VERSIONS, sample);
+    await seedClusters(db, 'bench-pool-', POOL);
+  } finally {
+    await db.close();
+  }
+  const seedMs = Date.now() - seedStart;
+  log(`seeded in ${seedMs} ms`);
+
+  // 3. Restart on the seeded data.
+  svc = await startService({ name: 'service', storage, logFile, env });
+  const warmStartMs = svc.startupMs;
+  const pool = Array.from({ length: POOL }, (_, i) => `bench-pool-${i}`);
+
+  const cpu = cpuModel();
+  const header = {
+    header: true,
+    node: process.version,
+    cpu: cpu.model,
+    cores: cpu.cores,
+    database: DATABASE,
+    databaseServer: dbServer,
+    secondsPerScenario: SECONDS,
+    connections: CONNECTIONS,
+    historyVersions: HISTORY_VERSIONS,
+    serviceLogLevel: LOG_LEVEL,
+    coldStartMs,
+    seedMs,
+    warmStartMs,
+  };
+  process.stdout.write(`${JSON.stringify(header)}\n`);
+
+  const lines = [];
+  let baselineRps = null;
+
+  /** One autocannon run against `url` while sampling `pid`'s RSS; prints and returns the scenario line. */
+  async function scenario(name, { url, pid, opts, warmup = true, preflight }) {
+    if (!wanted(name) && name !== 'baseline') return null;
+    if (preflight) await preflight();
+    const base = { url, connections: CONNECTIONS, timeout: 30, ...opts };
+    if (warmup && WARMUP > 0) await autocannon({ ...base, duration: WARMUP, amount: undefined });
+    const sampler = rssSampler(pid);
+    const result = await autocannon(base.amount ? base : { ...base, duration: SECONDS });
+    const peakRssMb = sampler.stop();
+    log(`${name}: service process used ${sampler.cpuPercent()}% of one core; ${result.requests.total} requests in ${result.duration} s`);
+    const rps = result.duration > 0 ? result.requests.total / result.duration : 0;
+    if (name === 'baseline') baselineRps = rps;
+    const line = {
+      scenario: name,
+      database: name === 'baseline' ? 'none' : DATABASE,
+      rps: round(rps, 1),
+      p50Ms: round(result.latency.p50),
+      p99Ms: round(result.latency.p99),
+      peakRssMb,
+      ratioToBaseline: baselineRps ? round(rps / baselineRps, 4) : null,
+      errors: result.errors,
+      non2xx: result.non2xx,
+    };
+    if (result.non2xx || result.errors) {
+      log(`${name}: status codes ${JSON.stringify(result.statusCodeStats)}, errors ${result.errors}, timeouts ${result.timeouts}`);
+    }
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    lines.push(line);
+    return { line, result };
+  }
+
+  const json = { 'content-type': 'application/json' };
+  const auth = (token) => ({ authorization: `Bearer ${token}` });
+  const expect200 = (path, check) => async () => {
+    const res = expectStatus(await client(svc.url, tokens.reader).get(path), 200, `preflight GET ${path}`);
+    if (check) check(res);
+  };
+
+  // Baseline: the bare Node server, as a child process like the service.
+  {
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/lib/bare-server.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    onCleanup(() => child.kill('SIGKILL'));
+    const up = await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, { timeoutMs: 10_000 });
+    if (!up) throw new Error('the bare baseline server did not start');
+    await scenario('baseline', { url: `http://127.0.0.1:${port}/`, pid: child.pid, opts: {} });
+    child.kill('SIGTERM');
+  }
+
+  const on = (path) => `${svc.url}${path}`;
+  await scenario('healthz', { url: on('/healthz'), pid: svc.pid, opts: {} });
+
+  const validateBody = (config) => ({ method: 'POST', headers: { ...json, ...auth(tokens.reader) }, body: JSON.stringify(config) });
+  const validOnly = (config) => async () => {
+    const res = expectStatus(await client(svc.url, tokens.reader).post('/v1/validate', config), 200, 'preflight validate');
+    if (!res.body.valid) throw new Error(`the bench config is not valid: ${JSON.stringify(res.body.findings.filter((f) => f.severity === 'error'))}`);
+  };
+  await scenario('validate-plain', { url: on('/v1/validate'), pid: svc.pid, opts: validateBody(plainConfig()), preflight: validOnly(plainConfig()) });
+  await scenario('validate-big', {
+    url: on('/v1/validate'),
+    pid: svc.pid,
+    opts: validateBody(big),
+    preflight: async () => {
+      await validOnly(big)();
+      const res = await client(svc.url, tokens.reader).post('/v1/validate', big);
+      if (res.body.certificates.length !== 20) throw new Error(`expected 20 certificates, the service saw ${res.body.certificates.length}`);
+      log(`validate-big: request ${Buffer.byteLength(JSON.stringify(big))} bytes, response ${res.text.length} bytes`);
+    },
+  });
+
+  // submit: every request a distinct config on the next pool cluster, so each one creates a version.
+  let submitted = 0;
+  const submitRun = await scenario('submit', {
+    url: on('/'),
+    pid: svc.pid,
+    opts: {
+      headers: { ...json, ...auth(tokens.submitter) },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const i = submitted++;
+            req.path = `/v1/clusters/${pool[i % POOL]}/configs`;
+            req.body = JSON.stringify({ config: plainConfig(`s${i}`), reason: `bench submit ${i}`, changeTicket: `CHG${i}` });
+            return req;
+          },
+        },
+      ],
+    },
+  });
+
+  // decide: approve the pending version of each pool cluster the submit scenario touched, one per request.
+  if (wanted('decide')) {
+    let pending = Math.min(submitted, POOL);
+    if (!submitRun) {
+      // submit was not selected: make the pending versions here (not measured).
+      pending = Math.min(POOL, 150 * SECONDS);
+      log(`submitting ${pending} versions for the decide scenario`);
+      await autocannon({
+        url: on('/'),
+        connections: CONNECTIONS,
+        amount: pending,
+        headers: { ...json, ...auth(tokens.submitter) },
+        requests: [{ method: 'POST', setupRequest: (req) => { const i = submitted++; req.path = `/v1/clusters/${pool[i]}/configs`; req.body = JSON.stringify({ config: plainConfig(`s${i}`), reason: 'bench' }); return req; } }],
+      });
+    }
+    let decided = 0;
+    log(`decide: ${pending} pending versions to approve`);
+    await scenario('decide', {
+      url: on('/'),
+      pid: svc.pid,
+      warmup: false,
+      opts: {
+        amount: pending,
+        headers: { ...json, ...auth(tokens.approver) },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const i = Math.min(decided++, pending - 1);
+              req.path = `/v1/clusters/${pool[i]}/configs/latest/decisions`;
+              req.body = JSON.stringify({ decision: 'approve', comment: 'bench' });
+              return req;
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  const readerGet = { headers: auth(tokens.reader) };
+  await scenario('get-current', {
+    url: on('/v1/clusters/bench-get/configs/current'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-get/configs/current'),
+  });
+  await scenario('diff', {
+    url: on('/v1/clusters/bench-diff/configs/latest/diff'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-diff/configs/latest/diff', (res) => {
+      if (res.body.from !== 1 && res.body.from?.version !== 1) log(`diff: from ${JSON.stringify(res.body.from)} (expected version 1)`);
+      log(`diff: response ${res.text.length} bytes, ${res.body.changes?.length} changes`);
+    }),
+  });
+  await scenario('render', {
+    url: on('/v1/clusters/bench-diff/configs/current/render?format=cli'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-diff/configs/current/render?format=cli'),
+  });
+  await scenario('history', {
+    url: on('/v1/clusters/bench-history/configs?limit=50'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-history/configs?limit=50', (res) => {
+      if (res.body.items.length !== 50 || res.body.items[0].version !== HISTORY_VERSIONS) {
+        throw new Error(`history: expected 50 items from version ${HISTORY_VERSIONS}, got ${res.body.items.length} from ${res.body.items[0]?.version}`);
+      }
+      log(`history: response ${res.text.length} bytes`);
+    }),
+  });
+  // The same page size deep in the history (a cursor at the middle), to show keyset paging does not slow down.
+  const middle = Buffer.from(JSON.stringify({ v: Math.ceil(HISTORY_VERSIONS / 2) })).toString('base64url');
+  await scenario('history-deep', {
+    url: on(`/v1/clusters/bench-history/configs?limit=50&cursor=${middle}`),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200(`/v1/clusters/bench-history/configs?limit=50&cursor=${middle}`),
+  });
+
+  const errors = errorLines(logFile);
+  if (errors.length) log(`the service logged ${errors.length} error lines; first: ${errors[0].slice(0, 600)}`);
+  await svc.stop();
+  log(`bench finished in ${elapsed(t0)}`);
+  const bad = lines.filter((l) => l.errors || l.non2xx);
+  if (bad.length) log(`scenarios with errors or non-2xx answers: ${bad.map((l) => l.scenario).join(', ')}`);
+  return bad.length ? 1 : 0;
+}
+
+main()
+  .then(async (code) => {
+    await runCleanups();
+    process.exit(code);
+  })
+  .catch(async (err) => {
+    log(`bench failed: ${err?.stack ?? err}`);
+    await runCleanups();
+    process.exit(1);
+  });
