@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import rateLimit from '@fastify/rate-limit';
 import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -79,7 +79,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     );
   });
 
-  await app.register(helmet, {
+  // Security headers: the helmet middleware is built once (its Fastify wrapper builds it again on every request).
+  const securityHeaders = helmet({
     // The API serves JSON; Swagger UI at /docs needs its inline assets.
     contentSecurityPolicy: {
       directives: {
@@ -91,6 +92,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       },
     },
   });
+  fastify.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (err) => done(err as Error | undefined)));
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
