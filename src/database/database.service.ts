@@ -51,6 +51,12 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async migrate(): Promise<void> {
+    // Already up to date (every start but the first after an upgrade): no need to load the schema engine.
+    if ((await this.pendingMigrations()).length === 0) {
+      this.migrated = true;
+      this.logger.info('database schema up to date');
+      return;
+    }
     const adapter = this.connection!.migrationAdapter();
     let applied: string[];
     try {
@@ -59,7 +65,21 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       await adapter.dispose();
     }
     this.migrated = true;
-    this.logger.info({ applied }, applied.length ? 'migrations applied' : 'database schema up to date');
+    this.logger.info({ applied }, 'migrations applied');
+  }
+
+  /** Migrations of prisma/migrations that the database has not recorded as applied. */
+  private async pendingMigrations(): Promise<string[]> {
+    const expected = readMigrations().migrationDirectories.map((d) => d.path);
+    const [{ exists }] = await this.connection!.prisma.$queryRawUnsafe<{ exists: boolean }[]>(
+      "SELECT to_regclass('_prisma_migrations') IS NOT NULL AS exists",
+    );
+    if (!exists) return expected;
+    const rows = await this.connection!.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
+      'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
+    );
+    const applied = new Set(rows.map((r) => r.migration_name));
+    return expected.filter((name) => !applied.has(name));
   }
 
   private scheduleRetry(): void {
@@ -75,12 +95,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     if (!this.connection || this.closed) return { ready: false, reason: 'database closed' };
     try {
       if (!this.migrated) {
-        const expected = readMigrations().migrationDirectories.map((d) => d.path);
-        const rows = await this.connection.prisma.$queryRawUnsafe<{ migration_name: string }[]>(
-          'SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL',
-        );
-        const applied = new Set(rows.map((r) => r.migration_name));
-        const missing = expected.filter((name) => !applied.has(name));
+        const missing = await this.pendingMigrations();
         if (missing.length) return { ready: false, reason: `migrations not applied: ${missing.join(', ')}` };
         this.migrated = true;
       }
