@@ -60,8 +60,28 @@ function asRecord(config: ProxyConfig | null | undefined): Record<string, unknow
   return out;
 }
 
-/** Longest common subsequence of two string arrays, as index pairs (ascending). */
+const isSortedUniqueStrings = (xs: readonly unknown[]): xs is readonly string[] =>
+  xs.every((x, i) => typeof x === 'string' && (i === 0 || (xs[i - 1] as string) < x));
+
+/**
+ * Longest common subsequence of two arrays, as index pairs (ascending). Two sorted, duplicate-free string arrays
+ * (a normalized noProxy always is) have their intersection as LCS: a linear merge finds it. Anything else takes
+ * the quadratic table.
+ */
 function lcsPairs(a: readonly unknown[], b: readonly unknown[]): Array<[number, number]> {
+  if (isSortedUniqueStrings(a) && isSortedUniqueStrings(b)) {
+    const pairs: Array<[number, number]> = [];
+    for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+      if (a[i] === b[j]) pairs.push([i++, j++]);
+      else if (a[i]! < b[j]!) i++;
+      else j++;
+    }
+    return pairs;
+  }
+  return lcsTable(a, b);
+}
+
+function lcsTable(a: readonly unknown[], b: readonly unknown[]): Array<[number, number]> {
   const n = a.length;
   const m = b.length;
   // table[i][j] = LCS length of a[i..] and b[j..]
@@ -95,8 +115,9 @@ function lcsPairs(a: readonly unknown[], b: readonly unknown[]): Array<[number, 
  * ascending index order, around their longest common subsequence. With nothing in common, one `replace`.
  */
 function arrayOperations(path: string, a: readonly unknown[], b: readonly unknown[]): JsonPatchOperation[] {
-  // The LCS table is quadratic: past this size one `replace` is cheaper for everybody.
-  if (a.length * b.length > MAX_LCS_CELLS) return [{ op: 'replace', path, value: [...b] }];
+  // The LCS table is quadratic: past this size one `replace` is cheaper for everybody (sorted sets merge linearly).
+  const sortedSets = isSortedUniqueStrings(a) && isSortedUniqueStrings(b);
+  if (!sortedSets && a.length * b.length > MAX_LCS_CELLS) return [{ op: 'replace', path, value: [...b] }];
   const pairs = lcsPairs(a, b);
   if (pairs.length === 0) return [{ op: 'replace', path, value: [...b] }];
   const keptFrom = new Set(pairs.map(([i]) => i));

@@ -231,9 +231,9 @@ export class VersionsService {
     const db = this.database.prisma;
     const cluster = await this.cluster(clusterName);
     const to = await this.find(db, cluster, ref);
-    let from: VersionWithDecisions | null = null;
+    let from: ConfigVersion | null = null;
     if (against === undefined || against === 'current') {
-      const current = await db.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' }, include: WITH_DECISIONS });
+      const current = await db.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } });
       if (against === 'current' && !current) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no current (approved) version to compare with.`);
       from = current && current.version !== to.version ? current : await this.previous(cluster, to.version);
     } else if (against === 'previous') {
@@ -241,7 +241,7 @@ export class VersionsService {
     } else {
       from = await this.find(db, cluster, Number(against));
     }
-    const snapshot = (v: VersionWithDecisions): VersionSnapshot => ({
+    const snapshot = (v: ConfigVersion): VersionSnapshot => ({
       version: v.version,
       config: v.config as ProxyConfig,
       certificates: v.certificates as unknown as CertificateDescription[],
@@ -286,11 +286,10 @@ export class VersionsService {
     return cluster;
   }
 
-  private async previous(cluster: Cluster, version: number): Promise<VersionWithDecisions | null> {
+  private async previous(cluster: Cluster, version: number): Promise<ConfigVersion | null> {
     return this.database.prisma.configVersion.findFirst({
       where: { clusterId: cluster.id, version: { lt: version } },
       orderBy: { version: 'desc' },
-      include: WITH_DECISIONS,
     });
   }
 
