@@ -20,8 +20,11 @@ export interface AuthenticatedKey {
 
 const TOKEN_PREFIX = 'apc_';
 export const hashToken = tokenHashOf;
-/** Bound on the hashes of tokens seen to authenticate (the rate limiter's per-key buckets). */
-const KNOWN_TOKENS_MAX = 10_000;
+/** Bound on the cached keys, and how long a cached key is trusted at most. */
+const CACHE_MAX = 10_000;
+const CACHE_TTL_MS = 5 * 60_000;
+/** NOTIFY channel on which a revocation reaches every process on the same database. */
+const REVOKED_CHANNEL = 'api_key_revoked';
 
 function view(row: ApiKey): ApiKeyView {
   return {
@@ -39,8 +42,13 @@ function view(row: ApiKey): ApiKeyView {
 @Injectable()
 export class ApiKeysService {
   private readonly adminTokenHash: Buffer | null;
-  /** Hashes of tokens that authenticated in this process, by key id (null: the ADMIN_TOKEN). */
-  private readonly knownTokens = new Map<string, string | null>();
+  /**
+   * Keys that authenticated lately, by token hash. Every request needs its key, and a database round trip per
+   * request costs more than the rest of most requests. A revocation clears the key here at once: locally, and in
+   * every other process through NOTIFY; while that channel is down the cache is not used at all.
+   */
+  private readonly cache = new Map<string, { key: AuthenticatedKey; at: number }>();
+  private readonly notificationsFlowing: () => boolean;
 
   constructor(
     private readonly database: DatabaseService,
@@ -48,33 +56,41 @@ export class ApiKeysService {
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.adminTokenHash = config.adminToken ? Buffer.from(hashToken(config.adminToken), 'hex') : null;
+    this.notificationsFlowing = database.listen(
+      REVOKED_CHANNEL,
+      (id) => this.forget(id),
+      () => this.cache.clear(),
+    );
   }
 
   /** The key a token belongs to, or null. Revoked keys are refused at once (looked up on every request). */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = hashToken(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
-      this.remember(hash, null);
       return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
+    const cached = this.cache.get(hash);
+    if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return cached.key;
     const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
     if (!row || row.revokedAt) {
-      this.knownTokens.delete(hash);
+      this.cache.delete(hash);
       return null;
     }
-    this.remember(hash, row.id);
-    return { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };
+    const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };
+    if (this.cache.size >= CACHE_MAX) this.cache.clear();
+    this.cache.set(hash, { key, at: Date.now() });
+    return key;
   }
 
-  /** Whether a token (by hash) authenticated in this process: the rate limiter counts such tokens per key. */
+  /** Whether a token (by hash) is a valid key seen lately: the rate limiter counts such tokens per key. */
   isKnownToken(hash: string): boolean {
-    return this.knownTokens.has(hash);
+    return this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
   }
 
-  private remember(hash: string, id: string | null): void {
-    if (this.knownTokens.size >= KNOWN_TOKENS_MAX && !this.knownTokens.has(hash)) this.knownTokens.clear();
-    this.knownTokens.set(hash, id);
+  /** Drops a key from the cache (it was revoked, here or in another process). */
+  private forget(id: string): void {
+    for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
   async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
@@ -116,16 +132,20 @@ export class ApiKeysService {
   }
 
   async revoke(id: string, caller: Caller): Promise<ApiKeyView> {
-    return this.database.transaction(async (tx) => {
+    const revoked = await this.database.transaction(async (tx) => {
       const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM api_keys WHERE id = ${id}::uuid FOR UPDATE`;
       if (!rows.length) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
       const current = await tx.apiKey.findUniqueOrThrow({ where: { id } });
       if (current.revokedAt) return view(current);
       const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
-      this.knownTokens.delete(row.tokenHash);
+      this.forget(id);
+      // Delivered to every process listening on this database when the transaction commits.
+      await tx.$executeRaw`SELECT pg_notify(${REVOKED_CHANNEL}, ${id})`;
       await this.audit.append(tx, caller, { action: 'apikey.revoked', details: { id: row.id, name: row.name } });
       return view(row);
     });
+    this.forget(id); // again after commit: a request in between may have cached it from the old row
+    return revoked;
   }
 
   count(): Promise<number> {

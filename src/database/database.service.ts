@@ -5,6 +5,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { LOGGER } from '../logging/logger';
 import { type DatabaseConnection, openDatabase, type PoolState } from './database-connection';
 import { applyMigrations, readMigrations } from './migrator';
+import { NotificationListener } from './notification-listener';
 
 export type Tx = Prisma.TransactionClient;
 
@@ -19,6 +20,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private migrated = false;
   private retryTimer?: NodeJS.Timeout;
   private closed = false;
+  private readonly listeners: NotificationListener[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -110,6 +112,19 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return this.connection?.poolState() ?? { total: 0, idle: 0, waiting: 0 };
   }
 
+  /**
+   * Calls `onMessage` for every NOTIFY on `channel` from any process on the same database, and `onDown` when
+   * notifications may have been missed. Returns whether notifications are flowing right now (ask again at each
+   * use). On PGlite there is only ever this process: every change is seen locally, so it is always true.
+   */
+  listen(channel: string, onMessage: (payload: string) => void, onDown: () => void): () => boolean {
+    if (this.config.storage.kind !== 'postgres') return () => true;
+    const listener = new NotificationListener(this.config.storage.url, channel, onMessage, onDown);
+    this.listeners.push(listener);
+    listener.start();
+    return () => listener.healthy;
+  }
+
   /** One interactive transaction. Callers lock what they change (SELECT ... FOR UPDATE) inside it. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn, TX_OPTIONS);
@@ -118,6 +133,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.closed = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    await Promise.all(this.listeners.map((l) => l.close()));
     await this.connection?.close();
     this.connection = undefined;
   }
