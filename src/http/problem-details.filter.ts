@@ -72,13 +72,17 @@ interface FastifyLikeError {
   message?: string;
 }
 
-/** Errors of the database driver or Prisma that mean "the database is not reachable right now". */
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string; cause?: { kind?: string; code?: string } };
-  const text = `${e?.name ?? ''} ${e?.code ?? ''} ${e?.cause?.kind ?? ''} ${e?.cause?.code ?? ''} ${e?.message ?? ''}`;
-  return /P1001|P1002|P1017|P2024|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|57P01|57P03|08006|08001|08003|Connection terminated|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Unable to start a transaction/i.test(
-    text,
-  );
+const DATABASE_UNAVAILABLE =
+  /P1001|P1002|P1008|P1017|P2024|P2028|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|57P0[123]|53300|08001|08003|08006|08P01|Connection terminated|connection error|not queryable|server closed the connection|terminating connection|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Transaction already closed|Unable to start a transaction/i;
+
+/** Errors of the database driver or Prisma that mean "the database is not reachable right now" (Prisma nests the driver's). */
+function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 3) return false;
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; kind?: unknown; meta?: unknown; cause?: unknown };
+  const text = [e.name, e.code, e.kind, e.message].filter((v) => typeof v === 'string').join(' ');
+  if (DATABASE_UNAVAILABLE.test(text)) return true;
+  if (e.meta && typeof e.meta === 'object' && DATABASE_UNAVAILABLE.test(JSON.stringify(e.meta))) return true;
+  return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
 export function problemType(code: string): string {
