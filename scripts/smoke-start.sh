@@ -44,11 +44,24 @@ if [ "$second" -eq 0 ]; then echo "a second process on the same DATA_DIR started
 grep -q "in use by another process" "$DIR/second.log" || { echo "second process gave no clear message:" >&2; cat "$DIR/second.log" >&2; exit 1; }
 echo "second process on the same DATA_DIR: exit $second, message: $(grep -o 'DATA_DIR .* in use by another process' "$DIR/second.log" | head -1)"
 
+# SIGTERM while requests are in flight: every request the service accepted must get its full answer.
+BODY='{"httpProxy":"http://proxy.corp.example:3128","noProxy":['"$(seq -s, -f '"host%g.corp.example"' 1 400)"']}'
+for i in $(seq 1 30); do
+  ( curl -s -o /dev/null -w '%{http_code}\n' -X POST "http://127.0.0.1:$PORT/v1/validate" -H "authorization: Bearer $TOKEN" \
+      -H 'content-type: application/json' -d "$BODY" >>"$DIR/inflight.txt"; echo "curl-exit $?" >>"$DIR/inflight.txt" ) &
+done
+sleep 0.05
 kill -TERM "$first"
 set +e; wait "$first"; code=$?; set -e
+wait
 [ "$code" -eq 0 ] || { echo "SIGTERM exit code $code" >&2; cat "$DIR/first.log" >&2; exit 1; }
 [ ! -f "$DATA_DIR/service.lock" ] || { echo "lock not released at shutdown" >&2; exit 1; }
-echo "SIGTERM: clean exit 0, lock released"
+answered=$(grep -c '^200$' "$DIR/inflight.txt" || true)
+# curl exit 52 (empty reply) or 56 (connection reset) would mean an accepted request was cut off.
+cut=$(grep -cE '^curl-exit (52|56)$' "$DIR/inflight.txt" || true)
+[ "$cut" -eq 0 ] || { echo "$cut in-flight requests were cut off by SIGTERM" >&2; exit 1; }
+[ "$answered" -gt 0 ] || { echo "no in-flight request was answered" >&2; cat "$DIR/inflight.txt" >&2; exit 1; }
+echo "SIGTERM: clean exit 0, lock released, $answered in-flight requests answered 200, none cut off"
 
 t0=$(now_ms)
 node dist/main.js >"$DIR/third.log" 2>&1 &
