@@ -26,19 +26,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-export interface AuditEventView {
-  seq: number;
-  at: string;
-  actor: string;
-  via: string | null;
-  action: string;
-  cluster: string | null;
-  version: number | null;
-  requestId: string | null;
-  details: unknown;
-  hash: string;
-  prevHash: string;
-}
+/** An audit event as the API shows it: the hashed content plus its place in the chain. */
+export type AuditEventView = AuditEventContent & { hash: string; prevHash: string };
 
 export interface AuditFilter {
   cluster?: string;
