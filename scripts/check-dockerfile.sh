@@ -36,7 +36,13 @@ done
 echo "Dockerfile stages replayed: production-only node_modules ($(du -sh node_modules | cut -f1)), runs as nobody, HEALTHCHECK passes"
 kill -TERM "$svc"; wait "$svc" || true
 cd "$ROOT"
+if ! command -v docker-compose >/dev/null 2>&1; then
+  echo "installing docker-compose (Debian package) to validate docker-compose.yml"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null) || true
+fi
 if command -v docker-compose >/dev/null 2>&1; then
   ADMIN_TOKEN=compose-check-token-0123 docker-compose -f docker-compose.yml config >/dev/null
   echo "docker-compose.yml is valid (docker-compose config)"
+else
+  echo "docker-compose could not be installed: docker-compose.yml not validated" >&2
 fi
