@@ -19,7 +19,6 @@ export interface AuthenticatedKey {
 }
 
 const TOKEN_PREFIX = 'apc_';
-export const hashToken = tokenHashOf;
 /** Bound on the cached keys, and how long a cached key is trusted at most. */
 const CACHE_MAX = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;
@@ -55,7 +54,7 @@ export class ApiKeysService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.adminTokenHash = config.adminToken ? Buffer.from(hashToken(config.adminToken), 'hex') : null;
+    this.adminTokenHash = config.adminToken ? Buffer.from(tokenHashOf(config.adminToken), 'hex') : null;
     this.notificationsFlowing = database.listen(
       REVOKED_CHANNEL,
       (id) => this.forget(id),
@@ -65,7 +64,7 @@ export class ApiKeysService {
 
   /** The key a token belongs to, or null. Revoked keys are refused at once (looked up on every request). */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
-    const hash = hashToken(token);
+    const hash = tokenHashOf(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
       return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
@@ -104,7 +103,7 @@ export class ApiKeysService {
       const row = await tx.apiKey.create({
         data: {
           name: input.name,
-          tokenHash: hashToken(token),
+          tokenHash: tokenHashOf(token),
           tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
           roles,
           canActFor: input.canActFor ?? false,

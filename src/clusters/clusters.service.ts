@@ -8,6 +8,7 @@ import type { ClusterContext, ClusterNetwork, NodePool, ProxyConfig } from '../d
 import { type Cluster, Prisma } from '../generated/prisma/client';
 import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { currentVersionOf } from '../versions/current-version';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 
@@ -63,11 +64,7 @@ export class ClustersService {
   async get(name: string): Promise<ClusterView> {
     const row = await this.database.prisma.cluster.findUnique({ where: { name } });
     if (!row) throw this.notFound(name);
-    const [current, latest] = await Promise.all([
-      this.database.prisma.configVersion.findFirst({ where: { clusterId: row.id, status: 'approved' }, orderBy: { version: 'desc' } }),
-      this.database.prisma.configVersion.findFirst({ where: { clusterId: row.id }, orderBy: { version: 'desc' } }),
-    ]);
-    return { ...clusterView(row), currentVersion: versionSummary(current), latestVersion: versionSummary(latest) };
+    return this.withVersions(this.database.prisma, row);
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ClusterView>> {
@@ -113,7 +110,7 @@ export class ClustersService {
 
   private async withVersions(tx: Tx, row: Cluster): Promise<ClusterView> {
     const [current, latest] = await Promise.all([
-      tx.configVersion.findFirst({ where: { clusterId: row.id, status: 'approved' }, orderBy: { version: 'desc' } }),
+      tx.configVersion.findFirst(currentVersionOf(row.id)),
       tx.configVersion.findFirst({ where: { clusterId: row.id }, orderBy: { version: 'desc' } }),
     ]);
     return { ...clusterView(row), currentVersion: versionSummary(current), latestVersion: versionSummary(latest) };
@@ -135,8 +132,7 @@ export class ClustersService {
     const row = await db.cluster.findUnique({ where: { name } });
     if (!row) throw this.notFound(name);
     const current = await db.configVersion.findFirst({
-      where: { clusterId: row.id, status: 'approved' },
-      orderBy: { version: 'desc' },
+      ...currentVersionOf(row.id),
       select: { config: true },
     });
     return clusterContext(row, (current?.config as ProxyConfig | undefined) ?? null);

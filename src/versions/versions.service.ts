@@ -18,6 +18,7 @@ import { ValidateService } from '../validate/validate.service';
 import type { DecisionDto } from './dto/decision.dto';
 import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
+import { currentVersionOf } from './current-version';
 import { versionView, type VersionView, type VersionWithDecisions } from './version.view';
 
 const WITH_DECISIONS = { decisions: true } as const;
@@ -53,7 +54,7 @@ export class VersionsService {
     }
 
     const [current, pending] = await Promise.all([
-      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } }),
+      tx.configVersion.findFirst(currentVersionOf(cluster.id)),
       tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'pending' }, orderBy: { version: 'desc' } }),
     ]);
     const result = this.validation.run(submitted, clusterContext(cluster, (current?.config as ProxyConfig | undefined) ?? null));
@@ -164,7 +165,7 @@ export class VersionsService {
       events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
     } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
-      const previous = await tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } });
+      const previous = await tx.configVersion.findFirst(currentVersionOf(cluster.id));
       if (previous) {
         await tx.configVersion.update({ where: { id: previous.id }, data: { status: 'superseded', closedAt: now } });
         events.push({ action: 'config.superseded', cluster: cluster.name, version: previous.version, details: { from: 'approved', supersededBy: version.version } });
@@ -233,7 +234,7 @@ export class VersionsService {
     const to = await this.find(db, cluster, ref);
     let from: ConfigVersion | null = null;
     if (against === undefined || against === 'current') {
-      const current = await db.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' } });
+      const current = await db.configVersion.findFirst(currentVersionOf(cluster.id));
       if (against === 'current' && !current) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no current (approved) version to compare with.`);
       from = current && current.version !== to.version ? current : await this.previous(cluster, to.version);
     } else if (against === 'previous') {
@@ -296,7 +297,7 @@ export class VersionsService {
   private async find(db: Tx, cluster: Cluster, ref: VersionRef): Promise<VersionWithDecisions> {
     const found =
       ref === 'current'
-        ? await db.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'approved' }, orderBy: { version: 'desc' }, include: WITH_DECISIONS })
+        ? await db.configVersion.findFirst({ ...currentVersionOf(cluster.id), include: WITH_DECISIONS })
         : ref === 'latest'
           ? await db.configVersion.findFirst({ where: { clusterId: cluster.id }, orderBy: { version: 'desc' }, include: WITH_DECISIONS })
           : await db.configVersion.findUnique({ where: { clusterId_version: { clusterId: cluster.id, version: ref } }, include: WITH_DECISIONS });
