@@ -1,7 +1,7 @@
 import { isAvailabilitySetPool, isWindowsPool } from '../aks';
 import { impactFindings } from '../impact';
 import type { ClusterContext, Finding, NodePool, ProxyConfig } from '../proxy-config';
-import { finding, show } from './util';
+import { append, finding, show } from './util';
 
 /**
  * The rules that need the cluster (SPEC.md): no Windows and no Availability Set node pools (one finding per pool,
@@ -32,6 +32,6 @@ export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig
       );
     }
   }
-  findings.push(...impactFindings(cluster.currentConfig ?? null, normalized));
+  append(findings, impactFindings(cluster.currentConfig ?? null, normalized));
   return findings;
 }

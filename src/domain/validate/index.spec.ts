@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { contentHash, type ClusterContext, type FindingCode } from '../proxy-config';
 import { testCertificates, toBase64 } from '../../../test/support/certificates';
-import { codesOf, resultShapeProblems } from '../../../test/support/findings';
-import { FINDING_SEVERITY, validate } from './index';
+import { codesOf, findingsOf, resultShapeProblems } from '../../../test/support/findings';
+import { FINDING_SEVERITY, MAX_FINDINGS_PER_CODE, validate } from './index';
 
 const c = testCertificates();
 const now = c.now;
@@ -198,7 +198,41 @@ describe('robustness', () => {
     check({ httpProxy: 'http://p:1', HttpProxy: deep, httpproxy: deep });
     const many: Record<string, unknown> = { httpProxy: 'http://p:1' };
     for (let i = 0; i < 10_000; i++) many[`k${i}`] = i;
-    expect(check(many).findings).toHaveLength(10_001);
+    const r = check(many);
+    expect(r.valid).toBe(false);
+    // 100 UNKNOWN_FIELD findings, one counting the other 9,900, and HTTPS_PROXY_DEFAULTED
+    expect(r.findings).toHaveLength(102);
+    expect(r.findings[101]).toMatchObject({ code: 'UNKNOWN_FIELD', pointer: '' });
+    expect(r.findings[101]!.message).toContain('9900 more UNKNOWN_FIELD findings');
+  });
+
+  it('reads a 600 KB noProxy list of 150,000 entries: no stack overflow hides its findings', () => {
+    const r = check({ httpProxy: 'http://p:3128', noProxy: Array<string>(150_000).fill('x') });
+    expect(r.valid).toBe(true);
+    expect(r.normalized).toEqual({ httpProxy: 'http://p:3128/', noProxy: ['x'] });
+    expect(codesOf(r)).not.toContain('FIELD_TYPE');
+    const duplicates = r.findings.filter((f) => f.code === 'NO_PROXY_DUPLICATE');
+    expect(duplicates).toHaveLength(MAX_FINDINGS_PER_CODE + 1);
+    expect(duplicates[99]!.pointer).toBe('/noProxy/100');
+    expect(duplicates[100]!.pointer).toBe('/noProxy');
+    expect(duplicates[100]!.message).toContain('149899 more NO_PROXY_DUPLICATE findings were not listed');
+  });
+
+  it('bounds the findings of one code, and an error beyond the bound still makes the config invalid', () => {
+    const r = check({ httpProxyConfig: { httpProxy: 'http://p:3128', noProxy: Array<string>(120_000).fill('*') } });
+    expect(r.valid).toBe(false);
+    expect(JSON.stringify(r).length).toBeLessThan(100_000);
+    const all = r.findings.filter((f) => f.code === 'NO_PROXY_ALL');
+    expect(all).toHaveLength(MAX_FINDINGS_PER_CODE + 1);
+    expect(all[100]).toMatchObject({ severity: 'error', pointer: '/httpProxyConfig/noProxy' });
+    expect(all[100]!.message).toContain('119900 more NO_PROXY_ALL findings');
+    // the other codes are all there, in document order
+    expect(codesOf(r).filter((code) => code !== 'NO_PROXY_ALL')).toEqual(['CONFIG_WRAPPED', 'HTTPS_PROXY_DEFAULTED']);
+
+    // one entry over the bound: the count is exact, and the bound does not apply below it
+    const justOver = run({ httpProxy: 'http://p:1', noProxy: Array<string>(101).fill('*') });
+    expect(findingsOf(justOver, 'NO_PROXY_ALL').at(-1)!.message).toContain('1 more NO_PROXY_ALL finding was not listed');
+    expect(findingsOf(run({ httpProxy: 'http://p:1', noProxy: Array<string>(100).fill('*') }), 'NO_PROXY_ALL')).toHaveLength(100);
   });
 
   it('survives prototype tricks', () => {

@@ -1,11 +1,11 @@
 import { parseCliFile } from '../parse';
 import { redactLongTokens } from '../redact';
-import { isValid, type ClusterContext, type Finding, type ProxyConfig, type ValidationResult } from '../proxy-config';
+import { isValid, type ClusterContext, type Finding, type FindingCode, type ProxyConfig, type ValidationResult } from '../proxy-config';
 import { validateCluster } from './cluster';
 import { validateNoProxy } from './no-proxy';
 import { validateTrustedCa } from './trusted-ca';
 import { validateProxyUrls } from './urls';
-import { finding, FINDING_SEVERITY, isPlainObject } from './util';
+import { append, finding, FINDING_SEVERITY, isPlainObject } from './util';
 
 export { parseCliFile, splitNoProxyString, type ParsedConfig, type ParsedNoProxy } from '../parse';
 export { validateCluster } from './cluster';
@@ -30,7 +30,8 @@ const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
  *
  * Findings are ordered: first those about the document as a whole (pointer ""), then by the position of their
  * pointer in the submitted document, then by severity (error, warning, info), then in the order the rules ran;
- * cluster findings come last.
+ * cluster findings come last. At most MAX_FINDINGS_PER_CODE findings of one code are listed: the one after them
+ * says how many more there were (`valid` still counts them all).
  *
  * `normalized` holds every field that could be normalized, even when other fields have errors: canonical key
  * names, URLs as `scheme://host:port/`, noProxy without error entries (trimmed, lower-cased, canonical, unique,
@@ -54,7 +55,7 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
   const parsed = parseCliFile(input);
   const cluster = options?.cluster && typeof options.cluster === 'object' ? options.cluster : null;
   const now = options?.now instanceof Date ? options.now : new Date(NaN);
-  const configFindings: Finding[] = [...parsed.findings];
+  const configFindings: Finding[] = parsed.findings.slice();
   const normalized: ProxyConfig = {};
   if (!isPlainObject(input)) {
     // No object, no fields: the FIELD_TYPE finding says it all (cluster rules need a config to judge).
@@ -65,28 +66,84 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
     httpProxy: parsed.present.includes('httpProxy'),
     httpsProxy: parsed.present.includes('httpsProxy'),
   });
-  configFindings.push(...urls.findings);
+  append(configFindings, urls.findings);
   if (urls.httpProxy !== undefined) normalized.httpProxy = urls.httpProxy;
   if (urls.httpsProxy !== undefined) normalized.httpsProxy = urls.httpsProxy;
 
   if (parsed.noProxy) {
     const noProxy = validateNoProxy(parsed.noProxy.entries, cluster?.network ?? null);
-    configFindings.push(...noProxy.findings);
+    append(configFindings, noProxy.findings);
     if (noProxy.normalized) normalized.noProxy = noProxy.normalized;
   }
 
   let certificates: ValidationResult['certificates'] = [];
   if (parsed.trustedCa) {
     const ca = validateTrustedCa(parsed.trustedCa.value, parsed.trustedCa.pointer, now);
-    configFindings.push(...ca.findings);
+    append(configFindings, ca.findings);
     if (ca.normalized !== undefined) normalized.trustedCa = ca.normalized;
     certificates = ca.certificates;
   }
 
   const ordered = orderFindings(configFindings, parsed.order);
-  if (cluster) ordered.push(...validateCluster(cluster, normalized));
-  const findings = ordered.map((f) => ({ ...f, message: redactLongTokens(f.message) }));
-  return { valid: isValid(findings), findings, normalized, certificates };
+  if (cluster) append(ordered, validateCluster(cluster, normalized));
+  // Validity is judged on every finding; only the report is bounded.
+  const valid = isValid(ordered);
+  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactLongTokens(f.message) }));
+  return { valid, findings, normalized, certificates };
+}
+
+/** At most this many findings of one code are reported; the rest are counted in one more finding of that code. */
+export const MAX_FINDINGS_PER_CODE = 100;
+
+/** The deepest pointer that is `a` or an ancestor of it and also `b` or an ancestor of `b`. */
+function commonPointer(a: string, b: string): string {
+  if (a === b) return a;
+  const x = a.split('/');
+  const y = b.split('/');
+  let n = 0;
+  while (n < x.length && n < y.length && x[n] === y[n]) n++;
+  return x.slice(0, n).join('/');
+}
+
+/**
+ * Keeps the first MAX_FINDINGS_PER_CODE findings of each code and, right after the last one kept, adds one finding
+ * of the same code (hence the same severity) saying how many more there were, at the pointer that holds all the
+ * findings of that code (`/noProxy` for noProxy entries). 150,000 noProxy entries would otherwise make a response
+ * of tens of megabytes.
+ */
+function capPerCode(findings: readonly Finding[]): Finding[] {
+  const stats = new Map<FindingCode, { count: number; pointer: string }>();
+  for (const f of findings) {
+    const s = stats.get(f.code);
+    if (s) {
+      s.count++;
+      s.pointer = commonPointer(s.pointer, f.pointer);
+    } else stats.set(f.code, { count: 1, pointer: f.pointer });
+  }
+  let over = false;
+  for (const s of stats.values()) if (s.count > MAX_FINDINGS_PER_CODE) over = true;
+  if (!over) return findings.slice();
+
+  const kept: Finding[] = [];
+  const reported = new Map<FindingCode, number>();
+  for (const f of findings) {
+    const n = (reported.get(f.code) ?? 0) + 1;
+    reported.set(f.code, n);
+    if (n > MAX_FINDINGS_PER_CODE) continue;
+    kept.push(f);
+    const s = stats.get(f.code)!;
+    if (n === MAX_FINDINGS_PER_CODE && s.count > n) {
+      const more = s.count - n;
+      kept.push(
+        finding(
+          f.code,
+          s.pointer,
+          `${more} more ${f.code} finding${more === 1 ? ' was' : 's were'} not listed (only the first ${MAX_FINDINGS_PER_CODE} of each code are); fix the ones above and validate again to see the rest.`,
+        ),
+      );
+    }
+  }
+  return kept;
 }
 
 /** Stable order: document-level first, then document position of the pointer, severity, rule order. */

@@ -1,7 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { AKS_ALWAYS_NO_PROXY, aksNetworkNoProxy } from '../aks';
 import type { ClusterNetwork, Finding } from '../proxy-config';
-import { canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
+import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
 
 /**
  * `noProxy` entries (SPEC.md "How clients read NO_PROXY"). Every entry is classified once:
@@ -221,7 +221,7 @@ export function validateNoProxy(entries: readonly Located<string>[], network?: C
   const kept = new Set<string>();
   for (const located of entries) {
     const entry = classifyNoProxyEntry(located.value, located.pointer);
-    findings.push(...entry.findings);
+    append(findings, entry.findings);
     if (entry.canonical === null) continue;
     const key = entry.canonical;
     const first = firstSeen.get(key);

@@ -1,5 +1,5 @@
 import type { Finding } from '../proxy-config';
-import { canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
+import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
 
 /**
  * The proxy URLs (`httpProxy`, `httpsProxy`). Parsed by hand rather than with WHATWG `new URL()`, which silently
@@ -205,7 +205,7 @@ export function validateProxyUrls(
     const located = fields[field];
     if (!located) continue;
     const check = checkProxyUrl(field, located.value, located.pointer);
-    result.findings.push(...check.findings);
+    append(result.findings, check.findings);
     if (check.normalized !== undefined) result[field] = check.normalized;
   }
   const usable = (l: Located<string> | undefined) => l !== undefined && l.value.trim() !== '';
