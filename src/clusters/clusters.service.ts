@@ -68,7 +68,7 @@ export class ClustersService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ClusterView>> {
-    const after = decodeCursor<{ name: string }>(cursor, { name: 'string' });
+    const after = decodeCursor(cursor, { name: 'text' });
     const rows = await this.database.prisma.cluster.findMany({
       where: after ? { name: { gt: after.name } } : undefined,
       orderBy: { name: 'asc' },
@@ -86,7 +86,7 @@ export class ClustersService {
       if (input.subscriptionId !== undefined) data.subscriptionId = input.subscriptionId;
       if (input.location !== undefined) data.location = input.location;
       if (input.nodePools !== undefined) data.nodePools = input.nodePools as unknown as Prisma.InputJsonValue;
-      if (input.network !== undefined) data.network = input.network as unknown as Prisma.InputJsonValue;
+      if (input.network !== undefined) data.network = input.network === null ? Prisma.DbNull : (input.network as unknown as Prisma.InputJsonValue);
       if (input.requiredApprovals !== undefined) data.requiredApprovals = input.requiredApprovals;
       const before = clusterView(locked);
       const changed = Object.keys(data).filter(

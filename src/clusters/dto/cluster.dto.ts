@@ -15,6 +15,7 @@ import {
   MinLength,
   ValidateNested,
 } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { IsCidr } from '../../common/validators';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
@@ -83,7 +84,7 @@ export class CreateClusterDto {
   location?: string;
 
   @ApiPropertyOptional({ type: [NodePoolDto] })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(100)
   @ValidateNested({ each: true })
@@ -97,11 +98,15 @@ export class CreateClusterDto {
   network?: ClusterNetworkDto;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 5, default: 1 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   @Max(5)
   requiredApprovals?: number;
 }
 
-export class UpdateClusterDto extends PartialType(OmitType(CreateClusterDto, ['name'] as const)) {}
+/**
+ * Every field optional; a missing one is left as it is. `null` clears subscriptionId, location and network, and is
+ * refused for resourceGroup, nodePools and requiredApprovals (skipNullProperties: false keeps their validators on).
+ */
+export class UpdateClusterDto extends PartialType(OmitType(CreateClusterDto, ['name'] as const), { skipNullProperties: false }) {}

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
+import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { NoPrivateKey } from '../../common/no-private-key.validator';
+import { IsStorableText } from '../../common/text.validators';
 
 export class SubmitConfigDto {
   @ApiPropertyOptional({
@@ -9,12 +11,12 @@ export class SubmitConfigDto {
     additionalProperties: true,
     example: { httpProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example'] },
   })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsObject({ message: 'config must be a JSON object' })
   config?: Record<string, unknown>;
 
   @ApiPropertyOptional({ description: 'Re-submit the content of this earlier version (give this or config)', minimum: 1 })
-  @IsOptional()
+  @IsOptionalNotNull()
   @IsInt()
   @Min(1)
   revertTo?: number;
@@ -24,6 +26,7 @@ export class SubmitConfigDto {
   @MinLength(1, { message: 'reason must not be empty' })
   @MaxLength(2000)
   @NoPrivateKey()
+  @IsStorableText()
   reason!: string;
 
   @ApiPropertyOptional({ description: 'Change ticket reference', example: 'CHG0012345' })
@@ -31,5 +34,6 @@ export class SubmitConfigDto {
   @IsString()
   @MaxLength(128)
   @NoPrivateKey()
+  @IsStorableText()
   changeTicket?: string;
 }
