@@ -1,3 +1,4 @@
+import { parseRfc3339 } from '../common/text.validators';
 import { Controller, Get, Query, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -27,8 +28,8 @@ export class AuditController {
       cluster: query.cluster,
       actor: query.actor,
       action: query.action,
-      since: query.since ? new Date(query.since) : undefined,
-      until: query.until ? new Date(query.until) : undefined,
+      since: query.since ? parseRfc3339(query.since) : undefined,
+      until: query.until ? parseRfc3339(query.until) : undefined,
       limit: query.limit ?? DEFAULT_PAGE_SIZE,
       cursor: query.cursor,
     });

@@ -112,11 +112,11 @@ export class AuditService {
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {
-    const after = decodeCursor<{ seq: number }>(filter.cursor, { seq: 'number' });
+    const after = decodeCursor(filter.cursor, { seq: 'int' });
     const rows = await this.database.prisma.auditEvent.findMany({
       where: {
         cluster: filter.cluster,
-        actor: filter.actor,
+        actor: filter.actor?.toLowerCase(),
         action: filter.action,
         at: filter.since || filter.until ? { gte: filter.since, lt: filter.until } : undefined,
         seq: after ? { gt: after.seq } : undefined,

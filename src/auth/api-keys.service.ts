@@ -119,7 +119,7 @@ export class ApiKeysService {
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
-    const after = decodeCursor<{ at: string; id: string }>(cursor, { at: 'string', id: 'string' });
+    const after = decodeCursor(cursor, { at: 'timestamp', id: 'uuid' });
     const rows = await this.database.prisma.apiKey.findMany({
       where: after
         ? { OR: [{ createdAt: { gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { gt: after.id } }] }

@@ -37,20 +37,22 @@ export class AuthGuard implements CanActivate {
       });
     }
 
-    let actor = key.name;
+    // People and keys are named case-insensitively (UPNs, chat handles): "Bob" and "bob" are one actor, so that
+    // separation of duties and one-decision-per-approver cannot be dodged by changing case.
+    let actor = key.name.toLowerCase();
     let via: string | null = null;
     const actingFor = request.headers['x-acting-for'];
     if (actingFor !== undefined) {
-      const person = (Array.isArray(actingFor) ? actingFor[0] : actingFor).trim();
+      const person = (Array.isArray(actingFor) ? actingFor[0] : actingFor).trim().toLowerCase();
       if (!key.canActFor) {
         throw new ServiceError('forbidden', 'FORBIDDEN', `The key "${key.name}" may not act for another user (X-Acting-For).`);
       }
       if (!ACTING_FOR.test(person)) {
         throw new ServiceError('bad_request', 'BAD_REQUEST', 'X-Acting-For must be a user name of 1-128 letters, digits or . _ @ + -.');
       }
-      if (person !== key.name) {
+      if (person !== actor) {
+        via = actor;
         actor = person;
-        via = key.name;
       }
     }
     request.principal = { keyId: key.id, keyName: key.name, roles: key.roles, canActFor: key.canActFor, actor, via };

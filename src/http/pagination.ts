@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/service-error';
+import { isRfc3339 } from '../common/text.validators';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -32,21 +33,37 @@ export function encodeCursor(position: Record<string, string | number>): string 
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor; anything else is a 400, never a 500. */
-export function decodeCursor<T extends Record<string, string | number>>(
+/** What a cursor field may hold: each kind is checked so that a forged cursor is a 400, never a database error. */
+export type CursorField = 'int' | 'text' | 'timestamp' | 'uuid';
+
+const INT4_MAX = 2_147_483_647;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const CURSOR_FIELD_OK: Record<CursorField, (value: unknown) => boolean> = {
+  int: (v) => Number.isSafeInteger(v) && (v as number) >= 0 && (v as number) <= INT4_MAX,
+  // eslint-disable-next-line no-control-regex
+  text: (v) => typeof v === 'string' && v.length <= 512 && !/[\u0000-\u001f]/.test(v),
+  timestamp: isRfc3339,
+  uuid: (v) => typeof v === 'string' && UUID.test(v),
+};
+
+type CursorValue<K extends CursorField> = K extends 'int' ? number : string;
+
+/** Decodes a cursor made by encodeCursor; anything else (forged, truncated, out of range) is a 400, never a 500. */
+export function decodeCursor<S extends Record<string, CursorField>>(
   cursor: string | undefined,
-  shape: { [K in keyof T]: 'string' | 'number' },
-): T | null {
+  shape: S,
+): { [K in keyof S]: CursorValue<S[K]> } | null {
   if (cursor === undefined) return null;
+  let value: Record<string, unknown> | null = null;
   try {
-    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
-    for (const [key, type] of Object.entries(shape)) {
-      if (typeof value?.[key] !== type || (type === 'number' && !Number.isSafeInteger(value[key]))) throw new Error('shape');
-    }
-    return value as T;
+    value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
   } catch {
-    throw badRequest('The cursor is not one this service issued; start again without it.');
+    value = null;
   }
+  const ok = value !== null && typeof value === 'object' && Object.entries(shape).every(([key, kind]) => CURSOR_FIELD_OK[kind](value[key]));
+  if (!ok) throw badRequest('The cursor is not one this service issued; start again without it.');
+  return value as { [K in keyof S]: CursorValue<S[K]> };
 }
 
 /** Keyset page: the caller fetched limit + 1 rows; the extra row says whether there is a next page. */

@@ -1,5 +1,6 @@
 import { NotFoundException } from '@nestjs/common';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, type DatabaseConnection } from '../database/database-connection';
 import { ServiceError } from '../common/service-error';
 import { toProblem } from './problem-details.filter';
 
@@ -25,6 +26,37 @@ describe('toProblem', () => {
     expect(problem).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });
     expect(headers['retry-after']).toBe('2');
     expect(unexpected).toBe(false);
+  });
+
+  describe('values the database refuses are 400 BAD_REQUEST, not 500 (errors from a real PGlite through Prisma)', () => {
+    let db: DatabaseConnection;
+    beforeAll(async () => {
+      db = await openDatabase({ kind: 'pglite', dataDir: null }, { poolSize: 1 });
+    });
+    afterAll(async () => {
+      await db?.close();
+    });
+
+    it.each([
+      ['a NUL character in text (22021)', 'SELECT $1::text', 'a\u0000b'],
+      ['a NUL escape in jsonb (22P05)', 'SELECT $1::jsonb', JSON.stringify({ a: '\u0000' })],
+      ['an unpaired surrogate in jsonb (22P02)', 'SELECT $1::jsonb', JSON.stringify({ a: '\ud800' })],
+      ['an integer out of range (22003)', 'SELECT $1::int4', 99_999_999_999],
+    ])('%s', async (_label, sql, value) => {
+      const error = await db.prisma.$queryRawUnsafe(sql, value).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).not.toBeNull();
+      const { problem, unexpected } = toProblem(error);
+      expect(problem).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+      expect(unexpected).toBe(false);
+    });
+
+    it('a query that is simply wrong stays a 500 (a bug to log, not the caller\'s fault)', async () => {
+      const error = await db.prisma.$queryRawUnsafe('SELECT * FROM no_such_table').catch((e: unknown) => e);
+      expect(toProblem(error).problem.status).toBe(500);
+    });
   });
 
   it('anything else is a 500 INTERNAL without details', () => {

@@ -85,6 +85,22 @@ function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   return isDatabaseUnavailable(e.cause, depth + 1);
 }
 
+/**
+ * PostgreSQL's verdict that a value sent to it is unusable (SQLSTATE class 22 "data exception": a NUL character,
+ * an unpaired surrogate in JSON, a number out of range, a malformed time; 54000 for a NUL in a literal). Input
+ * validation should stop such values first; this is the safety net that keeps them a 400 instead of a 500. The code
+ * sits on the driver adapter's error, which Prisma nests in `meta.driverAdapterError.cause`.
+ */
+const DATA_EXCEPTION = /^(22[0-9A-Z]{3}|54000)$/;
+
+function isInvalidInputForDatabase(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { originalCode?: unknown; code?: unknown; kind?: unknown; meta?: { driverAdapterError?: unknown }; cause?: unknown };
+  if (typeof e.originalCode === 'string' && DATA_EXCEPTION.test(e.originalCode)) return true;
+  if (e.kind === 'postgres' && typeof e.code === 'string' && DATA_EXCEPTION.test(e.code)) return true;
+  return isInvalidInputForDatabase(e.meta?.driverAdapterError, depth + 1) || isInvalidInputForDatabase(e.cause, depth + 1);
+}
+
 export function problemType(code: string): string {
   return `urn:aks-proxy-config:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
@@ -121,6 +137,17 @@ export function toProblem(exception: unknown): { problem: ProblemDocument; heade
     if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') detail = 'The body is empty; send a JSON object.';
     if (exception instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') detail = `The body is not valid JSON: ${fe.message}`;
     return { problem: buildProblem(status, CODE_BY_STATUS[status] ?? 'BAD_REQUEST', detail), headers: {}, unexpected: false };
+  }
+  if (isInvalidInputForDatabase(exception)) {
+    return {
+      problem: buildProblem(
+        400,
+        'BAD_REQUEST',
+        'A value in the request cannot be stored or compared by the database (a NUL character, an unpaired surrogate, a number out of range); correct it and retry.',
+      ),
+      headers: {},
+      unexpected: false,
+    };
   }
   if (isDatabaseUnavailable(exception)) {
     return {

@@ -139,6 +139,12 @@ export class VersionsService {
     if (version.submittedBy === caller.actor) {
       throw forbidden('SELF_APPROVAL', `${caller.actor} submitted version ${version.version} and cannot decide on it; another approver must.`);
     }
+    if (version.submittedVia === caller.actor) {
+      throw forbidden(
+        'SELF_APPROVAL',
+        `${caller.actor} submitted version ${version.version} for ${version.submittedBy} and cannot also decide on it as itself; another approver must.`,
+      );
+    }
     if (version.decisions.some((d) => d.actor === caller.actor)) {
       throw conflict('ALREADY_DECIDED', `${caller.actor} has already decided on version ${version.version}.`);
     }
@@ -213,7 +219,7 @@ export class VersionsService {
 
   async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {
     const cluster = await this.cluster(clusterName);
-    const before = decodeCursor<{ v: number }>(cursor, { v: 'number' });
+    const before = decodeCursor(cursor, { v: 'int' });
     const rows = await this.database.prisma.configVersion.findMany({
       where: {
         clusterId: cluster.id,
@@ -236,7 +242,9 @@ export class VersionsService {
     if (against === undefined || against === 'current') {
       const current = await db.configVersion.findFirst(currentVersionOf(cluster.id));
       if (against === 'current' && !current) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no current (approved) version to compare with.`);
-      from = current && current.version !== to.version ? current : await this.previous(cluster, to.version);
+      // An explicit `current` compares with the current version even when that is `v` itself (no change); only the
+      // default falls back to the previous version then.
+      from = current && (against === 'current' || current.version !== to.version) ? current : await this.previous(cluster, to.version);
     } else if (against === 'previous') {
       from = await this.previous(cluster, to.version);
     } else {

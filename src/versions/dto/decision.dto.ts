@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { NoPrivateKey } from '../../common/no-private-key.validator';
+import { IsStorableText } from '../../common/text.validators';
 
 export class DecisionDto {
   @ApiProperty({ enum: ['approve', 'reject'] })
@@ -12,5 +13,6 @@ export class DecisionDto {
   @IsString()
   @MaxLength(2000)
   @NoPrivateKey()
+  @IsStorableText()
   comment?: string;
 }
