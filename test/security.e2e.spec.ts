@@ -186,6 +186,7 @@ describe(`security (${DATABASE})`, () => {
         const res = keep(`413 ${path}`, await t.http().post(path).set(bearer(ADMIN_TOKEN)).set('content-type', 'application/json').send(sized(MiB + 1)));
         expect(res.status, path).toBe(413);
         expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
+        expect(res.body.detail).toMatch(/larger than the service accepts \(1 MiB/);
         expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       }
     });
@@ -195,7 +196,15 @@ describe(`security (${DATABASE})`, () => {
         const res = keep('malformed JSON', await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send(text));
         expect(res.status, text).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
+        expect(res.body.detail).toMatch(/^The body is not valid JSON/);
       }
+    });
+
+    it('a "__proto__" key is refused as 400 BAD_REQUEST with a message that says so', async () => {
+      const res = await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send('{"httpProxy":"http://p:3128","__proto__":{"x":1}}');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('BAD_REQUEST');
+      expect(res.body.detail).toContain('"__proto__"');
     });
 
     it('a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
@@ -207,7 +216,7 @@ describe(`security (${DATABASE})`, () => {
         ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n'],
       ]) {
         const res = keep(`415 ${type}`, await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', type!).send(text));
-        if (res.status !== 415 || res.body.code !== 'UNSUPPORTED_MEDIA_TYPE') accepted.push(`${type} → ${res.status} ${res.text.slice(0, 80)}`);
+        if (res.status !== 415 || res.body.code !== 'UNSUPPORTED_MEDIA_TYPE' || res.body.detail !== 'Send the body as application/json.') accepted.push(`${type} → ${res.status} ${res.text.slice(0, 80)}`);
       }
       expect(accepted).toEqual([]);
       const utf8 = await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json; charset=utf-8').send(JSON.stringify(config));
@@ -229,7 +238,15 @@ describe(`security (${DATABASE})`, () => {
         const res = keep('proto', await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send(text));
         expect(res.status, text).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
+        expect(res.body.detail).toMatch(/^The body is not valid JSON/);
       }
+    });
+
+    it('a "__proto__" key is refused as 400 BAD_REQUEST with a message that says so', async () => {
+      const res = await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send('{"httpProxy":"http://p:3128","__proto__":{"x":1}}');
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe('BAD_REQUEST');
+      expect(res.body.detail).toContain('"__proto__"');
     });
   });
 

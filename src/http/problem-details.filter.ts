@@ -101,6 +101,20 @@ function isInvalidInputForDatabase(err: unknown, depth = 0): boolean {
   return isInvalidInputForDatabase(e.meta?.driverAdapterError, depth + 1) || isInvalidInputForDatabase(e.cause, depth + 1);
 }
 
+/** What to tell the caller about one of Fastify's own request errors, by its FST_ code. */
+const FASTIFY_DETAILS: Record<string, string> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the service accepts (1 MiB unless configured otherwise).',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'Send the body as application/json.',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty; send a JSON object.',
+  FST_ERR_CTP_INVALID_JSON_BODY:
+    'The body is not valid JSON, or it has a "__proto__" or "constructor": {"prototype"} key, which is refused; send a plain JSON object.',
+};
+
+function fastifyDetail(err: unknown): string | undefined {
+  const code = (err as FastifyLikeError | undefined)?.code;
+  return typeof code === 'string' ? FASTIFY_DETAILS[code] : undefined;
+}
+
 export function problemType(code: string): string {
   return `urn:aks-proxy-config:problem:${code.toLowerCase().replace(/_/g, '-')}`;
 }
@@ -119,23 +133,21 @@ export function toProblem(exception: unknown): { problem: ProblemDocument; heade
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     const response = exception.getResponse();
-    const message =
+    // Nest wraps Fastify's own 4xx errors (body parsing, limits) in an HttpException whose cause is the Fastify error.
+    const fastifyMessage = fastifyDetail(exception.cause);
+    const message = fastifyMessage ?? (
       typeof response === 'string'
         ? response
         : Array.isArray((response as { message?: unknown }).message)
           ? ((response as { message: string[] }).message).join('; ')
-          : String((response as { message?: unknown }).message ?? exception.message);
+          : String((response as { message?: unknown }).message ?? exception.message));
     const code = status === 404 ? 'NOT_FOUND' : (CODE_BY_STATUS[status] ?? 'ERROR');
     return { problem: buildProblem(status, code, message), headers: {}, unexpected: status >= 500 };
   }
   const fe = exception as FastifyLikeError;
   if (fe && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     const status = fe.statusCode;
-    let detail = fe.message ?? 'Bad request';
-    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') detail = 'The request body is larger than the 1 MiB limit.';
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') detail = 'Send the body as application/json.';
-    if (fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') detail = 'The body is empty; send a JSON object.';
-    if (exception instanceof SyntaxError || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY') detail = `The body is not valid JSON: ${fe.message}`;
+    const detail = fastifyDetail(fe) ?? fe.message ?? 'Bad request';
     return { problem: buildProblem(status, CODE_BY_STATUS[status] ?? 'BAD_REQUEST', detail), headers: {}, unexpected: false };
   }
   if (isInvalidInputForDatabase(exception)) {
