@@ -1,26 +1,86 @@
 import { describe, expect, it } from 'vitest';
+import { testCertificates } from '../../test/support/certificates';
+import { findingsOf } from '../../test/support/findings';
 import { validate } from './validate';
-import { redactLongTokens } from './redact';
+import { holdsKeyMaterial, redactKeyMaterial } from './redact';
 
-describe('redactLongTokens', () => {
+const c = testCertificates();
+const run = (input: unknown) => validate(input, { now: c.now });
+
+/** Every 20-character window of every base64 line of a PEM text (what must never appear in a response). */
+function keyWindows(pem: string): string[] {
+  const lines = pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----'));
+  const windows: string[] = [];
+  for (const line of lines) for (let i = 0; i + 20 <= line.length; i += 10) windows.push(line.slice(i, i + 20));
+  return windows;
+}
+
+describe('redactKeyMaterial', () => {
   it('withholds long base64 runs and keeps ordinary host names and URLs', () => {
     const key = 'MHcCAQEEIM7Lur6A6oKbG4J0e2RLGw1Vo0/NLy3xPNiWkAzJxVy4oAoGCCqGSM49';
-    expect(redactLongTokens(`entry "${key}" is invalid`)).toBe('entry "[64 characters withheld]" is invalid');
-    expect(redactLongTokens('"*.corp.example" never matches in curl; http://proxy.corp.example:3128/')).toBe(
+    expect(redactKeyMaterial(`entry "${key}" is invalid`)).toBe('entry "[64 characters withheld]" is invalid');
+    expect(redactKeyMaterial('"*.corp.example" never matches in curl; http://proxy.corp.example:3128/')).toBe(
       '"*.corp.example" never matches in curl; http://proxy.corp.example:3128/',
     );
   });
 
-  it('no finding message of validate() quotes key material pasted into any field', () => {
+  it('withholds base64 whether or not it was lower-cased, and hex', () => {
+    const line = c.privateKeyPem.split('\n')[3]!;
+    expect(redactKeyMaterial(line)).toBe('[64 characters withheld]');
+    expect(redactKeyMaterial(line.toLowerCase())).toBe('[64 characters withheld]');
+    expect(redactKeyMaterial('a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4')).toBe('[40 characters withheld]');
+  });
+
+  it("leaves the service's own words, long host-name labels and JSON pointers alone", () => {
+    for (const text of [
+      'AKS refuses it with HTTPProxyTrustedCAPEMDecodeFailure.',
+      '".aks-prod-cluster-westeurope-0123abcd.corp.example" is a suffix.',
+      '"AKS-Prod-Cluster-WestEurope-0123ABCD.corp.example" repeats it.',
+      'It repeats the noProxy entry at /properties/httpProxyConfig/NOPROXY/0; remove the duplicate.',
+    ]) {
+      expect(redactKeyMaterial(text)).toBe(text);
+    }
+  });
+});
+
+describe('findings of validate()', () => {
+  it('no finding message quotes key material pasted into any field', () => {
     const keyBody = 'MHcCAQEEIM7Lur6A6oKbG4J0e2RLGw1Vo0NLy3xPNiWkAzJxVy4oAoGCCqGSM49AwEHoUQDQgAE';
     const pem = `-----BEGIN EC PRIVATE KEY-----\n${keyBody}\n-----END EC PRIVATE KEY-----\n`;
-    const result = validate(
-      { httpProxy: `http://${keyBody}/`, noProxy: [pem, Buffer.from(pem).toString('base64'), keyBody], trustedCertificate: keyBody },
-      { now: new Date() },
-    );
+    const result = run({ httpProxy: `http://${keyBody}/`, noProxy: [pem, Buffer.from(pem).toString('base64'), keyBody], trustedCertificate: keyBody });
     const text = JSON.stringify(result.findings).toLowerCase();
     expect(text).not.toContain(keyBody.slice(10, 40).toLowerCase());
     expect(text).not.toContain(Buffer.from(pem).toString('base64').slice(20, 52).toLowerCase());
+  });
+
+  it('no noProxy message quotes a line of a real private key, whatever its slashes and case', () => {
+    const lines = c.privateKeyPem.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
+    const result = run({ httpProxy: 'http://p:1', noProxy: lines.flatMap((l) => [l, `${l}.example`, `x/${l}`, `.${l.slice(0, 40)}`]) });
+    const text = JSON.stringify(result.findings).toLowerCase();
+    for (const w of keyWindows(c.privateKeyPem)) expect(text).not.toContain(w.toLowerCase());
+  });
+
+  it('keeps AKS error names, long host-name labels and pointers readable in messages', () => {
+    const der = run({ httpProxy: 'http://p:1', trustedCa: c.caDerBase64 });
+    expect(findingsOf(der, 'TRUSTED_CA_NOT_PEM')[0]!.message).toContain('HTTPProxyTrustedCAPEMDecodeFailure');
+
+    const host = run({ httpProxy: 'http://p:1', noProxy: ['.aks-prod-cluster-westeurope-0123abcd.corp.example'] });
+    expect(findingsOf(host, 'NO_PROXY_LEADING_DOT')[0]!.message).toContain('".aks-prod-cluster-westeurope-0123abcd.corp.example"');
+
+    const mixed = run({ httpProxy: 'http://p:1', noProxy: ['a-b.example', 'AKS-Prod-Cluster-WestEurope-0123ABCD.corp.example', 'aks-prod-cluster-westeurope-0123abcd.corp.example'] });
+    expect(findingsOf(mixed, 'NO_PROXY_DUPLICATE')[0]!.message).toContain('"aks-prod-cluster-westeurope-0123abcd.corp.example" repeats');
+
+    const wrapped = run({ properties: { httpProxyConfig: { httpProxy: 'http://p:1', NOPROXY: ['a.example', 'A.example'] } } });
+    expect(findingsOf(wrapped, 'NO_PROXY_DUPLICATE')[0]!.message).toContain('at /properties/httpProxyConfig/NOPROXY/0;');
+  });
+});
+
+describe('holdsKeyMaterial', () => {
+  it('recognises PEM keys, base64 of them and long base64 runs, not host names', () => {
+    expect(holdsKeyMaterial(c.privateKeyPem)).toBe(true);
+    expect(holdsKeyMaterial(Buffer.from(c.ecPrivateKeyPem).toString('base64'))).toBe(true);
+    expect(holdsKeyMaterial('aks-prod-cluster-westeurope-0123abcd.corp.example')).toBe(false);
+    expect(holdsKeyMaterial('HTTPProxyTrustedCAPEMDecodeFailure')).toBe(false);
   });
 });
 

@@ -1,5 +1,5 @@
 import { parseCliFile } from '../parse';
-import { redactLongTokens } from '../redact';
+import { redactKeyMaterial } from '../redact';
 import { isValid, type ClusterContext, type Finding, type FindingCode, type ProxyConfig, type ValidationResult } from '../proxy-config';
 import { validateCluster } from './cluster';
 import { validateNoProxy } from './no-proxy';
@@ -88,7 +88,7 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
   if (cluster) append(ordered, validateCluster(cluster, normalized));
   // Validity is judged on every finding; only the report is bounded.
   const valid = isValid(ordered);
-  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactLongTokens(f.message) }));
+  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactKeyMaterial(f.message) }));
   return { valid, findings, normalized, certificates };
 }
 

@@ -1,6 +1,7 @@
 import ipaddr from 'ipaddr.js';
 import { AKS_ALWAYS_NO_PROXY, aksNetworkNoProxy } from '../aks';
 import type { ClusterNetwork, Finding } from '../proxy-config';
+import { holdsKeyMaterial } from '../redact';
 import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
 
 /**
@@ -18,7 +19,7 @@ import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric
  * - the normalized list keeps every entry that has no error finding (warnings and infos included), trimmed,
  *   lower-cased, canonical, de-duplicated and sorted with a plain string sort.
  *
- * Entries are never echoed when they contain `@` (they may carry credentials).
+ * Entries are never echoed when they contain `@` (they may carry credentials) or key material (redact.ts).
  */
 
 export type NoProxyKind = 'host' | 'suffix' | 'ipv4' | 'ipv6' | 'cidr' | 'host-port';
@@ -36,7 +37,9 @@ export interface NoProxyResult {
   normalized?: string[];
 }
 
-const safe = (entry: string): string => (entry.includes('@') ? 'this entry' : show(entry));
+/** Whether an entry must not be quoted: it may carry credentials (`@`) or key material (judged on the entry as given). */
+const secret = (entry: string): boolean => entry.includes('@') || holdsKeyMaterial(entry);
+const safe = (entry: string): string => (secret(entry) ? 'this entry' : show(entry));
 
 const CIDR_CLIENTS =
   'Python urllib and Node undici ignore CIDR entries, as does curl before 7.86 (Python requests honours only IPv4 ones, and Go and curl match only IP literals, never names resolving into the range)';
@@ -49,8 +52,11 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     return { canonical: null, kind: null, findings };
   };
   const entry = raw.trim().toLowerCase();
-  let quoted: string | undefined;
-  const name = (): string => (quoted ??= safe(entry));
+  let hidden: boolean | undefined;
+  const isSecret = (): boolean => (hidden ??= secret(raw));
+  const name = (): string => (isSecret() ? 'this entry' : show(entry));
+  /** A part of the entry quoted in advice, or `instead` when the entry must not be quoted. */
+  const part = (text: string, instead: string): string => (isSecret() ? instead : `"${text}"`);
 
   if (entry === '') return fail('NO_PROXY_INVALID', 'This noProxy entry is empty; remove it.');
   if (entry.length > 260) return fail('NO_PROXY_INVALID', `${name()} is too long for a host name (253 characters at most); fix or remove it.`);
@@ -65,7 +71,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     if (/^\*+\.?[^*]+$/.test(entry) && isHostName(suffix)) {
       return fail(
         'NO_PROXY_WILDCARD',
-        `${name()} attaches "*" to a domain, which AKS rejects and curl and Python never match; write ".${suffix}" (subdomains) or "${suffix}" (the domain and its subdomains).`,
+        `${name()} attaches "*" to a domain, which AKS rejects and curl and Python never match; write ${part(`.${suffix}`, 'a dot and the domain')} (subdomains) or ${part(suffix, 'the domain alone')} (the domain and its subdomains).`,
       );
     }
     return fail('NO_PROXY_WILDCARD', `${name()} contains "*", but noProxy entries do not support wildcards; list the domain suffix instead, such as ".corp.example".`);
@@ -74,7 +80,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?([^/:?#]+)/.exec(entry)?.[1];
     return fail(
       'NO_PROXY_INVALID',
-      `${name()} is a URL, but noProxy entries are host names, IP addresses or CIDRs; write just the host${host && isHostName(host) ? `, "${host}"` : ''}.`,
+      `${name()} is a URL, but noProxy entries are host names, IP addresses or CIDRs; write just the host${host && isHostName(host) && !isSecret() ? `, "${host}"` : ''}.`,
     );
   }
   if (entry.includes(',')) {
@@ -119,7 +125,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     if (looksNumeric(addr) || addr.includes(':')) {
       return fail('NO_PROXY_INVALID', `${name()} is not a valid CIDR: the address before "/" is not a valid IP address; write it as 10.0.0.0/8 or fd00::/8.`);
     }
-    return fail('NO_PROXY_INVALID', `${name()} has a path, but noProxy entries are host names, IP addresses or CIDRs; write just "${addr}".`);
+    return fail('NO_PROXY_INVALID', `${name()} has a path, but noProxy entries are host names, IP addresses or CIDRs; write just ${part(addr, 'the host')}.`);
   }
 
   // IP literals.
@@ -130,7 +136,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
 
   // host:port and [v6]:port.
   const portMessage = (host: string) =>
-    `curl never matches host:port entries and Python urllib only when the URL names the port, so those clients still use the proxy for ${host}; list "${host}" without the port unless only that port must bypass the proxy.`;
+    `curl never matches host:port entries and Python urllib only when the URL names the port, so those clients still use the proxy for ${isSecret() ? 'that host' : host}; list ${part(host, 'the host')} without the port unless only that port must bypass the proxy.`;
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
   if (bracketed) {
     const literal = canonicalIPv6(bracketed[1]!);
@@ -160,7 +166,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
   // Host names and domain suffixes.
   if (entry.endsWith('.') && entry.length > 1 && isHostName(entry.replace(/^\./, '').slice(0, -1))) {
     const fixed = entry.slice(0, -1);
-    return fail('NO_PROXY_TRAILING_DOT', `${name()} ends with a dot, which AKS rejects; write "${fixed}".`);
+    return fail('NO_PROXY_TRAILING_DOT', `${name()} ends with a dot, which AKS rejects; write ${part(fixed, 'it without the dot')}.`);
   }
   if (entry.startsWith('.')) {
     const domain = entry.slice(1);
@@ -171,7 +177,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
       finding(
         'NO_PROXY_LEADING_DOT',
         p,
-        `Go and Ruby read ${name()} as subdomains of ${domain} only, while curl, Python and Node also match ${domain} itself; write "${domain}" if the domain itself must bypass the proxy too.`,
+        `Go and Ruby read ${name()} as subdomains of ${isSecret() ? 'the domain' : domain} only, while curl, Python and Node also match ${isSecret() ? 'the domain' : domain} itself; write ${part(domain, 'the domain without the dot')} if the domain itself must bypass the proxy too.`,
       ),
     );
     return { canonical: entry, kind: 'suffix', findings };

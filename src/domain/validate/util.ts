@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import type { Finding, FindingCode, Severity } from '../proxy-config';
+import { containsPrivateKey, redactKeyMaterial, safeName, WITHHELD } from '../redact';
 
 /**
  * The severity of every finding code, exactly as API.md's "Findings" table fixes it. A code never changes
@@ -70,12 +71,19 @@ export interface Located<T> {
 const SHOW_MAX = 80;
 
 /**
- * A user-supplied string quoted for a message: JSON-quoted (so control characters cannot break the message) and
- * cut at 80 characters. Never pass secrets (URL credentials, trustedCa content) through it.
+ * A user-supplied string quoted for a message: key material withheld (redact.ts; a value holding a private key is
+ * withheld whole), JSON-quoted (so control characters cannot break the message) and cut at 80 characters, never
+ * inside a `[N characters withheld]` placeholder. Never pass secrets (URL credentials, trustedCa content) through it.
  */
 export function show(value: string): string {
-  const cut = value.length > SHOW_MAX ? value.slice(0, SHOW_MAX - 1) + '…' : value;
-  return JSON.stringify(cut);
+  const text = containsPrivateKey(value) ? safeName(value) : redactKeyMaterial(value);
+  if (text.length <= SHOW_MAX) return JSON.stringify(text);
+  let end = SHOW_MAX - 1;
+  for (const m of text.matchAll(WITHHELD)) {
+    if (m.index >= end) break;
+    if (m.index + m[0].length > end) end = m.index + m[0].length;
+  }
+  return JSON.stringify(text.slice(0, end) + '…');
 }
 
 /** The JSON type of a value, as a message names it. */
