@@ -1,4 +1,5 @@
 import { pointer, PROXY_CONFIG_FIELDS, type Finding, type ProxyConfigField } from './proxy-config';
+import { safeName } from './redact';
 import { finding, isPlainObject, jsonType, show, type Located } from './validate/util';
 
 /**
@@ -7,7 +8,8 @@ import { finding, isPlainObject, jsonType, show, type Located } from './validate
  * keys matched only case-insensitively, wrong JSON types, and `noProxy` given as one string.
  *
  * Pure and synchronous; never throws on JSON input. Pointers are RFC 6901 pointers into the submitted document,
- * so the fields of a wrapped config are reported under the wrapper (`/httpProxyConfig/noProxy/3`).
+ * so the fields of a wrapped config are reported under the wrapper (`/httpProxyConfig/noProxy/3`); the one
+ * exception is a key holding key material (a pasted private key), whose segment reads `[N characters withheld]`.
  */
 
 export type { Located } from './validate/util';
@@ -138,7 +140,7 @@ export function parseCliFile(input: unknown): ParsedConfig {
     const chosen = candidates.find((k) => k.toLowerCase() === 'httpproxyconfig') ?? candidates[0]!;
     for (const key of keys) {
       if (key === chosen) continue;
-      const p = pointer(...path, key);
+      const p = pointer(...path, safeName(key));
       order.push(p);
       findings.push(finding('UNKNOWN_FIELD', p, unknownFieldMessage(key)));
     }
@@ -164,7 +166,8 @@ export function parseCliFile(input: unknown): ParsedConfig {
   const byField = new Map<ProxyConfigField, string[]>();
   for (const key of Object.keys(target)) {
     const field = FIELD_BY_LOWER.get(key.toLowerCase());
-    const p = pointer(...path, key);
+    // A key that is no field is the user's text: one holding key material gets a withheld segment instead.
+    const p = pointer(...path, field ? key : safeName(key));
     order.push(p);
     if (!field) {
       findings.push(finding('UNKNOWN_FIELD', p, unknownFieldMessage(key)));

@@ -75,6 +75,26 @@ describe('findings of validate()', () => {
   });
 });
 
+describe('pointers of validate()', () => {
+  it('never carry a private key used as a key name', () => {
+    const ecBase64 = Buffer.from(c.ecPrivateKeyPem).toString('base64');
+    const result = run({ httpProxy: 'http://p:3128', [c.privateKeyPem]: 1, [c.ecPrivateKeyPem.trim()]: 2, [ecBase64]: 3 });
+    const json = JSON.stringify(result);
+    for (const w of [...keyWindows(c.privateKeyPem), ...keyWindows(c.ecPrivateKeyPem)]) expect(json).not.toContain(w);
+    for (let i = 0; i + 20 <= ecBase64.length; i += 10) expect(json).not.toContain(ecBase64.slice(i, i + 20));
+    expect(json).not.toContain('PRIVATE KEY');
+    const unknown = findingsOf(result, 'UNKNOWN_FIELD');
+    expect(unknown).toHaveLength(3);
+    for (const f of unknown) expect(f.pointer).toMatch(/^\/\[\d+ characters withheld\]$/);
+    expect(result.valid).toBe(false);
+  });
+
+  it('near miss: an ordinary unknown key keeps its name in the pointer', () => {
+    const result = run({ httpProxy: 'http://p:3128', trustedCertificate: 'x', 'aks-prod-cluster-westeurope-0123abcd': 1 });
+    expect(findingsOf(result, 'UNKNOWN_FIELD').map((f) => f.pointer)).toEqual(['/trustedCertificate', '/aks-prod-cluster-westeurope-0123abcd']);
+  });
+});
+
 describe('holdsKeyMaterial', () => {
   it('recognises PEM keys, base64 of them and long base64 runs, not host names', () => {
     expect(holdsKeyMaterial(c.privateKeyPem)).toBe(true);
