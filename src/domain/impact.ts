@@ -12,12 +12,18 @@ function endpoint(url: string | undefined): string | null {
   }
 }
 
+/** Where the proxy URLs of `next` sit in the document the findings are about. */
+export type ProxyPointers = Partial<Record<'httpProxy' | 'httpsProxy', string>>;
+
 /**
  * What applying `next` over the cluster's `current` config does to the cluster: every change reimages every node
  * pool, and a different proxy endpoint must already be live. Both configs are normalized. No current config means
  * the proxy is being enabled for the first time on an existing cluster, which the caller decides how to flag.
+ *
+ * `pointers` says where httpProxy and httpsProxy are in the submitted document (`/HTTPPROXY`,
+ * `/httpProxyConfig/httpProxy`); without it, the pointers are those of the normalized config (`/httpProxy`).
  */
-export function impactFindings(current: ProxyConfig | null | undefined, next: ProxyConfig): Finding[] {
+export function impactFindings(current: ProxyConfig | null | undefined, next: ProxyConfig, pointers: ProxyPointers = {}): Finding[] {
   if (!current) return [];
   if (contentHash(current) === contentHash(next)) return [];
   const findings: Finding[] = [
@@ -39,7 +45,7 @@ export function impactFindings(current: ProxyConfig | null | undefined, next: Pr
       findings.push({
         code: 'PROXY_ENDPOINT_CHANGED',
         severity: 'warning',
-        pointer: next[field] !== undefined ? `/${field}` : '',
+        pointer: next[field] !== undefined ? (pointers[field] ?? `/${field}`) : '',
         message: `The ${field === 'httpProxy' ? 'HTTP' : 'HTTPS'} proxy changes from ${from ?? 'none'} to ${to}; the new proxy must already be reachable from every node before this is applied.`,
       });
     }

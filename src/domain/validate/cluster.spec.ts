@@ -66,6 +66,20 @@ describe('impact against the current config', () => {
     expect(findingsOf(r, 'PROXY_ENDPOINT_CHANGED').map((f) => f.pointer)).toEqual(['/httpProxy']);
   });
 
+  it('PROXY_ENDPOINT_CHANGED points where the field is in the submitted document', () => {
+    const current = validate({ httpProxy: 'http://p.example:3128' }, { now }).normalized;
+    const moved = (input: unknown) => findingsOf(validate(input, { now, cluster: cluster([linux], current) }), 'PROXY_ENDPOINT_CHANGED').map((f) => f.pointer);
+    // httpsProxy falls back to httpProxy on both sides, so only httpProxy moves
+    expect(moved({ HTTPPROXY: 'http://q.example:3128' })).toEqual(['/HTTPPROXY', '']);
+    expect(moved({ httpProxyConfig: { httpProxy: 'http://q.example:3128' } })).toEqual(['/httpProxyConfig/httpProxy', '']);
+    expect(moved({ properties: { httpProxyConfig: { httpProxy: 'http://p.example:3128', HttpsProxy: 'http://q.example:3128' } } })).toEqual([
+      '/properties/httpProxyConfig/HttpsProxy',
+    ]);
+    // every pointer of the result is one the other findings on the same input use
+    const r = validate({ HTTPPROXY: 'http://q.example:3128' }, { now, cluster: cluster([linux], current) });
+    expect(findingsOf(r, 'FIELD_NAME_CASE')[0]!.pointer).toBe('/HTTPPROXY');
+  });
+
   it('near miss: no current config (first enablement) raises no impact finding', () => {
     expect(codesOf(validate(config, { now, cluster: cluster([linux], null) }))).not.toContain('UPDATE_REIMAGES_NODES');
   });

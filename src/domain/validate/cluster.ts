@@ -1,13 +1,14 @@
 import { isAvailabilitySetPool, isWindowsPool } from '../aks';
-import { impactFindings } from '../impact';
+import { impactFindings, type ProxyPointers } from '../impact';
 import type { ClusterContext, Finding, NodePool, ProxyConfig } from '../proxy-config';
 import { append, finding, show } from './util';
 
 /**
  * The rules that need the cluster (SPEC.md): no Windows and no Availability Set node pools (one finding per pool,
- * pointer ""), then what applying `normalized` over the cluster's current config does (impact.ts).
+ * pointer ""), then what applying `normalized` over the cluster's current config does (impact.ts); `pointers` says
+ * where the proxy URLs are in the submitted document.
  */
-export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig): Finding[] {
+export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig, pointers: ProxyPointers = {}): Finding[] {
   const findings: Finding[] = [];
   const pools: unknown = cluster.nodePools;
   for (const pool of Array.isArray(pools) ? (pools as NodePool[]) : []) {
@@ -32,6 +33,6 @@ export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig
       );
     }
   }
-  append(findings, impactFindings(cluster.currentConfig ?? null, normalized));
+  append(findings, impactFindings(cluster.currentConfig ?? null, normalized, pointers));
   return findings;
 }

@@ -85,7 +85,10 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
   }
 
   const ordered = orderFindings(configFindings, parsed.order);
-  if (cluster) append(ordered, validateCluster(cluster, normalized));
+  if (cluster) {
+    const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer };
+    append(ordered, validateCluster(cluster, normalized, pointers));
+  }
   // Validity is judged on every finding; only the report is bounded.
   const valid = isValid(ordered);
   const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactKeyMaterial(f.message) }));
