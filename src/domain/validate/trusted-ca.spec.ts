@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPrivateKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MAX_TRUSTED_CA_BYTES } from '../aks';
 import { contentHash } from '../proxy-config';
@@ -131,6 +131,22 @@ describe('TRUSTED_CA_PRIVATE_KEY', () => {
       expect(text).not.toContain(keyBody.slice(-40));
     }
     expect(r.certificates).toHaveLength(1);
+  });
+
+  it.each([
+    ['PKCS#8', () => createPrivateKey(c.privateKeyPem).export({ format: 'der', type: 'pkcs8' })],
+    ['PKCS#1', () => createPrivateKey(c.privateKeyPem).export({ format: 'der', type: 'pkcs1' })],
+    ['SEC1', () => createPrivateKey(c.ecPrivateKeyPem).export({ format: 'der', type: 'sec1' })],
+    ['PKCS#8 (encrypted)', () => createPrivateKey(c.ecPrivateKeyPem).export({ format: 'der', type: 'pkcs8', cipher: 'aes-256-cbc', passphrase: 'pw' })],
+  ])('reports base64 of a %s DER key as a private key, not as a DER certificate, and never echoes it', (_name, der) => {
+    const keyBase64 = der().toString('base64');
+    const r = validate({ httpProxy: 'http://p:1', trustedCa: keyBase64 }, { now: c.now });
+    expect(r.valid).toBe(false);
+    expect(findingsOf(r, 'TRUSTED_CA_PRIVATE_KEY')).toEqual([expect.objectContaining({ severity: 'error', pointer: '/trustedCa' })]);
+    expect(findingsOf(r, 'TRUSTED_CA_PRIVATE_KEY')[0]!.message).toContain('HTTPProxyTrustedCAPEMDecodeFailure');
+    expect(JSON.stringify(r)).not.toContain('openssl x509 -inform der');
+    for (let i = 0; i + 20 <= keyBase64.length; i += 10) expect(JSON.stringify(r)).not.toContain(keyBase64.slice(i, i + 20));
+    expect(r.normalized).toEqual({ httpProxy: 'http://p:1/' });
   });
 
   it('also catches a key block without its END line', () => {

@@ -2,7 +2,7 @@
 // loaded first (it throws at import time otherwise). Nest loads it too; loading it twice is harmless.
 import 'reflect-metadata';
 import { GeneralNames, X509Certificate } from '@peculiar/x509';
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import {
   MAX_TRUSTED_CA_BYTES,
   MAX_TRUSTED_CA_CERTIFICATES,
@@ -16,8 +16,8 @@ import { finding, show } from './util';
  * `trustedCa`: base64 → PEM → X.509 (SPEC.md "Rules AKS enforces"). Synchronous: certificates are parsed with
  * @peculiar/x509's synchronous constructor and hashed with node:crypto, never with WebCrypto.
  *
- * Nothing of the submitted text is ever echoed: a private key found in it is reported by its block number only,
- * never copied into a message, the canonical form or a description.
+ * Nothing of the submitted text is ever echoed: a private key found in it (a PEM block, or the whole value being a
+ * DER key) is reported by its block number only, never copied into a message, the canonical form or a description.
  *
  * Canonical form: every parsable CERTIFICATE as standard PEM (`-----BEGIN CERTIFICATE-----`, base64 body in
  * 64-character lines, `-----END CERTIFICATE-----`, each line ending in `\n`), exact duplicates dropped, sorted by
@@ -320,6 +320,23 @@ function toPem(der: Buffer): string {
   return `-----BEGIN CERTIFICATE-----\n${lines.join('\n')}\n-----END CERTIFICATE-----\n`;
 }
 
+/**
+ * Whether DER bytes are a private key: PKCS#8 (encrypted or not), PKCS#1 RSA or SEC1 EC. Asked of node:crypto,
+ * which throws for anything else (a DER certificate included).
+ */
+function isDerPrivateKey(der: Buffer): boolean {
+  for (const type of ['pkcs8', 'pkcs1', 'sec1'] as const) {
+    try {
+      createPrivateKey({ key: der, format: 'der', type });
+      return true;
+    } catch (error) {
+      // An encrypted PKCS#8 key (EncryptedPrivateKeyInfo) is still a private key.
+      if ((error as { code?: unknown } | null)?.code === 'ERR_MISSING_PASSPHRASE') return true;
+    }
+  }
+  return false;
+}
+
 const AKS_PEM_ERROR = 'AKS refuses it with HTTPProxyTrustedCAPEMDecodeFailure';
 const HOW_TO_ENCODE = 'give the base64 of the PEM file, such as the output of base64 -w0 ca.pem';
 
@@ -369,6 +386,11 @@ export function validateTrustedCa(value: string, p: string, now: Date): TrustedC
       const inner = latin1.replace(/[\r\n]/g, '');
       if (inner.length > 0 && STRICT_BASE64.test(inner) && Buffer.from(inner, 'base64').toString('latin1').includes('-----BEGIN ')) {
         add('TRUSTED_CA_NOT_PEM', `trustedCa is base64-encoded twice, so it decodes to base64 rather than PEM and ${AKS_PEM_ERROR}; encode the PEM file only once.`);
+      } else if (decoded.length > 0 && decoded[0] === 0x30 && isDerPrivateKey(decoded)) {
+        add(
+          'TRUSTED_CA_PRIVATE_KEY',
+          `trustedCa decodes to a private key in DER (binary) form, not to PEM CA certificates, and ${AKS_PEM_ERROR}; remove it (it was not stored or shown), treat the key as compromised, and ${HOW_TO_ENCODE}.`,
+        );
       } else if (decoded.length > 0 && decoded[0] === 0x30) {
         add(
           'TRUSTED_CA_NOT_PEM',
