@@ -10,7 +10,8 @@
 // submit (a distinct config per request, each on the next of BENCH_POOL_CLUSTERS seeded clusters), decide (approves
 // the pending version each submission left, one cluster per request), get-current, diff (big v2 against big v1),
 // render (cli), history (?limit=50 on a cluster with BENCH_HISTORY_VERSIONS versions) and history-deep (the same
-// page at a cursor half-way down). The history rows and pool clusters are inserted with SQL while the service is
+// page at a cursor half-way down), audit (the first page of /v1/audit) and audit-deep (a filtered page half-way down
+// BENCH_HISTORY_VERSIONS seeded audit events). The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
 // Environment: BENCH_SECONDS (per scenario, default 8), BENCH_CONNECTIONS (default 10), BENCH_WARMUP_SECONDS
@@ -27,7 +28,7 @@ import { ROOT, cpuModel, elapsed, envNumber, freePort, log, onCleanup, requireBu
 import { bigConfig, caBundle, noProxyEntries, plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
-import { openPglite, pgRunner, seedClusters, seedHistory } from './lib/seed.mjs';
+import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
 import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
 
 requireBuild('bench');
@@ -99,8 +100,10 @@ async function main() {
   const seedStart = Date.now();
   log(`seeding ${HISTORY_VERSIONS} versions of bench-history and ${POOL} pool clusters`);
   const db = DATABASE_URL ? pgRunner(await connect(storage.databaseUrl)) : await openPglite(storage.dataDir);
+  let auditSeeded;
   try {
     await seedHistory(db, 'bench-history', HISTORY_VERSIONS, sample);
+    auditSeeded = await seedAudit(db, 'bench-history', HISTORY_VERSIONS);
     await seedClusters(db, 'bench-pool-', POOL);
   } finally {
     await db.close();
@@ -305,6 +308,36 @@ async function main() {
     opts: readerGet,
     preflight: expect200(`/v1/clusters/bench-history/configs?limit=50&cursor=${middle}`),
   });
+
+  // Audit pages over HISTORY_VERSIONS seeded events (plus the bench's own): the first page, oldest first, and a
+  // filtered page at a cursor half-way down the seeded events.
+  await scenario('audit', {
+    url: on('/v1/audit?limit=50'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/audit?limit=50', (res) => {
+      if (res.body.items.length !== 50) throw new Error(`audit: expected 50 items, got ${res.body.items.length}`);
+      log(`audit: response ${res.text.length} bytes`);
+    }),
+  });
+  const auditMiddle = Buffer.from(JSON.stringify({ seq: auditSeeded.firstSeq + Math.floor(HISTORY_VERSIONS / 2) })).toString('base64url');
+  const auditDeep = `/v1/audit?cluster=bench-history&action=config.submitted&limit=50&cursor=${auditMiddle}`;
+  await scenario('audit-deep', {
+    url: on(auditDeep),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200(auditDeep, (res) => {
+      if (HISTORY_VERSIONS >= 200 && res.body.items.length !== 50) throw new Error(`audit-deep: expected 50 items, got ${res.body.items.length}`);
+    }),
+  });
+
+  // Not a scenario: one full audit/verify over everything (seeded and live), which walks the whole chain.
+  {
+    const started = Date.now();
+    const res = expectStatus(await client(svc.url, tokens.reader).get('/v1/audit/verify'), 200, 'audit/verify');
+    log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${Date.now() - started} ms`);
+    if (!res.body.ok) throw new Error(`audit/verify failed: ${JSON.stringify(res.body)}`);
+  }
 
   const errors = errorLines(logFile);
   if (errors.length) log(`the service logged ${errors.length} error lines; first: ${errors[0].slice(0, 600)}`);

@@ -1,7 +1,11 @@
 // Bulk seeding straight into the tables (the service must not hold a PGlite directory while this runs).
-// Rows look like what the service writes (normalized config, findings, one approval each); no audit events
-// are written for them, so the audit chain does not cover seeded rows (the bench never verifies the chain).
+// Rows look like what the service writes (normalized config, findings, one approval each). seedAudit appends
+// audit events that continue the hash chain with the service's own hash function, so audit/verify stays ok.
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { ROOT } from './common.mjs';
+
+const require = createRequire(import.meta.url);
 
 /** Opens a PGlite data directory the way the service does (DATA_DIR/pgdata); returns { query, close }. */
 export async function openPglite(dataDir) {
@@ -58,4 +62,51 @@ export async function seedHistory(db, name, count, sample) {
   );
   await db.query('UPDATE clusters SET last_version = $2, revision = revision + $2 WHERE id = $1::uuid', [clusterId, count]);
   await db.query('ANALYZE');
+}
+
+/**
+ * Appends `count` config.submitted events for cluster `name` (versions 1..count) to the audit trail, continuing the
+ * hash chain from its head with the service's own hash function (dist/domain/audit-chain.js), in batches.
+ */
+export async function seedAudit(db, name, count) {
+  const { auditEventHash } = require(join(ROOT, 'dist/domain/audit-chain.js'));
+  const { rows } = await db.query('SELECT seq, hash FROM audit_head WHERE id = 1');
+  let { seq, hash } = rows[0];
+  const firstSeq = seq + 1;
+  const start = Date.now() - count * 60_000;
+  const BATCH = 2_000;
+  for (let done = 0; done < count; done += BATCH) {
+    const cols = { seq: [], at: [], details: [], prev: [], hash: [], version: [] };
+    for (let i = done; i < Math.min(count, done + BATCH); i++) {
+      const event = {
+        seq: seq + 1,
+        at: new Date(start + i * 60_000).toISOString(),
+        actor: 'bench-submitter',
+        via: null,
+        action: 'config.submitted',
+        cluster: name,
+        version: i + 1,
+        requestId: null,
+        details: { reason: `seeded change ${i + 1}`, changeTicket: `CHG${String(i + 1).padStart(7, '0')}` },
+      };
+      const next = auditEventHash(hash, event);
+      cols.seq.push(event.seq);
+      cols.at.push(event.at);
+      cols.details.push(JSON.stringify(event.details));
+      cols.prev.push(hash);
+      cols.hash.push(next);
+      cols.version.push(event.version);
+      seq = event.seq;
+      hash = next;
+    }
+    await db.query(
+      `INSERT INTO audit_events (seq, at, actor, via, action, cluster, version, request_id, details, prev_hash, hash)
+       SELECT s, a::timestamptz, 'bench-submitter', NULL, 'config.submitted', $7, v, NULL, d::jsonb, p, h
+       FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[]) AS t(s, a, d, p, h, v)`,
+      [cols.seq, cols.at, cols.details, cols.prev, cols.hash, cols.version, name],
+    );
+  }
+  await db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, hash]);
+  await db.query('ANALYZE audit_events');
+  return { firstSeq, lastSeq: seq };
 }
