@@ -1,17 +1,15 @@
-import ipaddr from 'ipaddr.js';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { checkCidr } from '../domain/validate/util';
 
+/**
+ * A strict IPv4 or IPv6 CIDR, exactly as noProxy entries are checked (domain checkCidr): dotted-quad IPv4 without
+ * octal, hex or short forms, IPv6 without a zone, a prefix in range.
+ */
 export function isCidr(value: unknown): boolean {
-  if (typeof value !== 'string') return false;
-  try {
-    ipaddr.parseCIDR(value);
-    return true;
-  } catch {
-    return false;
-  }
+  return typeof value === 'string' && checkCidr(value).ok;
 }
 
-/** class-validator: an IPv4 or IPv6 CIDR (parsed with ipaddr.js). */
+/** class-validator: a strict IPv4 or IPv6 CIDR (see isCidr). */
 export function IsCidr(options?: ValidationOptions) {
   return (target: object, propertyName: string) =>
     registerDecorator({

@@ -63,6 +63,19 @@ describe('NO_PROXY_INVALID', () => {
     ['..corp.example', 'domain suffix'],
     ['.', 'domain suffix'],
     ['user@host', '"@"'],
+    ['0x7f.0.0.1', 'ends in a number'],
+    ['0x7f.0.0.1.', 'ends in a number'],
+    ['12345', 'ends in a number'],
+    ['corp.example.123', 'ends in a number'],
+    ['.corp.0x1f', 'ends in a number'],
+    ['012.0.0.1', 'IPv4'],
+    ['1.2.3', 'IPv4'],
+    ['12345:8080', 'host:port'],
+    ['0x0a.0.0.0/8', 'not a valid CIDR'],
+    ['012.0.0.0/8', 'not a valid CIDR'],
+    ['10.1/8', 'not a valid CIDR'],
+    ['167772160/8', 'not a valid CIDR'],
+    ['fe80::1%eth0/64', 'not a valid CIDR'],
   ])('reports %j', (entry, hint) => {
     const e = one(entry);
     expect(codesOf(e)).toEqual(['NO_PROXY_INVALID']);
@@ -77,6 +90,10 @@ describe('NO_PROXY_INVALID', () => {
 
   it('near miss: valid host names, addresses and CIDRs', () => {
     expect(codesOf(list('corp.example', '10.0.0.1', '::1', 'xn--bcher-kva.example'))).toEqual([]);
+  });
+
+  it('near miss: a number in any label but the last is a host name', () => {
+    expect(codesOf(list('123.example', '0x7f.example', 'node1.corp2', '1-2.example'))).toEqual([]);
   });
 });
 

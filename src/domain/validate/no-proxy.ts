@@ -1,8 +1,7 @@
-import ipaddr from 'ipaddr.js';
 import { AKS_ALWAYS_NO_PROXY, aksNetworkNoProxy } from '../aks';
 import type { ClusterNetwork, Finding } from '../proxy-config';
 import { holdsKeyMaterial } from '../redact';
-import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
+import { append, canonicalIPv4, canonicalIPv6, checkCidr, endsInNumber, finding, isHostName, looksNumeric, show, type Located } from './util';
 
 /**
  * `noProxy` entries (SPEC.md "How clients read NO_PROXY"). Every entry is classified once:
@@ -100,19 +99,10 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
   const slash = entry.indexOf('/');
   if (slash >= 0) {
     const addr = entry.slice(0, slash);
-    const prefixText = entry.slice(slash + 1);
-    const v4 = canonicalIPv4(addr);
-    const v6 = v4 ? null : canonicalIPv6(addr);
-    if (v4 || v6) {
-      const max = v4 ? 32 : 128;
-      if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) {
-        return fail('NO_PROXY_INVALID', `${name()} has an invalid prefix length; an ${v4 ? 'IPv4' : 'IPv6'} CIDR needs a prefix from 0 to ${max}, as in ${v4 ? '10.0.0.0/8' : 'fd00::/8'}.`);
-      }
-      const prefix = Number(prefixText);
-      const network = (v4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${v4 ?? v6}/${prefix}`);
-      const networkText = v4 ? network.toString() : (network as ipaddr.IPv6).toRFC5952String();
-      const canonical = `${networkText}/${prefix}`;
-      const hostBits = networkText !== (v4 ?? v6);
+    const cidr = checkCidr(entry);
+    if (cidr.ok) {
+      const { canonical } = cidr;
+      const hostBits = cidr.network !== cidr.address;
       findings.push(
         finding(
           'NO_PROXY_CIDR',
@@ -122,7 +112,11 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
       );
       return { canonical, kind: 'cidr', findings };
     }
-    if (looksNumeric(addr) || addr.includes(':')) {
+    if (cidr.problem === 'prefix') {
+      const v4 = cidr.version === 4;
+      return fail('NO_PROXY_INVALID', `${name()} has an invalid prefix length; an ${v4 ? 'IPv4' : 'IPv6'} CIDR needs a prefix from 0 to ${v4 ? 32 : 128}, as in ${v4 ? '10.0.0.0/8' : 'fd00::/8'}.`);
+    }
+    if (looksNumeric(addr) || addr.includes(':') || endsInNumber(addr)) {
       return fail('NO_PROXY_INVALID', `${name()} is not a valid CIDR: the address before "/" is not a valid IP address; write it as 10.0.0.0/8 or fd00::/8.`);
     }
     return fail('NO_PROXY_INVALID', `${name()} has a path, but noProxy entries are host names, IP addresses or CIDRs; write just ${part(addr, 'the host')}.`);
@@ -168,8 +162,14 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     const fixed = entry.slice(0, -1);
     return fail('NO_PROXY_TRAILING_DOT', `${name()} ends with a dot, which AKS rejects; write ${part(fixed, 'it without the dot')}.`);
   }
+  const numeric = (): NoProxyEntry =>
+    fail(
+      'NO_PROXY_INVALID',
+      `${name()} ends in a number, so some clients read it as an IPv4 address (0x7f.0.0.1 as 127.0.0.1) and others as a name; write an IPv4 address as four decimal numbers (10.0.0.1), or a host name whose last label is not a number.`,
+    );
   if (entry.startsWith('.')) {
     const domain = entry.slice(1);
+    if (!looksNumeric(domain) && endsInNumber(domain)) return numeric();
     if (!isHostName(domain) || looksNumeric(domain)) {
       return fail('NO_PROXY_INVALID', `${name()} is not a valid domain suffix; write a dot followed by an RFC 1123 domain name, as .corp.example.`);
     }
@@ -182,6 +182,7 @@ export function classifyNoProxyEntry(raw: string, p: string): NoProxyEntry {
     );
     return { canonical: entry, kind: 'suffix', findings };
   }
+  if (!looksNumeric(entry) && endsInNumber(entry)) return numeric();
   if (looksNumeric(entry)) {
     return fail('NO_PROXY_INVALID', `${name()} is not a valid IPv4 address; write four decimal numbers from 0 to 255 without leading zeros, or a CIDR such as 10.0.0.0/8.`);
   }

@@ -45,6 +45,12 @@ describe('PROXY_URL_INVALID', () => {
     ['http://[fe80::1%25eth0]:3128', 'IPv6'],
     ['http://[fe80::1:3128', 'closing'],
     ['http://[::1]x:3128', 'after the IPv6'],
+    ['http://0x7f.1:3128', 'ends in a number'],
+    ['http://12345:3128', 'ends in a number'],
+    ['http://0x7f.0.0.1:3128', 'ends in a number'],
+    ['http://proxy.corp.0x:3128', 'ends in a number'],
+    ['http://proxy.corp.123:3128', 'ends in a number'],
+    ['http://1.2.3:3128', 'IPv4'],
     ['http://under_score.example:3128', 'host name'],
     ['http://-bad.example:3128', 'host name'],
     ['', 'empty'],
@@ -168,6 +174,13 @@ describe('normalization', () => {
     ['http://10.0.0.1:3128/x?y#z', 'http://10.0.0.1:3128/'],
   ])('%j → %j', (url, expected) => {
     expect(normalizeProxyUrl(url)).toBe(expected);
+  });
+
+  it('near miss: numbers in other labels, and strict dotted quads, are fine', () => {
+    expect(normalizeProxyUrl('http://123.example:3128')).toBe('http://123.example:3128/');
+    expect(normalizeProxyUrl('http://0x7f.example:3128')).toBe('http://0x7f.example:3128/');
+    expect(normalizeProxyUrl('http://proxy1.corp2:3128')).toBe('http://proxy1.corp2:3128/');
+    expect(normalizeProxyUrl('http://127.0.0.1:3128')).toBe('http://127.0.0.1:3128/');
   });
 
   it('gives null for what is no usable http(s) URL', () => {

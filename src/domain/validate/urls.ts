@@ -1,5 +1,5 @@
 import type { Finding } from '../proxy-config';
-import { append, canonicalIPv4, canonicalIPv6, finding, isHostName, looksNumeric, show, type Located } from './util';
+import { append, canonicalIPv4, canonicalIPv6, endsInNumber, finding, isHostName, looksNumeric, show, type Located } from './util';
 
 /**
  * The proxy URLs (`httpProxy`, `httpsProxy`). Parsed by hand rather than with WHATWG `new URL()`, which silently
@@ -44,7 +44,8 @@ function split(field: ProxyField, url: string): Split {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)(.*)$/s.exec(url);
   const bad = (why: string): Split => ({ ok: false, message: `${field} ${why}` });
   if (!m) {
-    if (/^[^:/?#]+:\d+\/?$/.test(url) || isHostName(url.replace(/\/$/, '').toLowerCase())) {
+    const bare = url.replace(/\/$/, '').toLowerCase();
+    if (/^[^:/?#]+:\d+\/?$/.test(url) || isHostName(bare) || canonicalIPv4(bare) !== null) {
       return bad(`has no scheme; write it as an absolute URL such as http://${url.replace(/\/$/, '')}/.`);
     }
     return bad(`is not an absolute URL with a host; write it as scheme://host:port/, for example ${example(field)}.`);
@@ -79,6 +80,10 @@ function split(field: ProxyField, url: string): Split {
       const ip = canonicalIPv4(name);
       if (!ip) return bad(`has the host ${show(name)}, which is not a valid IPv4 address; write four decimal numbers from 0 to 255 without leading zeros.`);
       host = ip;
+    } else if (endsInNumber(name)) {
+      return bad(
+        `has the host ${show(name)}, which ends in a number, so some clients read it as an IPv4 address and others as a name; write an IPv4 address as four decimal numbers (10.0.0.1), or a host name whose last label is not a number.`,
+      );
     } else if (isHostName(name) || (name.endsWith('.') && isHostName(name.slice(0, -1)))) {
       host = name;
     } else {

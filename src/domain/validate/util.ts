@@ -110,14 +110,27 @@ export const isPlainObject = (value: unknown): value is Record<string, unknown> 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 /**
+ * Whether a host "ends in a number" (the WHATWG URL rule): its last label, after one trailing dot, is all digits
+ * or a 0x hexadecimal number. WHATWG parsers (browsers, Node's URL, curl) read such a host as an IPv4 address
+ * (`0x7f.1` is 127.0.0.1, `12345` is 0.0.48.57) while Go and DNS resolvers read it as a name, so unless it is a
+ * strict dotted quad it means different things to different clients.
+ */
+export function endsInNumber(host: string): boolean {
+  const trimmed = host.length > 1 && host.endsWith('.') ? host.slice(0, -1) : host;
+  const last = trimmed.slice(trimmed.lastIndexOf('.') + 1);
+  return /^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/i.test(last);
+}
+
+/**
  * An RFC 1123 host name: dot-separated labels of 1-63 letters, digits and hyphens, neither starting nor ending
- * with a hyphen, 253 characters at most. No trailing dot, no underscore, no wildcard.
+ * with a hyphen, 253 characters at most, and not ending in a number (RFC 1123 2.1: the top-level label is never
+ * numeric; see endsInNumber). No trailing dot, no underscore, no wildcard.
  */
 export function isHostName(name: string): boolean {
   if (name.length === 0 || name.length > 253) return false;
   const labels = name.split('.');
   for (const label of labels) if (!LABEL.test(label)) return false;
-  return true;
+  return !endsInNumber(name);
 }
 
 /** Looks like an attempt at an IPv4 literal: only digits and dots, with a dot. */
@@ -140,4 +153,41 @@ export function canonicalIPv6(s: string): string | null {
   } catch {
     return null;
   }
+}
+
+export type CidrCheck =
+  | {
+      ok: true;
+      version: 4 | 6;
+      /** The address as written, canonicalised (dotted quad, or RFC 5952). */
+      address: string;
+      prefix: number;
+      /** The network address (host bits cleared), canonicalised. */
+      network: string;
+      /** `network/prefix`. */
+      canonical: string;
+    }
+  | { ok: false; problem: 'address' | 'prefix'; version?: 4 | 6 };
+
+/**
+ * The one strict CIDR check of the service (noProxy entries, the cluster network): a strict dotted-quad IPv4
+ * address (no octal, hex, short or single-number forms) or an IPv6 address without a zone, then `/` and a prefix
+ * from 0 to 32 or 128. Host bits may be set (Go, curl, Python requests and Ruby mask them): `network` says what
+ * the CIDR means. Never throws.
+ */
+export function checkCidr(text: string): CidrCheck {
+  const slash = text.indexOf('/');
+  const addressText = slash >= 0 ? text.slice(0, slash) : text;
+  const v4 = canonicalIPv4(addressText);
+  const v6 = v4 ? null : canonicalIPv6(addressText);
+  const address = v4 ?? v6;
+  if (address === null) return { ok: false, problem: 'address' };
+  const version = v4 ? 4 : 6;
+  const prefixText = slash >= 0 ? text.slice(slash + 1) : '';
+  const max = version === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > max) return { ok: false, problem: 'prefix', version };
+  const prefix = Number(prefixText);
+  const net = (version === 4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${address}/${prefix}`);
+  const network = version === 4 ? net.toString() : (net as ipaddr.IPv6).toRFC5952String();
+  return { ok: true, version, address, prefix, network, canonical: `${network}/${prefix}` };
 }
