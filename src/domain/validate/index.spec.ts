@@ -98,6 +98,21 @@ describe('canonical form', () => {
     expect(run({ httpProxy: 'HTTP://Proxy.Corp:80' }).normalized).toEqual(run({ httpProxy: 'http://proxy.corp/' }).normalized);
   });
 
+  it('host spelling: a trailing dot on the proxy host name is one meaning, one canonical form, one hash', () => {
+    const plain = run({ httpProxy: 'http://p.example:3128', httpsProxy: 'http://q.example:3129' });
+    const dotted = run({ httpProxy: 'http://P.Example.:3128/', httpsProxy: 'http://q.example.:3129' });
+    expect(dotted.normalized).toEqual({ httpProxy: 'http://p.example:3128/', httpsProxy: 'http://q.example:3129/' });
+    expect(contentHash(dotted.normalized)).toBe(contentHash(plain.normalized));
+    // so a cluster whose current config is the plain spelling sees no change at all
+    const cluster: ClusterContext = { name: 'c1', nodePools: [], currentConfig: plain.normalized };
+    expect(codesOf(validate({ httpProxy: 'http://p.example.:3128', httpsProxy: 'http://q.example.:3129' }, { now, cluster }))).toEqual([]);
+  });
+
+  it('near miss: an IPv4 address with a trailing dot is no address, and a lone dot no host', () => {
+    expect(codesOf(run({ httpProxy: 'http://10.0.0.1.:3128' }))).toEqual(['PROXY_URL_INVALID']);
+    expect(codesOf(run({ httpProxy: 'http://p.example..:3128' }))).toEqual(['PROXY_URL_INVALID']);
+  });
+
   it('a wrapped config normalizes like its content (the error still stands)', () => {
     const inner = { httpProxy: 'http://p:1', noProxy: ['a'] };
     const wrapped = run({ httpProxyConfig: inner });

@@ -172,6 +172,7 @@ describe('normalization', () => {
     ['http://[2001:DB8:0:0::1]:3128', 'http://[2001:db8::1]:3128/'],
     ['http://[::1]', 'http://[::1]:80/'],
     ['http://10.0.0.1:3128/x?y#z', 'http://10.0.0.1:3128/'],
+    ['HTTP://Proxy.Corp.:3128', 'http://proxy.corp:3128/'],
   ])('%j → %j', (url, expected) => {
     expect(normalizeProxyUrl(url)).toBe(expected);
   });

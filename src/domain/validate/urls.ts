@@ -6,8 +6,9 @@ import { append, canonicalIPv4, canonicalIPv6, endsInNumber, finding, isHostName
  * repairs what AKS and Go refuse or read differently (`http:proxy`, `http:///proxy`, tabs and newlines inside,
  * backslashes, `0x7f.1` hosts, a missing `//`).
  *
- * Canonical form: `scheme://host:port/`, scheme and host lower-cased, the default port (80/443) written out,
- * IPv6 in brackets and RFC 5952 form, credentials, path, query and fragment dropped.
+ * Canonical form: `scheme://host:port/`, scheme and host lower-cased, one trailing dot of a host name dropped
+ * (`p.example.` is `p.example`), the default port (80/443) written out, IPv6 in brackets and RFC 5952 form,
+ * credentials, path, query and fragment dropped.
  *
  * No message ever echoes the URL as given: it may hold a password.
  */
@@ -84,8 +85,11 @@ function split(field: ProxyField, url: string): Split {
       return bad(
         `has the host ${show(name)}, which ends in a number, so some clients read it as an IPv4 address and others as a name; write an IPv4 address as four decimal numbers (10.0.0.1), or a host name whose last label is not a number.`,
       );
-    } else if (isHostName(name) || (name.endsWith('.') && isHostName(name.slice(0, -1)))) {
+    } else if (isHostName(name)) {
       host = name;
+    } else if (name.endsWith('.') && isHostName(name.slice(0, -1))) {
+      // "p.example." is the fully qualified spelling of "p.example": the same proxy, so the same canonical form.
+      host = name.slice(0, -1);
     } else {
       return bad(`has the host ${show(name)}, which is not a valid host name; use letters, digits, hyphens and dots only.`);
     }
