@@ -157,6 +157,15 @@ describe('diffVersions', () => {
     expect(d.noProxy).toEqual({ added: ['new.example'], removed: ['h0.example'] });
   });
 
+  it('diffs two 150,000-entry noProxy sets (what a 1 MiB config can hold) without overflowing the stack', () => {
+    const a = Array.from({ length: 150_000 }, (_, i) => `a${i}`).sort();
+    const b = ['a0', ...Array.from({ length: 149_999 }, (_, i) => `b${i}`)].sort();
+    const d = diffVersions(snap(1, { httpProxy: 'http://p:8080/', noProxy: a }), snap(2, { httpProxy: 'http://p:8080/', noProxy: b }));
+    expect(d.changes).toHaveLength(149_999 * 2);
+    expect(d.noProxy.added).toHaveLength(149_999);
+    expect(d.noProxy.removed).toHaveLength(149_999);
+  });
+
   it('compares certificates by fingerprint, whatever the other fields or the case', () => {
     const renamed = cert('Renamed Root A', 'A'); // same fingerprint as ROOT_A, upper-case hex
     const d = diffVersions(

@@ -153,8 +153,10 @@ export function configPatch(from: ProxyConfig | null | undefined, to: ProxyConfi
     } else if (!isDeepStrictEqual(a[key], b[key])) {
       const va = a[key];
       const vb = b[key];
-      if (Array.isArray(va) && Array.isArray(vb)) ops.push(...arrayOperations(path, va, structuredClone(vb)));
-      else ops.push({ op: 'replace', path, value: structuredClone(vb) });
+      if (Array.isArray(va) && Array.isArray(vb)) {
+        // a loop, not push(...): the operations of a 150,000-entry noProxy would overflow the stack as arguments
+        for (const op of arrayOperations(path, va, structuredClone(vb))) ops.push(op);
+      } else ops.push({ op: 'replace', path, value: structuredClone(vb) });
     }
   }
   return ops;
