@@ -28,6 +28,7 @@ const withheld = (n: number): string => `[${n} characters withheld]`;
 
 /** Replaces every run of key material in a text with `[N characters withheld]`; leaves everything else. */
 export function redactKeyMaterial(text: string): string {
+  if (text.length < 32) return text; // fast path: no run can be long enough (noProxy lists run this per entry)
   return text.replace(BASE64_CANDIDATE, (run) => (looksLikeKeyMaterial(run) ? withheld(run.length) : run));
 }
 
@@ -53,6 +54,7 @@ const BASE64_RUN = /[A-Za-z0-9+/=\s]{40,}/g;
  */
 export function containsPrivateKey(text: string): boolean {
   if (PRIVATE_KEY.test(text)) return true;
+  if (text.length < 40) return false; // no base64 run can be long enough
   const decodesToKey = (b64: string) => b64.length >= 40 && PRIVATE_KEY.test(Buffer.from(b64, 'base64').toString('latin1'));
   for (const run of text.match(BASE64_RUN) ?? []) {
     // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
