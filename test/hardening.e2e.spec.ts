@@ -173,6 +173,39 @@ describe(`hardening against odd input (${DATABASE})`, () => {
     });
   });
 
+  it('a version cannot be approved once the cluster has gained a Windows pool (422 CONFIG_INVALID, nothing stored); a reject still can', async () => {
+    const created = await t
+      .http()
+      .post('/v1/clusters')
+      .set(bearer(alice))
+      .send({ name: 'mixed', resourceGroup: 'rg', nodePools: [{ name: 'system', osType: 'Linux', type: 'VirtualMachineScaleSets' }] });
+    expect(created.status).toBe(201);
+    const v = await t.http().post('/v1/clusters/mixed/configs').set(bearer(alice)).send({ config, reason: 'before the Windows pool' });
+    expect(v.status).toBe(201);
+    const patched = await t
+      .http()
+      .patch('/v1/clusters/mixed')
+      .set(bearer(alice))
+      .send({
+        nodePools: [
+          { name: 'system', osType: 'Linux', type: 'VirtualMachineScaleSets' },
+          { name: 'win', osType: 'Windows', type: 'VirtualMachineScaleSets' },
+        ],
+      });
+    expect(patched.status).toBe(200);
+    const before = await state('mixed');
+    const approve = await t.http().post('/v1/clusters/mixed/configs/1/decisions').set(bearer(bob)).send({ decision: 'approve' });
+    expect(approve.status).toBe(422);
+    expect(approve.body.code).toBe('CONFIG_INVALID');
+    expect(approve.body.findings).toEqual([expect.objectContaining({ code: 'CLUSTER_WINDOWS_NODE_POOL', severity: 'error', pointer: '' })]);
+    expect(approve.body.findings[0].message).toContain('"win"');
+    expect(await state('mixed')).toEqual(before);
+    expect((await get('/v1/clusters/mixed/configs/1')).body).toMatchObject({ status: 'pending', decisions: [] });
+    const reject = await t.http().post('/v1/clusters/mixed/configs/1/decisions').set(bearer(bob)).send({ decision: 'reject', comment: 'Windows pool' });
+    expect(reject.status).toBe(201);
+    expect(reject.body.status).toBe('rejected');
+  });
+
   it('If-Match uses strong comparison: a weak W/"r<revision>" is 412', async () => {
     const cluster = await get('/v1/clusters/one');
     const etag = cluster.headers.etag as string;

@@ -7,7 +7,8 @@ import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
-import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
+import { contentHash, isValid, type CertificateDescription, type NodePool, type ProxyConfig } from '../domain/proxy-config';
+import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
 import { etagFor, checkIfMatch } from '../http/etag';
@@ -147,6 +148,19 @@ export class VersionsService {
     }
     if (version.decisions.some((d) => d.actor === caller.actor)) {
       throw conflict('ALREADY_DECIDED', `${caller.actor} has already decided on version ${version.version}.`);
+    }
+    if (input.decision === 'approve') {
+      // The cluster may have gained a Windows or Availability Set pool since the version was submitted: AKS would
+      // refuse the config then, so it cannot be approved (a reject is always allowed).
+      const blockers = nodePoolFindings({ nodePools: cluster.nodePools as unknown as NodePool[] });
+      if (blockers.length > 0) {
+        throw new ServiceError(
+          'unprocessable',
+          'CONFIG_INVALID',
+          `Version ${version.version} cannot be approved for the cluster as it is now: ${blockers[0].message}`,
+          { findings: blockers },
+        );
+      }
     }
     const now = this.clock.now();
     const decision = await tx.decision.create({

@@ -9,6 +9,16 @@ import { append, finding, show } from './util';
  * where the proxy URLs are in the submitted document.
  */
 export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig, pointers: ProxyPointers = {}): Finding[] {
+  const findings = nodePoolFindings(cluster);
+  append(findings, impactFindings(cluster.currentConfig ?? null, normalized, pointers));
+  return findings;
+}
+
+/**
+ * The node pools the AKS HTTP proxy does not support (errors, pointer ""): checked on every submission and again when
+ * a version is approved, since the cluster's pools may have changed while it waited.
+ */
+export function nodePoolFindings(cluster: Pick<ClusterContext, 'nodePools'>): Finding[] {
   const findings: Finding[] = [];
   const pools: unknown = cluster.nodePools;
   for (const pool of Array.isArray(pools) ? (pools as NodePool[]) : []) {
@@ -33,6 +43,5 @@ export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig
       );
     }
   }
-  append(findings, impactFindings(cluster.currentConfig ?? null, normalized, pointers));
   return findings;
 }

@@ -8,7 +8,7 @@ import { validateProxyUrls } from './urls';
 import { append, finding, FINDING_SEVERITY, isPlainObject } from './util';
 
 export { parseCliFile, splitNoProxyString, type ParsedConfig, type ParsedNoProxy } from '../parse';
-export { validateCluster } from './cluster';
+export { nodePoolFindings, validateCluster } from './cluster';
 export { canonicalNoProxyEntry, classifyNoProxyEntry, validateNoProxy, type NoProxyEntry, type NoProxyResult } from './no-proxy';
 export { clearCertificateCache, validateTrustedCa, type TrustedCaResult } from './trusted-ca';
 export { checkProxyUrl, normalizeProxyUrl, validateProxyUrls, type ProxyUrlCheck, type ProxyUrlsResult } from './urls';
