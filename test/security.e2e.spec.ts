@@ -200,12 +200,6 @@ describe(`security (${DATABASE})`, () => {
       }
     });
 
-    it('a "__proto__" key is refused as 400 BAD_REQUEST with a message that says so', async () => {
-      const res = await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send('{"httpProxy":"http://p:3128","__proto__":{"x":1}}');
-      expect(res.status).toBe(400);
-      expect(res.body.code).toBe('BAD_REQUEST');
-      expect(res.body.detail).toContain('"__proto__"');
-    });
 
     it('a body that is not JSON is 415 UNSUPPORTED_MEDIA_TYPE', async () => {
       const accepted: string[] = [];
@@ -238,16 +232,10 @@ describe(`security (${DATABASE})`, () => {
         const res = keep('proto', await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send(text));
         expect(res.status, text).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
-        expect(res.body.detail).toMatch(/^The body is not valid JSON/);
+        expect(res.body.detail).toMatch(/^The body is not valid JSON, or it has a "__proto__" or "constructor"/);
       }
     });
 
-    it('a "__proto__" key is refused as 400 BAD_REQUEST with a message that says so', async () => {
-      const res = await t.http().post('/v1/validate').set(bearer(reader)).set('content-type', 'application/json').send('{"httpProxy":"http://p:3128","__proto__":{"x":1}}');
-      expect(res.status).toBe(400);
-      expect(res.body.code).toBe('BAD_REQUEST');
-      expect(res.body.detail).toContain('"__proto__"');
-    });
   });
 
   describe('security headers', () => {
