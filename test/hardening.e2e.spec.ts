@@ -59,6 +59,17 @@ describe(`hardening against odd input (${DATABASE})`, () => {
     expect(cleared.body).toMatchObject({ location: null, network: null });
   });
 
+  it('a blank reason and node pools named twice are 400', async () => {
+    expectBadRequest(await t.http().post('/v1/clusters/one/configs').set(bearer(alice)).send({ config, reason: '  \n\t ' }));
+    const twice = await t
+      .http()
+      .patch('/v1/clusters/one')
+      .set(bearer(alice))
+      .send({ nodePools: [{ name: 'system', osType: 'Linux', type: 'VirtualMachineScaleSets' }, { name: 'System', osType: 'Windows', type: 'VirtualMachineScaleSets' }] });
+    expectBadRequest(twice);
+    expect(twice.body.detail).toContain('nodePools must not name the same pool twice');
+  });
+
   it('a submission with revertTo or config null is 400, not a 500 or a CONFIG_INVALID', async () => {
     const before = await state('one');
     expectBadRequest(await t.http().post('/v1/clusters/one/configs').set(bearer(alice)).send({ revertTo: null, reason: 'x' }));
@@ -204,6 +215,18 @@ describe(`hardening against odd input (${DATABASE})`, () => {
     const reject = await t.http().post('/v1/clusters/mixed/configs/1/decisions').set(bearer(bob)).send({ decision: 'reject', comment: 'Windows pool' });
     expect(reject.status).toBe(201);
     expect(reject.body.status).toBe('rejected');
+  });
+
+  it('audit/verify stays ok while changes are being written (it checks the chain up to the head it read)', async () => {
+    const created = await t.http().post('/v1/clusters').set(bearer(alice)).send({ name: 'busy', resourceGroup: 'rg' });
+    expect(created.status).toBe(201);
+    const writes = Array.from({ length: 40 }, (_, i) =>
+      t.http().post('/v1/clusters/busy/configs').set(bearer(alice)).send({ config: { ...config, noProxy: [`.n${i}.example`] }, reason: `write ${i}` }),
+    );
+    const verifies = Array.from({ length: 20 }, () => get('/v1/audit/verify'));
+    const [written, verified] = await Promise.all([Promise.all(writes), Promise.all(verifies)]);
+    expect(written.every((r) => r.status === 201)).toBe(true);
+    expect(verified.map((r) => r.body.ok)).toEqual(verified.map(() => true));
   });
 
   it('If-Match uses strong comparison: a weak W/"r<revision>" is 412', async () => {

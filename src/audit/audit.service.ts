@@ -41,7 +41,7 @@ export interface AuditFilter {
 
 export type AuditVerification =
   | { ok: true; events: number; head: string }
-  | { ok: false; events: number; head: string; firstBadSeq: number; reason: string };
+  | { ok: false; events: number; head: string; /** the first bad event */ seq: number; reason: string };
 
 const VERIFY_BATCH = 2_000;
 
@@ -135,10 +135,16 @@ export class AuditService {
     let expected = 1;
     let events = 0;
     for (;;) {
-      const batch = await prisma.auditEvent.findMany({ where: { seq: { gte: expected } }, orderBy: { seq: 'asc' }, take: VERIFY_BATCH });
+      // Only up to the head read above: events that commit meanwhile belong to a later head (checking them against
+      // this one would raise a false alarm whenever anything is written during a verify).
+      const batch = await prisma.auditEvent.findMany({
+        where: { seq: { gte: expected, lte: head.seq } },
+        orderBy: { seq: 'asc' },
+        take: VERIFY_BATCH,
+      });
       for (const row of batch) {
         const check = checkChainLink(expected, prevHash, { ...view(row), details: row.details });
-        if (!check.ok) return { ok: false, events, head: head.hash, firstBadSeq: check.seq, reason: check.reason };
+        if (!check.ok) return { ok: false, events, head: head.hash, seq: check.seq, reason: check.reason };
         prevHash = row.hash;
         expected += 1;
         events += 1;
@@ -146,7 +152,14 @@ export class AuditService {
       if (batch.length < VERIFY_BATCH) break;
     }
     if (head.seq !== events || head.hash !== prevHash) {
-      return { ok: false, events, head: head.hash, firstBadSeq: events + 1, reason: 'the chain head does not match the last event' };
+      return { ok: false, events, head: head.hash, seq: events + 1, reason: 'the chain head does not match the last event' };
+    }
+    // Events past the head that no writer recorded there (every writer moves the head in the transaction that
+    // appends): the highest seq is read before the head again, so events committed meanwhile never count as such.
+    const { _max } = await prisma.auditEvent.aggregate({ _max: { seq: true } });
+    const latest = await prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    if ((_max.seq ?? 0) > latest.seq) {
+      return { ok: false, events, head: head.hash, seq: latest.seq + 1, reason: 'events past the chain head that no writer recorded' };
     }
     return { ok: true, events, head: head.hash };
   }

@@ -118,7 +118,7 @@ export const AUDIT_EVENT_SCHEMA = obj({
 });
 
 export const AUDIT_VERIFY_SCHEMA = obj(
-  { ok: { type: 'boolean' }, events: { type: 'integer' }, head: str('hash of the last event'), firstBadSeq: { type: 'integer' }, reason: str() },
+  { ok: { type: 'boolean' }, events: { type: 'integer' }, head: str('hash of the last event'), seq: { type: 'integer', description: 'when ok is false: the first bad event (API.md)' }, reason: str() },
   ['ok', 'events', 'head'],
 );
 
