@@ -41,7 +41,15 @@ export function impactFindings(current: ProxyConfig | null | undefined, next: Pr
   for (const field of ['httpProxy', 'httpsProxy'] as const) {
     const from = endpoint(before[field]);
     const to = endpoint(after[field]);
-    if (from !== to && to !== null) {
+    if (from !== null && to === null) {
+      // Only httpsProxy is left: HTTP_PROXY is no longer injected, so plain-HTTP traffic leaves without a proxy.
+      findings.push({
+        code: 'PROXY_ENDPOINT_CHANGED',
+        severity: 'warning',
+        pointer: '',
+        message: `The HTTP proxy ${from} is removed, so plain-HTTP traffic from pods and nodes will go direct instead of through a proxy; keep httpProxy unless the network lets that traffic out directly.`,
+      });
+    } else if (from !== to && to !== null) {
       findings.push({
         code: 'PROXY_ENDPOINT_CHANGED',
         severity: 'warning',

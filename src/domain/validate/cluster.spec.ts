@@ -66,6 +66,14 @@ describe('impact against the current config', () => {
     expect(findingsOf(r, 'PROXY_ENDPOINT_CHANGED').map((f) => f.pointer)).toEqual(['/httpProxy']);
   });
 
+  it('PROXY_ENDPOINT_CHANGED when httpProxy is dropped and only httpsProxy remains (HTTP traffic would go direct)', () => {
+    const current = validate(config, { now }).normalized;
+    const r = validate({ httpsProxy: 'http://proxy.corp.example:3128/', noProxy: ['localhost'] }, { now, cluster: cluster([linux], current) });
+    expect(findingsOf(r, 'PROXY_ENDPOINT_CHANGED')).toEqual([expect.objectContaining({ severity: 'warning', pointer: '' })]);
+    expect(findingsOf(r, 'PROXY_ENDPOINT_CHANGED')[0]!.message).toMatch(/HTTP proxy proxy\.corp\.example:3128 is removed.*go direct/);
+    expect(r.valid).toBe(true);
+  });
+
   it('PROXY_ENDPOINT_CHANGED points where the field is in the submitted document', () => {
     const current = validate({ httpProxy: 'http://p.example:3128' }, { now }).normalized;
     const moved = (input: unknown) => findingsOf(validate(input, { now, cluster: cluster([linux], current) }), 'PROXY_ENDPOINT_CHANGED').map((f) => f.pointer);
