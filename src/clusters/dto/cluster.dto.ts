@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsFQDN,
   IsIn,
@@ -87,6 +88,9 @@ export class CreateClusterDto {
   @IsOptionalNotNull()
   @IsArray()
   @ArrayMaxSize(100)
+  @ArrayUnique((pool: NodePoolDto | null) => (typeof pool?.name === 'string' ? pool.name.toLowerCase() : pool), {
+    message: 'nodePools must not name the same pool twice',
+  })
   @ValidateNested({ each: true })
   @Type(() => NodePoolDto)
   nodePools?: NodePoolDto[];

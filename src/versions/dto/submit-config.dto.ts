@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsObject, IsOptional, IsString, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { NoPrivateKey } from '../../common/no-private-key.validator';
 import { IsStorableText } from '../../common/text.validators';
@@ -24,6 +24,7 @@ export class SubmitConfigDto {
   @ApiProperty({ description: 'Why the change is needed', example: 'Move to the new egress proxy' })
   @IsString()
   @MinLength(1, { message: 'reason must not be empty' })
+  @Matches(/\S/, { message: 'reason must not be blank: say why the change is needed' })
   @MaxLength(2000)
   @NoPrivateKey()
   @IsStorableText()
