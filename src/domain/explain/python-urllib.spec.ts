@@ -136,3 +136,24 @@ describe('python-urllib behaviour', () => {
     expect(urllibProxyForUrl('https://registry.corp:443/', https).proxy).toBeNull();
   });
 });
+
+// CPython Lib/urllib/request.py: Request._parse keeps the user info in Request.host (_splithost returns the whole
+// netloc) and ProxyHandler.proxy_open calls proxy_bypass(req.host) with it.
+describe('python-urllib: user info stays in the host proxy_bypass sees', () => {
+  const env = { http_proxy: 'http://p:3128/', https_proxy: 'http://p:3128/', no_proxy: 'beta.example, .corp.example' };
+  it('does not bypass an entry equal to the host when the URL has user info', () => {
+    const r = urllibProxyForUrl('https://user:pw@beta.example/', env);
+    expect(r.proxy).toBe('http://p:3128/');
+    expect(r.reason).toContain('"<user info>@beta.example", so "beta.example" does not match');
+    expect(r.reason).not.toContain('pw');
+    expect(urllibProxyForUrl('https://beta.example/', env).proxy).toBeNull();
+  });
+  it('still bypasses a subdomain entry (the suffix test passes with user info in front)', () => {
+    expect(urllibProxyForUrl('http://user:pw@a.beta.example/', env).proxy).toBeNull();
+    expect(urllibProxyForUrl('http://u@x.corp.example:8080/', env).proxy).toBeNull();
+  });
+  it('proxy_bypass_environment itself: "user:pw@beta.example" is not bypassed', () => {
+    expect(urllibProxyBypassEnvironment('user:pw@beta.example', env)).toBe(false);
+  });
+});
+

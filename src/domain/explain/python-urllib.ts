@@ -9,7 +9,8 @@
  * - no_proxy: the whole value `*` bypasses everything. Otherwise comma-separated entries, stripped, leading dots
  *   removed, case-insensitive: an entry matches the host (with or without the URL's explicit port) or any
  *   subdomain. There is no CIDR, no wildcard; `host:port` matches only when the URL spells out that port; the host
- *   is compared as written in the URL, so IPv6 hosts keep their brackets (`[::1]`).
+ *   is compared as written in the URL, so IPv6 hosts keep their brackets (`[::1]`), and with the URL's user info
+ *   (`user:pw@host`: an entry `host` does not match it, a subdomain entry still does).
  */
 import type { ClientVerdict, EnvMap } from './types';
 import { splitUrl, percentDecode, withDefaultScheme } from './url';
@@ -115,7 +116,10 @@ export function urllibProxyForUrl(url: string, env: EnvMap): ClientVerdict {
     const all = proxies.has('all') ? ' (urllib ignores all_proxy)' : '';
     return { proxy: null, reason: `${scheme}_proxy/${scheme.toUpperCase()}_PROXY not set: direct${all}` };
   }
-  const host = percentDecode(parts.hostport);
+  // Request.host is the whole netloc, unquoted: user info included (Request._parse with _splithost), and
+  // ProxyHandler.proxy_open hands it to proxy_bypass as is, so `user:pw@host` never equals an entry `host`.
+  const hostport = percentDecode(parts.hostport);
+  const host = parts.userinfo !== null ? `${percentDecode(parts.userinfo)}@${hostport}` : hostport;
   const no = proxies.get('no');
   if (host) {
     const decision = urllibBypassNoProxy(host, no?.value, no?.name);
@@ -124,11 +128,17 @@ export function urllibProxyForUrl(url: string, env: EnvMap): ClientVerdict {
   const base = no ? `no ${no.name} entry matched; ${chosen.name} used` : `no_proxy/NO_PROXY not set; ${chosen.name} used`;
   const port = Number(parts.port) || DEFAULT_PORTS[scheme] || 0;
   const misses = no ? nearMisses(no.value, hintTarget(parts.hostname, port)) : [];
+  const userinfoMiss = (raw: string): string | null =>
+    parts.userinfo !== null && urllibBypassNoProxy(hostport, raw).bypass
+      ? `the URL has user info and urllib's proxy_bypass compares "<user info>@${hostport.toLowerCase()}", so ${q(raw)} does not match`
+      : null;
   return {
     proxy: withDefaultScheme(chosen.value),
     reason: withNotes(
       base,
-      misses.map((m) => urllibWhyNot(m.shape.raw, m.shape.kind, m.shape.lead, m.shape.port, !!parts.port)),
+      misses.map(
+        (m) => userinfoMiss(m.shape.raw) ?? urllibWhyNot(m.shape.raw, m.shape.kind, m.shape.lead, m.shape.port, !!parts.port),
+      ),
     ),
   };
 }
