@@ -157,3 +157,23 @@ describe('python-urllib: user info stays in the host proxy_bypass sees', () => {
   });
 });
 
+// CPython Lib/urllib/request.py: build_opener has handlers for http, https, ftp, file and data only; any other
+// scheme ends in UnknownHandler.unknown_open (URLError "unknown url type"), unless ProxyHandler has <scheme>_open.
+describe('python-urllib: schemes without a handler', () => {
+  const env = { http_proxy: 'http://p:3128/', https_proxy: 'http://p:3128/', no_proxy: 'corp.example' };
+  it('ws:// and wss:// make no request', () => {
+    for (const url of ['ws://a.example/', 'wss://a.example:8443/x']) {
+      const r = urllibProxyForUrl(url, env);
+      expect(r.proxy).toBeNull();
+      expect(r.reason).toMatch(/^urllib has no handler for wss?:\/\/ URLs .*unknown url type: wss?'\), no request is made$/);
+      expect(r.reason).not.toContain('direct');
+    }
+  });
+  it('with ws_proxy set, ProxyHandler opens ws:// through it unless no_proxy bypasses (then no request)', () => {
+    const ws = { ...env, ws_proxy: 'http://p:3128/' };
+    expect(urllibProxyForUrl('ws://a.example/', ws).proxy).toBe('http://p:3128/');
+    const bypassed = urllibProxyForUrl('ws://corp.example/', ws);
+    expect(bypassed.proxy).toBeNull();
+    expect(bypassed.reason).toContain('no request is made');
+  });
+});

@@ -11,6 +11,8 @@
  *   subdomain. There is no CIDR, no wildcard; `host:port` matches only when the URL spells out that port; the host
  *   is compared as written in the URL, so IPv6 hosts keep their brackets (`[::1]`), and with the URL's user info
  *   (`user:pw@host`: an entry `host` does not match it, a subdomain entry still does).
+ * - Schemes without a handler in urlopen's default opener (ws, wss...): URLError, no request, unless
+ *   `<scheme>_proxy` is set (ProxyHandler then opens it through that proxy when no_proxy does not bypass it).
  */
 import type { ClientVerdict, EnvMap } from './types';
 import { splitUrl, percentDecode, withDefaultScheme } from './url';
@@ -101,12 +103,20 @@ function urllibWhyNot(raw: string, kind: string, lead: string, port: number | nu
 
 const DEFAULT_PORTS: Record<string, number> = { http: 80, https: 443, ftp: 21 };
 
+/** The URL schemes urlopen's default opener has a handler for (build_opener: HTTP(S)Handler, FTPHandler, FileHandler, DataHandler). */
+const URLLIB_SCHEMES = new Set(['http', 'https', 'ftp', 'file', 'data']);
+
 export function urllibProxyForUrl(url: string, env: EnvMap): ClientVerdict {
   const parts = splitUrl(url);
   if (!parts) return { proxy: null, reason: 'invalid URL: urllib cannot open it, no request is made' };
   const { scheme } = parts;
   const proxies = urllibGetproxiesEnvironment(env);
   const chosen = proxies.get(scheme);
+  // Without a handler for the scheme (ws, wss...), the opener falls through to UnknownHandler. ProxyHandler only
+  // adds a `<scheme>_open` when `<scheme>_proxy` is set; with it, a request that is not bypassed goes to the proxy.
+  const unknown = `urlopen raises URLError('unknown url type: ${scheme}'), no request is made`;
+  if (!URLLIB_SCHEMES.has(scheme) && !chosen)
+    return { proxy: null, reason: `urllib has no handler for ${scheme}:// URLs (and ${scheme}_proxy is not set): ${unknown}` };
   if (!chosen) {
     if (scheme === 'https' && proxies.has('http'))
       return {
@@ -123,7 +133,10 @@ export function urllibProxyForUrl(url: string, env: EnvMap): ClientVerdict {
   const no = proxies.get('no');
   if (host) {
     const decision = urllibBypassNoProxy(host, no?.value, no?.name);
-    if (decision.bypass) return { proxy: null, reason: decision.reason };
+    if (decision.bypass) {
+      if (!URLLIB_SCHEMES.has(scheme)) return { proxy: null, reason: `${decision.reason}, and urllib has no handler for ${scheme}:// URLs: ${unknown}` };
+      return { proxy: null, reason: decision.reason };
+    }
   }
   const base = no ? `no ${no.name} entry matched; ${chosen.name} used` : `no_proxy/NO_PROXY not set; ${chosen.name} used`;
   const port = Number(parts.port) || DEFAULT_PORTS[scheme] || 0;
