@@ -22,6 +22,13 @@ const TOKEN_PREFIX = 'apc_';
 /** Bound on the cached keys, and how long a cached key is trusted at most. */
 const CACHE_MAX = 10_000;
 const CACHE_TTL_MS = 5 * 60_000;
+/**
+ * Tokens that matched no key are remembered this long, so a flood of made-up tokens costs a database query per
+ * distinct token per minute, not per request. Safe: a token only becomes valid when the service creates it, and a
+ * newly created token has never been seen before (256 random bits).
+ */
+const UNKNOWN_TTL_MS = 60_000;
+const UNKNOWN_MAX = 10_000;
 /** NOTIFY channel on which a revocation reaches every process on the same database. */
 const REVOKED_CHANNEL = 'api_key_revoked';
 
@@ -47,6 +54,8 @@ export class ApiKeysService {
    * every other process through NOTIFY; while that channel is down the cache is not used at all.
    */
   private readonly cache = new Map<string, { key: AuthenticatedKey; at: number }>();
+  /** Token hashes that matched no key (or a revoked one), with when that was found. */
+  private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
 
   constructor(
@@ -71,9 +80,13 @@ export class ApiKeysService {
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return cached.key;
+    const refused = this.unknown.get(hash);
+    if (refused !== undefined && Date.now() - refused < UNKNOWN_TTL_MS) return null;
     const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
     if (!row || row.revokedAt) {
       this.cache.delete(hash);
+      if (this.unknown.size >= UNKNOWN_MAX) this.unknown.clear();
+      this.unknown.set(hash, Date.now());
       return null;
     }
     const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };

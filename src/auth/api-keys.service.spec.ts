@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditService } from '../audit/audit.service';
+import type { AppConfig } from '../config/app-config';
+import type { DatabaseService } from '../database/database.service';
+import { ApiKeysService } from './api-keys.service';
+
+/** A database with no keys that counts how often a key is looked up. */
+function countingDatabase() {
+  const lookups = { count: 0 };
+  const database = {
+    listen: () => () => true,
+    prisma: {
+      apiKey: {
+        findUnique: async () => {
+          lookups.count += 1;
+          return null;
+        },
+      },
+    },
+  } as unknown as DatabaseService;
+  return { database, lookups };
+}
+
+describe('ApiKeysService.authenticate with made-up tokens', () => {
+  it('looks each unknown token up once per minute, not once per request', async () => {
+    const { database, lookups } = countingDatabase();
+    const keys = new ApiKeysService(database, {} as AuditService, { adminToken: null } as AppConfig);
+    for (let i = 0; i < 50; i++) expect(await keys.authenticate('apc_made-up-token-one')).toBeNull();
+    expect(lookups.count).toBe(1);
+    expect(await keys.authenticate('apc_made-up-token-two')).toBeNull();
+    expect(lookups.count).toBe(2);
+  });
+
+  it('never looks up a token without the key prefix', async () => {
+    const { database, lookups } = countingDatabase();
+    const keys = new ApiKeysService(database, {} as AuditService, { adminToken: null } as AppConfig);
+    expect(await keys.authenticate('not-one-of-ours')).toBeNull();
+    expect(lookups.count).toBe(0);
+  });
+});
