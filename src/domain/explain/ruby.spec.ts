@@ -108,3 +108,21 @@ describe('ruby behaviour', () => {
     expect(rubyFindProxy('http://a/', { http_proxy: '', HTTP_PROXY: 'http://up/' }).proxy).toBeNull();
   });
 });
+
+// ruby/uri lib/uri/generic.rb URI::Generic.use_proxy?: no_proxy.scan(/([^:,\s]+)(?::(\d+))?/) splits IPv6 entries at
+// ":", so "::1" yields the token "1", and "10.0.0.1" ends with ".1": direct. The reason names the entry as written.
+describe('ruby: an entry split by the scan is named as written', () => {
+  const env = { http_proxy: 'http://p:3128/', no_proxy: 'corp.example,::1' };
+  it('"::1" bypasses http://10.0.0.1/ through its token "1"', () => {
+    expect(rubyFindProxy('http://10.0.0.1/', env)).toEqual({
+      proxy: null,
+      reason: 'no_proxy entry "::1": Ruby split "::1" at ":" and kept "1", which matches subdomains (any host ending in ".1")',
+    });
+    expect(rubyUseProxy('10.0.0.1', '10.0.0.1', 80, 'fd01::1')).toEqual({ useProxy: false, entry: 'fd01::1', token: '1', how: 'matches subdomains' });
+    expect(rubyFindProxy('http://10.0.0.1/', { ...env, no_proxy: 'a, fd01::1 ,b' }).reason).toContain('entry "fd01::1": Ruby split "fd01::1" at ":" and kept "1"');
+  });
+  it('an entry that was not split keeps the plain reason', () => {
+    expect(rubyFindProxy('http://a.corp.example/', env).reason).toBe('no_proxy entry "corp.example" matches subdomains');
+    expect(rubyFindProxy('http://h:8080/', { ...env, no_proxy: 'h:8080' }).reason).toBe('no_proxy entry "h:8080" matches the host on port 8080');
+  });
+});

@@ -8,7 +8,8 @@
  *   and for IP/CIDR entries. This model does no DNS: IP literals are their own address, `localhost` is taken as
  *   127.0.0.1 (/etc/hosts), any other name has no address, so IP and CIDR entries never match names here.
  * - no_proxy is scanned for `host[:port]` tokens (anything but ':', ',' and whitespace), so IPv6 entries fall apart
- *   and never match. `.corp.example` matches subdomains only, `corp.example` the name and subdomains,
+ *   and never match an IPv6 host; their pieces are tokens of their own (`::1` gives `1`, which every host name
+ *   ending in `.1` matches, IPv4 literals included). `.corp.example` matches subdomains only, `corp.example` the name and subdomains,
  *   case-insensitive; a port must equal the URL's port (default port of the scheme). IPv4 and IPv4 CIDR entries
  *   match the host's address. `*` is not supported.
  * - The proxy is the variable's value as is.
@@ -48,8 +49,18 @@ function ipAddrInclude(entry: string, addr: string): boolean | null {
 
 export interface RubyUseProxy {
   useProxy: boolean;
+  /** The no_proxy entry (comma-separated, trimmed) the deciding token came from. */
   entry?: string;
+  /** The token Ruby's scan produced (`host` or `host:port`); differs from `entry` when Ruby split the entry. */
+  token?: string;
   how?: string;
+}
+
+/** The comma-separated, trimmed entry of `noProxy` that holds the character at `index`. */
+function entryAt(noProxy: string, index: number): string {
+  const start = noProxy.lastIndexOf(',', index) + 1;
+  const end = noProxy.indexOf(',', index);
+  return noProxy.slice(start, end < 0 ? undefined : end).trim();
 }
 
 /** URI::Generic.use_proxy?(hostname, addr, port, no_proxy). */
@@ -61,18 +72,19 @@ export function rubyUseProxy(hostname: string, addr: string | null, port: number
     const pHost = m[1]!;
     const pPort = m[2];
     const token = m[0];
+    const entry = entryAt(noProxy, m.index);
     if (pPort === undefined || port === Number(pPort)) {
       const onPort = pPort !== undefined ? ` on port ${pPort}` : '';
       if (pHost.startsWith('.')) {
-        if (host.endsWith(pHost.toLowerCase())) return { useProxy: false, entry: token, how: `matches subdomains${onPort}` };
+        if (host.endsWith(pHost.toLowerCase())) return { useProxy: false, entry, token, how: `matches subdomains${onPort}` };
       } else if (dothost.endsWith(`.${pHost.toLowerCase()}`)) {
         const how = host === pHost.toLowerCase() ? 'matches the host' : 'matches subdomains';
-        return { useProxy: false, entry: token, how: `${how}${onPort}` };
+        return { useProxy: false, entry, token, how: `${how}${onPort}` };
       }
       if (addr) {
         const inc = ipAddrInclude(pHost, addr);
         if (inc === null) continue;
-        if (inc) return { useProxy: false, entry: token, how: pHost.includes('/') ? `contains ${addr}` : 'matches the IP address' };
+        if (inc) return { useProxy: false, entry, token, how: pHost.includes('/') ? `contains ${addr}` : 'matches the IP address' };
       }
     }
   }
@@ -95,6 +107,20 @@ function rubyWhyNot(raw: string, kind: string, lead: string, cover: string): str
   if ((kind === 'ip' || kind === 'cidr') && raw.includes(':'))
     return `Ruby splits no_proxy at ":", so IPv6 entries like ${q(raw)} never match`;
   return `Ruby does not match ${q(raw)} here`;
+}
+
+/**
+ * Names the entry that decided. When Ruby's scan split the entry (an IPv6 address at its colons, an entry with a
+ * blank inside), the reason says which token it kept: "::1" gives the token "1", which every host ending in ".1"
+ * (10.0.0.1 included, as a name) matches.
+ */
+function rubyBypassReason(noVar: string, d: RubyUseProxy): string {
+  const entry = d.entry!;
+  const token = d.token!;
+  if (entry === token) return `${noVar} entry ${q(entry)} ${d.how}`;
+  const at = entry.includes(':') ? '":"' : 'blanks';
+  const suffix = d.how!.startsWith('matches subdomains') && !token.startsWith('.') ? ` (any host ending in ${q(`.${token.split(':')[0]}`)})` : '';
+  return `${noVar} entry ${q(entry)}: Ruby split ${q(entry)} at ${at} and kept ${q(token)}, which ${d.how}${suffix}`;
 }
 
 export function rubyFindProxy(url: string, env: EnvMap): ClientVerdict {
@@ -141,7 +167,7 @@ export function rubyFindProxy(url: string, env: EnvMap): ClientVerdict {
   const noVar = env['no_proxy'] !== undefined ? 'no_proxy' : env['NO_PROXY'] !== undefined ? 'NO_PROXY' : null;
   if (noVar) {
     const decision = rubyUseProxy(hostname, addr, port, env[noVar]!);
-    if (!decision.useProxy) return { proxy: null, reason: `${noVar} entry ${q(decision.entry!)} ${decision.how}` };
+    if (!decision.useProxy) return { proxy: null, reason: rubyBypassReason(noVar, decision) };
   }
   const base = noVar ? `no ${noVar} entry matched; ${from} used` : `no_proxy/NO_PROXY not set; ${from} used`;
   const notes: string[] = [];
