@@ -165,3 +165,19 @@ describe('go reasons', () => {
     expect(goProxyForUrl('http://[::5]/', { HTTP_PROXY: 'http://p/', NO_PROXY: '::5' }).proxy).toBeNull();
   });
 });
+
+// golang/net http/httpproxy/proxy.go useProxy since cde1dda9 (v0.36.0, CVE-2025-22870): netip.ParseAddr accepts a
+// zone and AsSlice drops it, so zoned IPv6 literals get the loopback and IP/CIDR checks and never match names
+// (upstream row "http://[1000::%25.example.com]:123" above). Before v0.36.0 net.ParseIP returned nil for them.
+describe('go: IPv6 literals with a zone (x/net >= v0.36.0)', () => {
+  it('a zoned loopback address is never proxied', () => {
+    expect(goProxyForUrl('http://[::1%25lo]:8080/', { HTTP_PROXY: 'http://p/' })).toEqual({
+      proxy: null,
+      reason: 'Go never proxies loopback addresses (::1%lo)',
+    });
+  });
+  it('a zoned address is inside a CIDR entry, and a name entry does not match its zone text', () => {
+    expect(goProxyForUrl('http://[fe80::1%25eth0]/', { HTTP_PROXY: 'http://p/', NO_PROXY: 'fe80::/10' }).proxy).toBeNull();
+    expect(goProxyForUrl('http://[fe80::1%25eth0.corp]/', { HTTP_PROXY: 'http://p/', NO_PROXY: 'corp' }).proxy).toBe('http://p/');
+  });
+});

@@ -5,7 +5,8 @@
  * - Variables: HTTP_PROXY then http_proxy, HTTPS_PROXY then https_proxy, NO_PROXY then no_proxy; the first
  *   non-empty value wins (upper case first). REQUEST_METHOD set (CGI): an http URL with a proxy is an error.
  * - Only http and https URLs get a proxy; an https URL without HTTPS_PROXY goes direct (no fallback to HTTP_PROXY).
- * - Never proxied: the host "localhost" and loopback IP literals (127.0.0.0/8, ::1).
+ * - Never proxied: the host "localhost" and loopback IP literals (127.0.0.0/8, ::1, also with an IPv6 zone).
+ * - Follows x/net v0.36.0 and later: an IPv6 literal with a zone is matched as an IP, without its zone.
  * - NO_PROXY: comma-separated, trimmed, lower-cased. `*` (as one entry) bypasses everything. IP and CIDR entries
  *   match IP literals only; `ip:port` and `[ipv6]:port` add a port condition. Names: `corp.example` matches the
  *   name and its subdomains, `.corp.example` and `*.corp.example` subdomains only; `name:port` adds a port
@@ -148,7 +149,10 @@ export interface GoNoProxyDecision {
 export function goUseProxy(host: string, port: string, noProxy: string, noProxyName = 'NO_PROXY'): GoNoProxyDecision {
   const asciiHost = idna(host);
   if (asciiHost === 'localhost') return { bypass: true, reason: 'Go never proxies "localhost"' };
-  // netip.ParseAddr accepts an IPv6 zone ("fe80::1%eth0"); the zone plays no part in matching.
+  // Since x/net v0.36.0 (CVE-2025-22870, commit cde1dda9) useProxy parses the host with netip.ParseAddr, which
+  // accepts an IPv6 zone ("fe80::1%eth0") and AsSlice drops it: a zoned literal counts as an IP for the loopback,
+  // IP and CIDR checks and never matches a name entry. Older x/net used net.ParseIP, which returns nil for a zoned
+  // address, so only name entries applied, to the text with its zone ("1000::1%.example.com" matched example.com).
   const zone = asciiHost.indexOf('%');
   const ip = parseIP(zone >= 0 && asciiHost.includes(':') ? asciiHost.slice(0, zone) : asciiHost);
   if (ip && isLoopback(ip)) return { bypass: true, reason: `Go never proxies loopback addresses (${host})` };
