@@ -8,7 +8,7 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
       'Validate, version, approve, audit and render the HTTP proxy settings of AKS clusters. Errors are RFC 9457 application/problem+json with a stable `code`.',
     )
     .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key token' }, 'bearer')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'opaque API key (apc_...)', description: 'An API key token from POST /v1/api-keys, or ADMIN_TOKEN' }, 'bearer')
     .addSecurityRequirements('bearer')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
