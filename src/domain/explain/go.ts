@@ -214,7 +214,7 @@ export function goProxyForUrl(url: string, env: EnvMap): ClientVerdict {
     if (cgi)
       return {
         proxy: null,
-        reason: 'Go refuses to use HTTP_PROXY when REQUEST_METHOD is set (CGI environment): the request fails',
+        reason: 'Go refuses to use HTTP_PROXY when REQUEST_METHOD is set (CGI environment): the request fails with an error, no request is made',
       };
   } else {
     return { proxy: null, reason: `Go's ProxyFromEnvironment only proxies http and https URLs: ${scheme} goes direct` };

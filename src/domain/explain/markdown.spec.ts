@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { explain } from './index';
 import { renderExplainMarkdown } from './markdown';
+import { proxyEndpoint } from './url';
+import { makesNoRequest } from './types';
+import { curlProxyForUrl, goProxyForUrl, requestsProxyForUrl, rubyFindProxy, undiciProxyForUrl } from './index';
 
 describe('renderExplainMarkdown', () => {
   const result = explain({ httpProxy: 'http://proxy:3128/', noProxy: ['.corp.example', 'a|b.example'] }, [
@@ -30,5 +33,72 @@ describe('renderExplainMarkdown', () => {
   });
   it('is stable', () => {
     expect(renderExplainMarkdown(result)).toBe(md);
+  });
+});
+
+describe('renderExplainMarkdown: agreement', () => {
+  const sentence = (md: string) => md.split('\n').filter((l) => /^(All|No client|\*\*Clients disagree)/.test(l));
+  it('one proxy spelled two ways (undici drops the default port) is the same proxy', () => {
+    const md = renderExplainMarkdown(explain({ httpProxy: 'http://Proxy.Corp:80/' }, ['http://a.example/', 'https://b.example/']));
+    expect(md).toContain('| Node (undici) | proxy `http://proxy.corp/` |');
+    expect(md).toContain('| Go | proxy `http://Proxy.Corp:80/` |');
+    expect(sentence(md)).toEqual(['All clients use the same proxy.', 'All clients use the same proxy.']);
+  });
+  it('different proxies disagree even when every client uses one', () => {
+    const r = explain({ httpProxy: 'http://p:3128/' }, ['http://a.example/']);
+    r.results[0]!.clients.ruby = { proxy: 'http://q:3128/', reason: 'test' };
+    expect(sentence(renderExplainMarkdown(r))).toEqual(['**Clients disagree**: 6 of 6 use a proxy (2 different proxies), 0 go direct.']);
+  });
+  it('says "1 goes direct" (Ruby alone bypasses 10.0.0.1 through the token "1" of "::1")', () => {
+    const md = renderExplainMarkdown(explain({ httpProxy: 'http://p:3128/', noProxy: ['::1'] }, ['http://10.0.0.1/']));
+    expect(sentence(md)).toEqual(['**Clients disagree**: 5 of 6 use a proxy, 1 goes direct.']);
+  });
+  it('shows clients that make no request as "no request" and does not count them as direct', () => {
+    const md = renderExplainMarkdown(explain({ httpProxy: 'http://p:3128/' }, ['ws://a.example/', 'ftp://f.example/']));
+    expect(md).toContain('| Python urllib | no request |');
+    expect(md).toContain('| Python requests | no request |');
+    expect(md).toContain('| Go | direct |');
+    expect(sentence(md)).toEqual([
+      '**Clients disagree**: 2 of 6 use a proxy, 2 go direct, 2 make no request.',
+      'All clients that make a request go direct; 2 make no request.',
+    ]);
+  });
+  it('all clients that make a request agree: the sentence says so and counts the others', () => {
+    const r = explain({ httpProxy: 'http://p:3128/' }, ['http://a.example/']);
+    r.results[0]!.clients.go = { proxy: null, reason: 'invalid URL: Go cannot parse it, no request is made' };
+    expect(sentence(renderExplainMarkdown(r))).toEqual(['All clients that make a request use the same proxy; 1 makes no request.']);
+  });
+});
+
+describe('proxyEndpoint', () => {
+  it.each([
+    ['http://Proxy.Corp:80/', 'http://proxy.corp:80'],
+    ['http://proxy.corp/', 'http://proxy.corp:80'],
+    ['HTTP://proxy.corp', 'http://proxy.corp:80'],
+    ['proxy.corp:3128', 'http://proxy.corp:3128'],
+    ['https://u:p@proxy.corp/x', 'https://proxy.corp:443'],
+    ['socks5://s', 'socks5://s:1080'],
+    ['http://[FD00:0::1]:3128/', 'http://[fd00::1]:3128'],
+    ['http://127.1:3128', 'http://127.0.0.1:3128'],
+    ['http://bücher.example/', 'http://xn--bcher-kva.example:80'],
+  ])('%s -> %s', (proxy, endpoint) => {
+    expect(proxyEndpoint(proxy)).toBe(endpoint);
+  });
+});
+
+describe('makesNoRequest: every model says "no request" when it makes none', () => {
+  it.each([
+    ['node-undici ftp', undiciProxyForUrl('ftp://a/', { http_proxy: 'http://p/' })],
+    ['node-undici bad proxy value', undiciProxyForUrl('http://a/', { http_proxy: 'http://[x' })],
+    ['go CGI', goProxyForUrl('http://a/', { HTTP_PROXY: 'http://p/', REQUEST_METHOD: 'GET' })],
+    ['ruby non-ASCII', rubyFindProxy('http://bücher.example/', { http_proxy: 'http://p/' })],
+    ['curl unknown scheme', curlProxyForUrl('foo://a/', { http_proxy: 'http://p/' })],
+    ['requests ws', requestsProxyForUrl('ws://a/', { http_proxy: 'http://p/' })],
+  ])('%s', (_name, verdict) => {
+    expect(makesNoRequest(verdict)).toBe(true);
+  });
+  it('a direct request is not "no request"', () => {
+    expect(makesNoRequest(goProxyForUrl('http://a/', {}))).toBe(false);
+    expect(makesNoRequest(rubyFindProxy('http://a/', {}))).toBe(false);
   });
 });

@@ -78,16 +78,16 @@ export function undiciProxyForUrl(url: string, env: EnvMap): ClientVerdict {
   // undici's WebSocket dispatches ws:/wss: URLs as http:/https:.
   const protocol = parsed.protocol === 'ws:' ? 'http:' : parsed.protocol === 'wss:' ? 'https:' : parsed.protocol;
   if (protocol !== 'http:' && protocol !== 'https:')
-    return { proxy: null, reason: `undici only makes http and https requests, not ${parsed.protocol.slice(0, -1)}: no proxy` };
+    return { proxy: null, reason: `undici only makes http and https requests, not ${parsed.protocol.slice(0, -1)}: no request is made` };
 
   const httpVar = varOf(env, 'http_proxy', 'HTTP_PROXY');
   const httpsVar = varOf(env, 'https_proxy', 'HTTPS_PROXY');
   const httpAgent = httpVar && httpVar.value ? href(httpVar.value) : null;
   if (httpVar && httpVar.value && httpAgent === null)
-    return { proxy: null, reason: `${httpVar.name} is not a valid URL: EnvHttpProxyAgent's constructor throws, every request fails` };
+    return { proxy: null, reason: `${httpVar.name} is not a valid URL: EnvHttpProxyAgent's constructor throws, no request is made` };
   const httpsOwn = httpsVar && httpsVar.value ? href(httpsVar.value) : null;
   if (httpsVar && httpsVar.value && httpsOwn === null)
-    return { proxy: null, reason: `${httpsVar.name} is not a valid URL: EnvHttpProxyAgent's constructor throws, every request fails` };
+    return { proxy: null, reason: `${httpsVar.name} is not a valid URL: EnvHttpProxyAgent's constructor throws, no request is made` };
 
   const hostname = parsed.host.replace(/:\d*$/, '').replace(/^\[(.+)\]$/, '$1').toLowerCase();
   const port = Number.parseInt(parsed.port, 10) || DEFAULT_PORTS[protocol] || 0;

@@ -126,7 +126,7 @@ function rubyBypassReason(noVar: string, d: RubyUseProxy): string {
 export function rubyFindProxy(url: string, env: EnvMap): ClientVerdict {
   const parts = splitUrl(url);
   if (!parts) return { proxy: null, reason: 'invalid or relative URI: find_proxy raises, no request is made' };
-  if (!isAscii(url)) return { proxy: null, reason: 'URI::InvalidURIError: Ruby\'s URI parser rejects non-ASCII characters (use punycode)' };
+  if (!isAscii(url)) return { proxy: null, reason: 'URI::InvalidURIError: Ruby\'s URI parser rejects non-ASCII characters (use punycode), no request is made' };
   const { scheme } = parts;
   const name = `${scheme}_proxy`;
   const upper = name.toUpperCase();

@@ -17,11 +17,18 @@ export const CLIENT_LABELS: Readonly<Record<ClientId, string>> = {
   ruby: 'Ruby (URI#find_proxy)',
 };
 
-/** What one client does with one URL. `proxy` is the proxy URL as that client uses it, or null for a direct request. */
+/**
+ * What one client does with one URL. `proxy` is the proxy URL as that client uses it, or null for a direct request
+ * or for none at all: when the client makes no request (unsupported scheme, unparsable URL, an environment it
+ * refuses), the reason says "no request" (see `makesNoRequest`).
+ */
 export interface ClientVerdict {
   proxy: string | null;
   reason: string;
 }
+
+/** True when the verdict says the client makes no request at all (rather than a direct one). */
+export const makesNoRequest = (v: ClientVerdict): boolean => v.proxy === null && /\bno request\b/.test(v.reason);
 
 /** An environment map, e.g. the one AKS injects into pods. Absent variables are absent or `undefined`. */
 export type EnvMap = Readonly<Record<string, string | undefined>>;

@@ -1,3 +1,6 @@
+import { domainToASCII } from 'node:url';
+import { formatIPv6, parseIPv4Aton, parseIPv6 } from './ip';
+
 /**
  * A small RFC 3986 splitter. Clients parse URLs differently (Go's net/url, curl's urlapi, Python's urlsplit,
  * WHATWG URL in Node, Ruby's URI); each client model starts from these raw parts and then applies its own
@@ -85,3 +88,33 @@ export const hasSchemeSeparator = (s: string): boolean => /^[A-Za-z][A-Za-z0-9+.
 
 /** The value with `http://` put in front when it has no `scheme://` (what most clients assume for a bare host:port). */
 export const withDefaultScheme = (value: string): string => (hasSchemeSeparator(value) ? value : `http://${value}`);
+
+const PROXY_DEFAULT_PORTS: Readonly<Record<string, string>> = {
+  http: '80',
+  https: '443',
+  socks: '1080',
+  socks4: '1080',
+  socks4a: '1080',
+  socks5: '1080',
+  socks5h: '1080',
+};
+
+/**
+ * The endpoint a proxy URL names, for comparing what different clients show: `scheme://host:port` with the scheme
+ * and host lower-cased, the port explicit (the scheme's default when absent), IPv6 in RFC 5952 form, numeric IPv4
+ * forms as dotted quads, IDNA names as punycode; user info, path and a trailing "/" are left out. A value without
+ * `scheme://` is read as http. A value that is no URL comes back as it is.
+ */
+export function proxyEndpoint(proxy: string): string {
+  const parts = splitUrl(withDefaultScheme(proxy.trim()));
+  if (!parts || !parts.hasAuthority || parts.hostname === '') return proxy;
+  let host = percentDecode(parts.hostname).toLowerCase();
+  if (!isAscii(host)) host = domainToASCII(host) || host;
+  const v6 = parts.bracketed ? parseIPv6(host) : null;
+  const v4 = !parts.bracketed && /^[0-9a-fx.]+$/.test(host) && /(^|\.)(0x[0-9a-f]*|\d+)\.?$/.test(host) ? parseIPv4Aton(host.replace(/\.$/, '')) : null;
+  if (v6) host = `[${formatIPv6(v6)}]`;
+  else if (parts.bracketed) host = `[${host}]`;
+  else if (v4) host = v4.join('.');
+  const port = parts.port ? String(Number(parts.port)) : (PROXY_DEFAULT_PORTS[parts.scheme] ?? '');
+  return `${parts.scheme}://${host}${port === '' ? '' : `:${port}`}`;
+}
