@@ -27,6 +27,20 @@ export interface CreateAppOptions {
 
 /** Builds the whole application (not listening yet): used by main.ts and, identically, by the e2e tests. */
 export async function createApp({ config, logger, clock }: CreateAppOptions): Promise<NestFastifyApplication> {
+  // Security headers: helmet's, worked out once (they do not depend on the request) by running its middleware on a
+  // stand-in response, then set with the request id on every request in one onRequest hook.
+  const securityHeaders = staticHeaders(helmet({
+    // The API serves JSON; Swagger UI at /docs needs its inline assets.
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", "'unsafe-inline'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        upgradeInsecureRequests: null,
+      },
+    },
+  }));
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -42,7 +56,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       const { problem } = toProblem(error);
       problem.detail = problem.status === 414 ? 'A path segment is too long.' : 'The request URL is malformed.';
       problem.requestId = String(request.id);
-      void reply.status(problem.status).header('x-request-id', request.id).type('application/problem+json').send(problem);
+      void reply.status(problem.status).headers(securityHeaders).header('x-request-id', request.id).type('application/problem+json').send(problem);
     },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, logger, clock }), adapter, {
@@ -78,20 +92,6 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     );
   });
 
-  // Security headers: helmet's, worked out once (they do not depend on the request) by running its middleware on a
-  // stand-in response, then set with the request id on every request in one onRequest hook.
-  const securityHeaders = staticHeaders(helmet({
-    // The API serves JSON; Swagger UI at /docs needs its inline assets.
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'", "'unsafe-inline'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        upgradeInsecureRequests: null,
-      },
-    },
-  }));
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);

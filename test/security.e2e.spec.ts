@@ -674,6 +674,7 @@ describe(`security (${DATABASE})`, () => {
         if (!/^application\/problem\+json/.test(res.headers['content-type'] ?? '')) violations.push(`not problem+json: ${label}`);
         if (typeof res.body?.code !== 'string' || typeof res.body?.type !== 'string' || res.body?.status !== res.status) violations.push(`no problem document: ${label}`);
         if (res.headers['x-request-id'] !== 'framework-error-1') violations.push(`no X-Request-Id: ${label}`);
+        if (res.headers['x-content-type-options'] !== 'nosniff' || !res.headers['content-security-policy']) violations.push(`no security headers: ${label}`);
       }
       expect(violations).toEqual([]);
     });
