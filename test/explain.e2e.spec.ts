@@ -57,6 +57,19 @@ describe(`explain (${DATABASE})`, () => {
     expect(ip.clients['node-undici'].proxy).not.toBeNull();
   });
 
+  it('POST /v1/explain explains the noProxy entries as written, also those validation refuses, and keeps the findings', async () => {
+    const written = { httpProxy: 'http://proxy.corp.example:3128', noProxy: ['*.svc.example', '[fd02::1]', 'Build.Corp.Example'] };
+    const res = await t.http().post('/v1/explain').set(bearer(reader)).send({ config: written, urls: ['http://a.svc.example/'] });
+    expect(res.status).toBe(200);
+    expect(res.body.effectiveNoProxy.slice(0, 3)).toEqual(['*.svc.example', '[fd02::1]', 'Build.Corp.Example']);
+    const go = res.body.results[0].clients.go;
+    expect(go.proxy).toBeNull();
+    expect(go.reason).toContain('"*.svc.example"');
+    expect(res.body.results[0].clients.curl.proxy).toBe('http://proxy.corp.example:3128');
+    const refused = res.body.findings.filter((f: { severity: string; pointer: string }) => f.severity === 'error').map((f: { pointer: string }) => f.pointer);
+    expect(refused).toEqual(expect.arrayContaining(['/noProxy/0', '/noProxy/1']));
+  });
+
   it('with a cluster, its network joins NO_PROXY', async () => {
     const res = await t
       .http()

@@ -4,7 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
-import { explain, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
+import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
 import type { ClusterNetwork, Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
@@ -33,7 +33,10 @@ export class ExplainController {
   async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
     const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
     const validation = this.validation.run(body.config, context);
-    return { ...explain(validation.normalized, body.urls, context?.network), findings: validation.findings };
+    // The config as written, not validation's normalized one (which drops entries such as "*" or "*.svc.example"):
+    // the answer is what each client does with exactly this NO_PROXY; the findings say what AKS would refuse.
+    const result = explainAsWritten(body.config, validation.normalized, body.urls, context?.network);
+    return { ...result, findings: validation.findings };
   }
 
   @Get('clusters/:name/configs/:v/explain')

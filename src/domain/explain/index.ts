@@ -6,10 +6,14 @@
  *
  * An invalid URL (not absolute `scheme://host...`, bad IPv6 brackets, non-numeric port, whitespace) does not throw:
  * its result has `error` set and every client `{ proxy: null, reason: "invalid URL: ..." }`.
+ *
+ * `explain` takes a config as stored (normalized); `explainAsWritten` a config as submitted, entries validation
+ * refuses included.
  */
 import type { ClusterNetwork, ProxyConfig } from '../proxy-config';
 import { effectiveNoProxy } from '../aks';
-import { aksProxyEnvironment } from './environment';
+import { aksProxyEnvironment, noProxyAsWritten } from './environment';
+import { configAsWritten } from './as-written';
 import { CLIENT_IDS, type ClientId, type ClientModel, type ClientVerdict, type EnvMap } from './types';
 import { splitUrl } from './url';
 import { goProxyForUrl } from './go';
@@ -21,7 +25,8 @@ import { rubyFindProxy } from './ruby';
 
 export { CLIENT_IDS, CLIENT_LABELS } from './types';
 export type { ClientId, ClientVerdict, EnvMap, ClientModel } from './types';
-export { aksProxyEnvironment, type AksProxyEnvironment } from './environment';
+export { aksProxyEnvironment, noProxyAsWritten, type AksProxyEnvironment } from './environment';
+export { configAsWritten, dedupeNoProxy } from './as-written';
 export { goProxyForUrl } from './go';
 export { curlProxyForUrl } from './curl';
 export { urllibProxyForUrl } from './python-urllib';
@@ -81,9 +86,25 @@ export function explainUrl(url: string, env: EnvMap): ExplainUrlResult {
  * with `network` (when known: its API server FQDN and CIDRs join NO_PROXY).
  */
 export function explain(config: ProxyConfig, urls: readonly string[], network?: ClusterNetwork | null): ExplainResult {
-  const env = aksProxyEnvironment(config, network);
-  return {
-    effectiveNoProxy: effectiveNoProxy(config.noProxy, network),
-    results: urls.map((url) => explainUrl(url, env)),
-  };
+  return explainWith(config, effectiveNoProxy(config.noProxy, network), urls, network);
+}
+
+/**
+ * explain() for a config as submitted (POST /v1/explain): `input` is the CLI file as the user sent it, `normalized`
+ * what validation made of it. The environment holds the noProxy entries and proxy URLs as written (as-written.ts),
+ * so entries that validation drops still reach the clients and the reasons.
+ */
+export function explainAsWritten(
+  input: unknown,
+  normalized: ProxyConfig,
+  urls: readonly string[],
+  network?: ClusterNetwork | null,
+): ExplainResult {
+  const config = configAsWritten(input, normalized);
+  return explainWith(config, noProxyAsWritten(config.noProxy, network), urls, network);
+}
+
+function explainWith(config: ProxyConfig, noProxy: string[], urls: readonly string[], network?: ClusterNetwork | null): ExplainResult {
+  const env = aksProxyEnvironment(config, network, noProxy);
+  return { effectiveNoProxy: noProxy, results: urls.map((url) => explainUrl(url, env)) };
 }
