@@ -3,6 +3,8 @@
  * cidr6_match, proxy_check_noproxy) and the environment tests tests/data/test1101, test1251, test1265
  * (HOSTIP = 127.0.0.1, HOST6IP = [::1]); read at commit 5c61e168.
  *
+ * CIDR entries in NO_PROXY need curl 7.86.0 or later (CURLOPT_NOPROXY: "Since 7.86.0 ... CIDR notation").
+ *
  * Counts: list4 12, list6 5, list 78, test data 3: 98 transcribed, 98 passing, 0 skipped.
  * Not transcribed: test1212/1248-1257 exercise --proxy/--noproxy command-line options, not the environment.
  */

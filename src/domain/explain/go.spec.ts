@@ -4,6 +4,8 @@
  * FromEnvironment would read them: HTTPProxy → HTTP_PROXY, HTTPSProxy → HTTPS_PROXY, NoProxy → NO_PROXY,
  * CGI: true → REQUEST_METHOD=GET. "<nil>" upstream is `null` here.
  *
+ * Behaviour of x/net v0.36.0 and later (cde1dda9, CVE-2025-22870: IPv6 zones are dropped before IP matching).
+ *
  * Counts: proxyForURLTests 26 transcribed; TestFromEnvironment* 3 tests as 8 rows; TestUseProxy 27;
  * TestAllNoProxy 27; TestInvalidNoProxy 1. Total 89 rows, all passing, none skipped.
  */

@@ -4,6 +4,9 @@
  * https_proxy URL, kNoProxyAgent (doesNotProxy) → null. The no_proxy tests run with
  * http_proxy=http://localhost:8080 and https_proxy=http://localhost:8443 like createEnvHttpProxyAgentWithMocks.
  *
+ * Behaviour of undici 7.22.0 and later (4658cdf5, #4676: a plain entry also covers subdomains, a leading "." or
+ * "*." is stripped; before, plain entries matched exactly); bare IPv6 entries ("::1") match from 8.10.0 (dfe00a94).
+ *
  * Counts: constructor tests 14 rows (7 tests), 'uses the appropriate proxy for the protocol' 2, describe('no_proxy')
  * 109 rows (21 tests): 125 transcribed, 125 passing.
  * Skipped: 'accepts httpProxy and httpsProxy options' and 'prefers options over env vars' (4 assertions),

@@ -8,6 +8,9 @@
  * set_environ while it consults urllib, and prefers it over the environment otherwise); "not bypassed"
  * (get_environ_proxies(...) != {}) is checked as "the http_proxy is used".
  *
+ * Behaviour of requests 2.34.0 and later (a4f9a599, #7427, bpo-39057: domain-boundary matching; up to 2.33 a raw
+ * endswith let "corp.example" match "evilcorp.example").
+ *
  * Counts: TestGetEnvironProxies 32 (test_bypass 10, test_not_bypass 6, test_bypass_no_proxy_keyword 6,
  * test_not_bypass_no_proxy_keyword 10), test_should_bypass_proxies 10, test_should_bypass_proxies_no_proxy 8,
  * domain_boundary 9, test_select_proxies 8 of 15: 67 transcribed, 67 passing.
