@@ -18,6 +18,7 @@ import { toProblem } from './http/problem-details.filter';
 import { setUpOpenApi } from './http/openapi';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
+import { ShutdownState } from './health/shutdown-state';
 
 export interface CreateAppOptions {
   config: AppConfig;
@@ -92,9 +93,11 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     );
   });
 
+  const shutdown = app.get(ShutdownState);
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
+    if (shutdown.draining) reply.header('connection', 'close');
     done();
   });
   app.enableCors({

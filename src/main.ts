@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { DataDirLockedError } from './database/data-dir-lock';
+import { ShutdownState } from './health/shutdown-state';
 import { createLogger } from './logging/logger';
 
 async function main(): Promise<void> {
@@ -19,19 +20,22 @@ async function main(): Promise<void> {
   try {
     const app = await createApp({ config, logger });
     await app.listen({ port: config.port, host: config.host });
-    // Graceful shutdown: stop accepting, let in-flight requests finish, close the database, exit 0.
+    // Graceful shutdown: drain (readyz 503, Connection: close, requests already sent are still answered), then stop
+    // accepting, let in-flight requests finish, close the database, exit 0. The drain counts against the timeout.
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return;
       stopping = true;
-      logger.info({ signal }, 'shutting down');
+      const drainMs = Math.min(config.shutdownDrainMs, Math.floor(config.shutdownTimeoutMs / 2));
+      logger.info({ signal, drainMs }, 'shutting down');
+      app.get(ShutdownState).beginDrain();
       const force = setTimeout(() => {
         logger.error('shutdown timed out; exiting');
         process.exit(1);
       }, config.shutdownTimeoutMs);
       force.unref();
-      app
-        .close()
+      new Promise((resolve) => setTimeout(resolve, drainMs))
+        .then(() => app.close())
         .then(() => {
           logger.info('stopped');
           process.exit(0);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseService } from '../src/database/database.service';
+import { ShutdownState } from '../src/health/shutdown-state';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // The foundation of ../shared/API.md "Conventions" and "Operations": health, readiness, problem+json, request ids.
@@ -102,5 +103,17 @@ describe(`foundation (${DATABASE})`, () => {
     const docs = await t.http().get('/docs');
     expect(docs.status).toBe(200);
     expect(docs.text).toContain('swagger-ui');
+  });
+
+  // Last: draining is one way. SIGTERM drains first (main.ts), then closes; scripts/smoke-start.sh covers the signal.
+  it('while draining for shutdown, /readyz is 503 and every answer says Connection: close, but requests are still served', async () => {
+    expect((await t.http().get('/readyz')).status).toBe(200);
+    t.app.get(ShutdownState).beginDrain();
+    const ready = await t.http().get('/readyz');
+    expect(ready.status).toBe(503);
+    expect(ready.body).toMatchObject({ status: 'not ready', reason: 'shutting down' });
+    const served = await t.http().get('/v1/clusters').set(bearer(ADMIN_TOKEN));
+    expect(served.status).toBe(200);
+    expect(served.headers.connection).toBe('close');
   });
 });

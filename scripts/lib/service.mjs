@@ -8,7 +8,7 @@ export const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 /** Variables of ours that must not leak from the caller's shell into a child service. */
 const SERVICE_VARS = [
   'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'ADMIN_TOKEN', 'LOG_LEVEL', 'MIGRATE_ON_START', 'CORS_ORIGINS',
-  'RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS', 'DATABASE_POOL_SIZE',
+  'RATE_LIMIT_PER_MINUTE', 'BODY_LIMIT_BYTES', 'SHUTDOWN_TIMEOUT_MS', 'SHUTDOWN_DRAIN_MS', 'DATABASE_POOL_SIZE',
 ];
 
 function childEnv(extra) {

@@ -25,6 +25,8 @@ export interface AppConfig {
   bodyLimitBytes: number;
   /** How long to wait for in-flight requests at shutdown. */
   shutdownTimeoutMs: number;
+  /** How long SIGTERM keeps serving (readyz 503, Connection: close) before it closes the server. */
+  shutdownDrainMs: number;
   /** Size of the PostgreSQL connection pool. */
   databasePoolSize: number;
 }
@@ -60,6 +62,7 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MINUTE: int('RATE_LIMIT_PER_MINUTE', 0, 1_000_000).default(600),
   BODY_LIMIT_BYTES: int('BODY_LIMIT_BYTES', 1024, 1024 * 1024).default(1024 * 1024),
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000),
+  SHUTDOWN_DRAIN_MS: int('SHUTDOWN_DRAIN_MS', 0, 600_000).default(1_000),
   DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 1, 100).default(10),
 });
 
@@ -95,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
   };
 }

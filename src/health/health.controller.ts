@@ -3,12 +3,16 @@ import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/s
 import type { FastifyReply } from 'fastify';
 import { Public } from '../auth/public.decorator';
 import { DatabaseService } from '../database/database.service';
+import { ShutdownState } from './shutdown-state';
 
 @ApiTags('operations')
 @Public()
 @Controller()
 export class HealthController {
-  constructor(private readonly database: DatabaseService) {}
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly shutdown: ShutdownState,
+  ) {}
 
   @Get('healthz')
   @HttpCode(200)
@@ -19,8 +23,12 @@ export class HealthController {
 
   @Get('readyz')
   @ApiOkResponse({ description: 'The database is reachable and migrated.' })
-  @ApiServiceUnavailableResponse({ description: 'The database is not reachable or not migrated yet.' })
+  @ApiServiceUnavailableResponse({ description: 'The database is not reachable or not migrated yet, or the process is shutting down.' })
   async readyz(@Res({ passthrough: true }) reply: FastifyReply): Promise<{ status: 'ready' | 'not ready'; database: string; reason?: string }> {
+    if (this.shutdown.draining) {
+      reply.status(503);
+      return { status: 'not ready', database: this.database.kind, reason: 'shutting down' };
+    }
     const state = await this.database.readiness();
     if (!state.ready) {
       reply.status(503);
