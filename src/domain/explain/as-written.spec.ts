@@ -53,3 +53,14 @@ describe('configAsWritten', () => {
     expect(dedupeNoProxy(['B', ' a', 'b', '', 'A '])).toEqual(['B', 'a']);
   });
 });
+
+describe('configAsWritten never carries key material', () => {
+  // 48 random-looking base64 characters, as a key line pasted into the wrong field would be
+  const keyLine = 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg';
+  it('drops a noProxy entry or proxy URL holding it', () => {
+    const input = { httpProxy: `http://${keyLine}:3128`, noProxy: ['.corp.example', keyLine, '-----BEGIN PRIVATE KEY-----'] };
+    const config = configAsWritten(input, validate(input, { now }).normalized);
+    expect(config.noProxy).toEqual(['.corp.example']);
+    expect(JSON.stringify(run(input, ['https://mcr.microsoft.com/']))).not.toContain(keyLine);
+  });
+});

@@ -8,8 +8,11 @@
  * - httpProxy / httpsProxy: the value as written when it is a usable absolute URL (scheme://host[:port]..., no
  *   whitespace, no user info: credentials are never echoed), else what validation normalized, else absent.
  * - trustedCa plays no part in routing and is left out.
+ * - Anything holding key material (a private key pasted into the wrong field) is left out: no response ever echoes
+ *   it; the validation findings still point at it.
  */
 import { parseCliFile } from '../parse';
+import { holdsKeyMaterial } from '../redact';
 import type { ProxyConfig } from '../proxy-config';
 import { splitUrl } from './url';
 
@@ -20,7 +23,7 @@ export function dedupeNoProxy(entries: readonly string[]): string[] {
   for (const raw of entries) {
     const entry = raw.trim();
     const key = entry.toLowerCase();
-    if (entry === '' || seen.has(key)) continue;
+    if (entry === '' || seen.has(key) || holdsKeyMaterial(entry)) continue;
     seen.add(key);
     out.push(entry);
   }
@@ -29,7 +32,7 @@ export function dedupeNoProxy(entries: readonly string[]): string[] {
 
 /** A proxy value usable as written: an absolute URL with a host, a valid port, no whitespace, no user info. */
 function usableProxyUrl(value: string): boolean {
-  if (value === '' || /[\s\x00-\x1f\x7f]/.test(value)) return false;
+  if (value === '' || /[\s\x00-\x1f\x7f]/.test(value) || holdsKeyMaterial(value)) return false;
   const parts = splitUrl(value);
   if (!parts || !parts.hasAuthority || parts.hostname === '' || parts.userinfo !== null) return false;
   return parts.port === null || (parts.port !== '' && Number(parts.port) >= 1 && Number(parts.port) <= 65535);
