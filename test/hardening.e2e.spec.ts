@@ -229,6 +229,24 @@ describe(`hardening against odd input (${DATABASE})`, () => {
     expect(verified.map((r) => r.body.ok)).toEqual(verified.map(() => true));
   });
 
+  it('cluster names are case-insensitive, as Azure\'s are: "Case-Test" and "case-test" are one cluster', async () => {
+    const created = await t.http().post('/v1/clusters').set(bearer(alice)).send({ name: 'Case-Test', resourceGroup: 'rg' });
+    expect(created.status).toBe(201);
+    expect(created.body.name).toBe('case-test');
+    expect(created.headers.location).toBe('/v1/clusters/case-test');
+    const again = await t.http().post('/v1/clusters').set(bearer(alice)).send({ name: 'case-TEST', resourceGroup: 'rg' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('CLUSTER_EXISTS');
+    expect((await get('/v1/clusters/CASE-TEST')).body.name).toBe('case-test');
+    const submitted = await t.http().post('/v1/clusters/Case-Test/configs').set(bearer(alice)).send({ config, reason: 'case' });
+    expect(submitted.status).toBe(201);
+    expect(submitted.body.cluster).toBe('case-test');
+    const validated = await t.http().post('/v1/validate?cluster=CASE-test').set(bearer(ADMIN_TOKEN)).send(config);
+    expect(validated.status).toBe(200);
+    const audit = await get('/v1/audit?cluster=Case-Test');
+    expect(audit.body.items.map((e: { action: string }) => e.action)).toEqual(['cluster.created', 'config.submitted']);
+  });
+
   it('If-Match uses strong comparison: a weak W/"r<revision>" is 412', async () => {
     const cluster = await get('/v1/clusters/one');
     const etag = cluster.headers.etag as string;

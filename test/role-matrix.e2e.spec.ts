@@ -424,7 +424,7 @@ describe(`role matrix (${DATABASE})`, () => {
       fx: NAMES.submitter,
       'new-submitter': NAMES.submitter,
       'new-admin': 'admin',
-      'new-adminKey': NAMES.adminKey,
+      'new-adminkey': NAMES.adminKey, // created as "new-adminKey": cluster names are kept lower-cased
       'by-short-lived': 'short-lived',
     });
 

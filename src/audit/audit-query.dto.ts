@@ -1,11 +1,13 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsRfc3339, IsStorableText } from '../common/text.validators';
+import { ClusterNameCase } from '../clusters/dto/cluster.dto';
 import { PageQueryDto } from '../http/pagination';
 
 export class AuditQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Cluster name' })
+  @ApiPropertyOptional({ description: 'Cluster name (case-insensitive)' })
   @IsOptional()
+  @ClusterNameCase()
   @IsString()
   @IsStorableText()
   @MaxLength(63)

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CLUSTER_NAME } from '../clusters/dto/cluster.dto';
+import { CLUSTER_NAME, ClusterNameCase } from '../clusters/dto/cluster.dto';
 
 export class ExplainDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config as the CLI file holds it' })
@@ -17,6 +17,7 @@ export class ExplainDto {
 
   @ApiPropertyOptional({ description: 'A registered cluster: its network joins NO_PROXY as AKS adds it' })
   @IsOptional()
+  @ClusterNameCase()
   @Matches(CLUSTER_NAME, { message: 'cluster must be a cluster name' })
   cluster?: string;
 }

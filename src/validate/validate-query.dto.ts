@@ -1,10 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { CLUSTER_NAME } from '../clusters/dto/cluster.dto';
+import { CLUSTER_NAME, ClusterNameCase } from '../clusters/dto/cluster.dto';
 
 export class ValidateQueryDto {
   @ApiPropertyOptional({ description: 'A registered cluster whose rules apply too' })
   @IsOptional()
+  @ClusterNameCase()
   @Matches(CLUSTER_NAME, { message: 'cluster must be a cluster name' })
   cluster?: string;
 }

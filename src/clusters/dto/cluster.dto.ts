@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -20,6 +20,12 @@ import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { IsCidr } from '../../common/validators';
 
 export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+
+/**
+ * Cluster names are case-insensitive, as Azure's are (`Prod` and `prod` are one AKS cluster): they are kept and
+ * looked up lower-cased, so one cluster can never have two histories.
+ */
+export const ClusterNameCase = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value));
 
 export class NodePoolDto {
   @ApiProperty({ example: 'system' })
@@ -61,7 +67,8 @@ export class ClusterNetworkDto {
 }
 
 export class CreateClusterDto {
-  @ApiProperty({ example: 'prod-weu', pattern: CLUSTER_NAME.source })
+  @ApiProperty({ example: 'prod-weu', pattern: CLUSTER_NAME.source, description: 'Case-insensitive; kept lower-cased' })
+  @ClusterNameCase()
   @IsString()
   @Matches(CLUSTER_NAME, { message: 'name must be 1-63 letters, digits, - or _' })
   name!: string;
