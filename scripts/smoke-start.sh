@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Starts the built service the way a new user does (npm start on the embedded default) in a fresh DATA_DIR and
-# checks: /healthz and /readyz answer 200; a second process on the same DATA_DIR exits non-zero with a message;
+# checks: /healthz and /readyz answer 200; a second process on the same DATA_DIR exits non-zero with a message; a
+# busy PORT or a bad HOST exits 2 naming the variable;
 # SIGTERM stops it cleanly (exit 0); a restart keeps the data. Prints cold and warm start-up times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +44,16 @@ set -e
 if [ "$second" -eq 0 ]; then echo "a second process on the same DATA_DIR started" >&2; exit 1; fi
 grep -q "in use by another process" "$DIR/second.log" || { echo "second process gave no clear message:" >&2; cat "$DIR/second.log" >&2; exit 1; }
 echo "second process on the same DATA_DIR: exit $second, message: $(grep -o 'DATA_DIR .* in use by another process' "$DIR/second.log" | head -1)"
+
+# The port is taken (by the first process) or HOST is no address here: exit 2 naming the variable, lock released.
+set +e
+DATA_DIR="$DIR/data-port" timeout 60 node dist/main.js >"$DIR/port.log" 2>&1; port_exit=$?
+DATA_DIR="$DIR/data-host" HOST=no.such.host.invalid PORT=$((PORT + 2)) timeout 60 node dist/main.js >"$DIR/host.log" 2>&1; host_exit=$?
+set -e
+[ "$port_exit" -eq 2 ] && grep -q "PORT $PORT is already in use" "$DIR/port.log" || { echo "busy PORT: exit $port_exit" >&2; cat "$DIR/port.log" >&2; exit 1; }
+[ "$host_exit" -eq 2 ] && grep -q "HOST no.such.host.invalid is not an address" "$DIR/host.log" || { echo "bad HOST: exit $host_exit" >&2; cat "$DIR/host.log" >&2; exit 1; }
+[ ! -f "$DIR/data-port/service.lock" ] && [ ! -f "$DIR/data-host/service.lock" ] || { echo "a failed start left its lock" >&2; exit 1; }
+echo "busy PORT and bad HOST: exit 2 with a message naming the variable, lock released"
 
 # SIGTERM while requests are in flight: every request the service accepted must get its full answer.
 BODY='{"httpProxy":"http://proxy.corp.example:3128","noProxy":['"$(seq -s, -f '"host%g.corp.example"' 1 400)"']}'

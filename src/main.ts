@@ -19,7 +19,23 @@ async function main(): Promise<void> {
   const started = process.hrtime.bigint();
   try {
     const app = await createApp({ config, logger });
-    await app.listen({ port: config.port, host: config.host });
+    try {
+      await app.listen({ port: config.port, host: config.host });
+    } catch (err) {
+      // The address cannot be had: say which variable to fix, and close the database (and its lock) first.
+      const code = (err as NodeJS.ErrnoException).code;
+      const problem =
+        code === 'EADDRINUSE'
+          ? `PORT ${config.port} is already in use on ${config.host}; stop what listens there or set another PORT.`
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL'
+            ? `HOST ${config.host} is not an address of this machine (${code}); set HOST to one, e.g. 0.0.0.0 or 127.0.0.1.`
+            : null;
+      if (!problem) throw err;
+      await app.close().catch(() => undefined);
+      process.stderr.write(`${problem}\n`);
+      logger.fatal(problem);
+      process.exit(2);
+    }
     // Graceful shutdown: drain (readyz 503, Connection: close, requests already sent are still answered), then stop
     // accepting, let in-flight requests finish, close the database, exit 0. The drain counts against the timeout.
     let stopping = false;
