@@ -7,7 +7,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
-import { contentHash, isValid, type CertificateDescription, type NodePool, type ProxyConfig } from '../domain/proxy-config';
+import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
 import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
@@ -152,7 +152,7 @@ export class VersionsService {
     if (input.decision === 'approve') {
       // The cluster may have gained a Windows or Availability Set pool since the version was submitted: AKS would
       // refuse the config then, so it cannot be approved (a reject is always allowed).
-      const blockers = nodePoolFindings({ nodePools: cluster.nodePools as unknown as NodePool[] });
+      const blockers = nodePoolFindings(clusterContext(cluster, null));
       if (blockers.length > 0) {
         throw new ServiceError(
           'unprocessable',
