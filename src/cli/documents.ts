@@ -1,0 +1,142 @@
+import { AKS_ALWAYS_NO_PROXY, aksNetworkNoProxy } from '../domain/aks';
+import { type ClusterContext, type ClusterNetwork, type Finding, type NodePool, type ProxyConfig } from '../domain/proxy-config';
+import { InputError, type JsonDocument } from './input';
+
+/**
+ * What kind of document a file is, and where its proxy config sits in it. The CLI file (`az aks
+ * --http-proxy-config`) is the config itself; an ARM fragment or managedClusters resource holds it under
+ * `properties.httpProxyConfig`; the output of `az aks show` holds it at the top level, next to `fqdn`,
+ * `provisioningState` and `networkProfile` (as API.md's observations read it).
+ */
+export type DocumentKind = 'cli' | 'arm' | 'az-show';
+export const DOCUMENT_KINDS: readonly DocumentKind[] = ['cli', 'arm', 'az-show'];
+
+export interface ConfigDocument {
+  kind: DocumentKind;
+  /** For people: "CLI file", "ARM managedClusters resource", ... */
+  label: string;
+  /** The config as the file holds it (any JSON value). */
+  config: unknown;
+  /** Pointer of the config inside the file ("" for a CLI file): every finding's pointer is prefixed with it. */
+  at: string;
+}
+
+const AZ_SHOW_KEYS = ['fqdn', 'privateFqdn', 'provisioningState', 'networkProfile', 'agentPoolProfiles', 'kubernetesVersion'];
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const has = (o: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
+
+/** The kind of a document, detected, or as `forced` says. Throws InputError when the document holds no config. */
+export function configDocument(doc: JsonDocument, forced: DocumentKind | 'auto' = 'auto'): ConfigDocument {
+  const root = doc.value;
+  const kind = forced === 'auto' ? detect(root) : forced;
+  if (kind === 'cli') return { kind, label: 'CLI file (az aks --http-proxy-config)', config: root, at: '' };
+  if (kind === 'arm') {
+    const properties = isObject(root) ? root.properties : undefined;
+    if (!isObject(properties) || !has(properties, 'httpProxyConfig')) {
+      throw new InputError(`${doc.name}: not an ARM fragment with properties.httpProxyConfig.`);
+    }
+    const type = isObject(root) && typeof root.type === 'string' ? root.type : '';
+    const label = /\/managedClusters$/i.test(type) ? 'ARM managedClusters resource' : 'ARM fragment';
+    return { kind, label: `${label} (properties.httpProxyConfig)`, config: properties.httpProxyConfig, at: '/properties/httpProxyConfig' };
+  }
+  // az aks show: the config at the top level; a cluster without one shows null.
+  const config = isObject(root) ? root.httpProxyConfig : undefined;
+  if (config === undefined || config === null) {
+    throw new InputError(`${doc.name}: an az aks show output whose httpProxyConfig is ${config === null ? 'null' : 'absent'}: the cluster has no proxy config to validate.`);
+  }
+  return { kind, label: 'az aks show output (httpProxyConfig)', config, at: '/httpProxyConfig' };
+}
+
+function detect(root: unknown): DocumentKind {
+  if (!isObject(root)) return 'cli';
+  if (AZ_SHOW_KEYS.some((k) => has(root, k))) return 'az-show';
+  if (isObject(root.properties) && has(root.properties, 'httpProxyConfig')) return 'arm';
+  // Anything else, {"httpProxyConfig": {...}} included, is meant as the CLI file (the domain reports the wrapper).
+  return 'cli';
+}
+
+/** A finding of the config, with its pointer into the file as given. */
+export function inFile(finding: Finding, at: string): Finding {
+  return at === '' ? finding : { ...finding, pointer: at + finding.pointer };
+}
+
+/** Cluster facts from the command line and/or an `az aks show` output (`--cluster-file`). */
+export interface ClusterFacts {
+  windowsPool?: string | boolean;
+  vmasPool?: string | boolean;
+  serviceCidr?: string;
+  podCidr?: string;
+  nodeSubnetCidr?: string[];
+  apiServerFqdn?: string;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The cluster an `az aks show` output (or the ARM REST shape, with everything under `properties`) describes: its
+ * node pools, its network, and its current proxy config, without the entries AKS added to `noProxy` itself (so that
+ * the impact findings compare what the user wrote). `normalize` is validation's normalization.
+ */
+export function clusterFromAzShow(
+  name: string,
+  root: unknown,
+  normalize: (config: unknown) => ProxyConfig,
+  withCurrentConfig: boolean,
+): ClusterContext {
+  if (!isObject(root)) throw new InputError(`${name}: the cluster file must be the JSON object az aks show prints.`);
+  const props = isObject(root.properties) && !has(root, 'agentPoolProfiles') ? root.properties : root;
+  const nodePools: NodePool[] = [];
+  const pools = Array.isArray(props.agentPoolProfiles) ? props.agentPoolProfiles : [];
+  pools.forEach((p: unknown, i: number) => {
+    if (!isObject(p)) return;
+    nodePools.push({
+      name: str(p.name) ?? `pool${i}`,
+      osType: str(p.osType)?.toLowerCase() === 'windows' ? 'Windows' : 'Linux',
+      type: str(p.type)?.toLowerCase() === 'availabilityset' ? 'AvailabilitySet' : 'VirtualMachineScaleSets',
+    });
+  });
+  const net = isObject(props.networkProfile) ? props.networkProfile : {};
+  const network: ClusterNetwork = {};
+  const serviceCidr = str(net.serviceCidr);
+  const podCidr = str(net.podCidr);
+  const fqdn = str(props.fqdn) ?? str(props.privateFqdn);
+  if (serviceCidr) network.serviceCidr = serviceCidr;
+  if (podCidr) network.podCidr = podCidr;
+  if (fqdn) network.apiServerFqdn = fqdn;
+  let currentConfig: ProxyConfig | null = null;
+  if (withCurrentConfig && isObject(props.httpProxyConfig)) {
+    currentConfig = normalize(props.httpProxyConfig);
+    if (currentConfig.noProxy) {
+      const added = new Set([...AKS_ALWAYS_NO_PROXY, ...aksNetworkNoProxy(network)].map((e) => e.toLowerCase()));
+      const mine = currentConfig.noProxy.filter((e) => !added.has(e.toLowerCase()));
+      currentConfig = { ...currentConfig, noProxy: mine };
+      if (mine.length === 0) delete currentConfig.noProxy;
+    }
+  }
+  return { name: str(root.name) ?? 'cluster', nodePools, network, currentConfig };
+}
+
+/** Adds the command-line facts to a cluster context (or makes one). Null when there are no facts at all. */
+export function withFacts(base: ClusterContext | null, facts: ClusterFacts): ClusterContext | null {
+  const given =
+    facts.windowsPool !== undefined ||
+    facts.vmasPool !== undefined ||
+    facts.serviceCidr !== undefined ||
+    facts.podCidr !== undefined ||
+    (facts.nodeSubnetCidr?.length ?? 0) > 0 ||
+    facts.apiServerFqdn !== undefined;
+  if (!given) return base;
+  const context: ClusterContext = base
+    ? { ...base, nodePools: [...base.nodePools], network: { ...(base.network ?? {}) } }
+    : { name: 'cluster', nodePools: [], network: {}, currentConfig: null };
+  const poolName = (v: string | boolean, fallback: string): string => (typeof v === 'string' ? v : fallback);
+  if (facts.windowsPool) context.nodePools.push({ name: poolName(facts.windowsPool, 'windows'), osType: 'Windows', type: 'VirtualMachineScaleSets' });
+  if (facts.vmasPool) context.nodePools.push({ name: poolName(facts.vmasPool, 'vmas'), osType: 'Linux', type: 'AvailabilitySet' });
+  const network = context.network!;
+  if (facts.serviceCidr) network.serviceCidr = facts.serviceCidr;
+  if (facts.podCidr) network.podCidr = facts.podCidr;
+  if (facts.apiServerFqdn) network.apiServerFqdn = facts.apiServerFqdn;
+  if (facts.nodeSubnetCidr?.length) network.nodeSubnetCidrs = [...(network.nodeSubnetCidrs ?? []), ...facts.nodeSubnetCidr];
+  return context;
+}
