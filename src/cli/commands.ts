@@ -8,7 +8,7 @@ import { validate } from '../domain/validate';
 import {
   clusterFromAzShow,
   configDocument,
-  inFile,
+  documentFindings,
   withFacts,
   type ClusterFacts,
   type ConfigDocument,
@@ -114,7 +114,7 @@ export async function validateCommand(files: string[], options: Options): Promis
         from = 'the file itself';
       }
       const raw = server ? await validateRemote(server, doc.name, config.config) : validate(config.config, { now: new Date(), cluster });
-      const answer = { ...raw, findings: raw.findings.map((f) => inFile(f, config.at)) };
+      const answer = documentFindings(raw, config);
       results.push({ doc, config, answer, cluster: server ? (server.cluster ? `${server.cluster} (from ${server.url})` : null) : from });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
@@ -223,7 +223,7 @@ export async function explainCommand(file: string, options: Options): Promise<nu
   }
   const validation = validate(config.config, { now: new Date(), cluster: context });
   const result = explainAsWritten(config.config, validation.normalized, urls, context?.network);
-  const findings = validation.findings.map((f) => inFile(f, config.at));
+  const { findings } = documentFindings(validation, config);
 
   if (options.json) {
     await emit(`${JSON.stringify({ ...result, findings }, null, 2)}\n`, options.output);
@@ -266,7 +266,7 @@ function explainTable(result: ExplainResult): string {
 // render
 
 function refuse(doc: JsonDocument, config: ConfigDocument, answer: ValidationResult, what: string): number {
-  const findings = answer.findings.map((f) => inFile(f, config.at));
+  const { findings } = documentFindings(answer, config);
   const errors = findings.filter((f) => f.severity === 'error');
   warn(`${doc.name}: the service would not accept this config (${plural(errors.length, 'error')}), so it ${what}:`);
   for (const line of findingLines(doc, errors)) warn(line);

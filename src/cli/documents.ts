@@ -19,7 +19,11 @@ export interface ConfigDocument {
   config: unknown;
   /** Pointer of the config inside the file ("" for a CLI file): every finding's pointer is prefixed with it. */
   at: string;
+  /** Pointers (relative to the config) whose findings are left out: the noProxy entries AKS added itself. */
+  ignore: ReadonlySet<string>;
 }
+
+const NONE: ReadonlySet<string> = new Set();
 
 const AZ_SHOW_KEYS = ['fqdn', 'privateFqdn', 'provisioningState', 'networkProfile', 'agentPoolProfiles', 'kubernetesVersion'];
 
@@ -30,7 +34,7 @@ const has = (o: Record<string, unknown>, key: string): boolean => Object.prototy
 export function configDocument(doc: JsonDocument, forced: DocumentKind | 'auto' = 'auto'): ConfigDocument {
   const root = doc.value;
   const kind = forced === 'auto' ? detect(root) : forced;
-  if (kind === 'cli') return { kind, label: 'CLI file (az aks --http-proxy-config)', config: root, at: '' };
+  if (kind === 'cli') return { kind, label: 'CLI file (az aks --http-proxy-config)', config: root, at: '', ignore: NONE };
   if (kind === 'arm') {
     const properties = isObject(root) ? root.properties : undefined;
     if (!isObject(properties) || !has(properties, 'httpProxyConfig')) {
@@ -38,14 +42,45 @@ export function configDocument(doc: JsonDocument, forced: DocumentKind | 'auto' 
     }
     const type = isObject(root) && typeof root.type === 'string' ? root.type : '';
     const label = /\/managedClusters$/i.test(type) ? 'ARM managedClusters resource' : 'ARM fragment';
-    return { kind, label: `${label} (properties.httpProxyConfig)`, config: properties.httpProxyConfig, at: '/properties/httpProxyConfig' };
+    return { kind, label: `${label} (properties.httpProxyConfig)`, config: properties.httpProxyConfig, at: '/properties/httpProxyConfig', ignore: NONE };
   }
   // az aks show: the config at the top level; a cluster without one shows null.
   const config = isObject(root) ? root.httpProxyConfig : undefined;
   if (config === undefined || config === null) {
     throw new InputError(`${doc.name}: an az aks show output whose httpProxyConfig is ${config === null ? 'null' : 'absent'}: the cluster has no proxy config to validate.`);
   }
-  return { kind, label: 'az aks show output (httpProxyConfig)', config, at: '/httpProxyConfig' };
+  return { kind, label: 'az aks show output (httpProxyConfig)', ...liveConfig(root as Record<string, unknown>, config), at: '/httpProxyConfig' };
+}
+
+/**
+ * The config a live cluster shows, judged as what the user wrote: az aks show prints unset fields as null and the
+ * read-only `effectiveNoProxy` (preview APIs), which no CLI file holds, so both are left out; and `noProxy` holds
+ * the entries AKS added itself (SPEC.md "What a live cluster shows"), whose findings are left out too.
+ */
+function liveConfig(root: Record<string, unknown>, config: unknown): { config: unknown; ignore: ReadonlySet<string> } {
+  if (!isObject(config)) return { config, ignore: NONE };
+  const kept: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === null || key.toLowerCase() === 'effectivenoproxy') continue;
+    kept[key] = value;
+  }
+  const ignore = new Set<string>();
+  const net = isObject(root.networkProfile) ? root.networkProfile : {};
+  const network: ClusterNetwork = { serviceCidr: str(net.serviceCidr), podCidr: str(net.podCidr), apiServerFqdn: str(root.fqdn) ?? str(root.privateFqdn) };
+  const added = new Set([...AKS_ALWAYS_NO_PROXY, ...aksNetworkNoProxy(network)].map((e) => e.toLowerCase()));
+  if (Array.isArray(kept.noProxy)) {
+    kept.noProxy.forEach((entry: unknown, i: number) => {
+      if (typeof entry === 'string' && added.has(entry.trim().toLowerCase())) ignore.add(`/noProxy/${i}`);
+    });
+  }
+  return { config: kept, ignore };
+}
+
+/** The findings of a document, without those it ignores, with pointers into the file; `valid` judged on them. */
+export function documentFindings<T extends { valid: boolean; findings: Finding[] }>(answer: T, doc: ConfigDocument): T {
+  const findings = answer.findings.filter((f) => !doc.ignore.has(f.pointer)).map((f) => inFile(f, doc.at));
+  const valid = doc.ignore.size === 0 ? answer.valid : !findings.some((f) => f.severity === 'error');
+  return { ...answer, valid, findings };
 }
 
 function detect(root: unknown): DocumentKind {
