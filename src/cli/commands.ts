@@ -49,8 +49,8 @@ async function clusterContext(options: Options): Promise<{ context: ClusterConte
     sources.push(doc.name);
   }
   const facts: ClusterFacts = {
-    windowsPool: options.windowsPool as string | boolean | undefined,
-    vmasPool: options.vmasPool as string | boolean | undefined,
+    windowsPool: options.windowsPool as string[] | undefined,
+    vmasPool: options.vmasPool as string[] | undefined,
     serviceCidr: options.serviceCidr as string | undefined,
     podCidr: options.podCidr as string | undefined,
     nodeSubnetCidr: options.nodeSubnetCidr as string[] | undefined,

@@ -98,8 +98,8 @@ export function inFile(finding: Finding, at: string): Finding {
 
 /** Cluster facts from the command line and/or an `az aks show` output (`--cluster-file`). */
 export interface ClusterFacts {
-  windowsPool?: string | boolean;
-  vmasPool?: string | boolean;
+  windowsPool?: string[];
+  vmasPool?: string[];
   serviceCidr?: string;
   podCidr?: string;
   nodeSubnetCidr?: string[];
@@ -155,8 +155,8 @@ export function clusterFromAzShow(
 /** Adds the command-line facts to a cluster context (or makes one). Null when there are no facts at all. */
 export function withFacts(base: ClusterContext | null, facts: ClusterFacts): ClusterContext | null {
   const given =
-    facts.windowsPool !== undefined ||
-    facts.vmasPool !== undefined ||
+    (facts.windowsPool?.length ?? 0) > 0 ||
+    (facts.vmasPool?.length ?? 0) > 0 ||
     facts.serviceCidr !== undefined ||
     facts.podCidr !== undefined ||
     (facts.nodeSubnetCidr?.length ?? 0) > 0 ||
@@ -165,9 +165,8 @@ export function withFacts(base: ClusterContext | null, facts: ClusterFacts): Clu
   const context: ClusterContext = base
     ? { ...base, nodePools: [...base.nodePools], network: { ...(base.network ?? {}) } }
     : { name: 'cluster', nodePools: [], network: {}, currentConfig: null };
-  const poolName = (v: string | boolean, fallback: string): string => (typeof v === 'string' ? v : fallback);
-  if (facts.windowsPool) context.nodePools.push({ name: poolName(facts.windowsPool, 'windows'), osType: 'Windows', type: 'VirtualMachineScaleSets' });
-  if (facts.vmasPool) context.nodePools.push({ name: poolName(facts.vmasPool, 'vmas'), osType: 'Linux', type: 'AvailabilitySet' });
+  for (const name of facts.windowsPool ?? []) context.nodePools.push({ name, osType: 'Windows', type: 'VirtualMachineScaleSets' });
+  for (const name of facts.vmasPool ?? []) context.nodePools.push({ name, osType: 'Linux', type: 'AvailabilitySet' });
   const network = context.network!;
   if (facts.serviceCidr) network.serviceCidr = facts.serviceCidr;
   if (facts.podCidr) network.podCidr = facts.podCidr;

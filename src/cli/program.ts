@@ -13,8 +13,8 @@ const collect = (value: string, previous: string[] = []): string[] => [...previo
 function clusterOptions(command: Command, pools: boolean): Command {
   if (pools) {
     command
-      .option('--windows-pool [name]', 'the cluster has a Windows node pool (CLUSTER_WINDOWS_NODE_POOL)')
-      .option('--vmas-pool [name]', 'the cluster has an Availability Set node pool (CLUSTER_VMAS_NODE_POOL)');
+      .option('--windows-pool <name>', 'the cluster has a Windows node pool of this name (CLUSTER_WINDOWS_NODE_POOL); repeatable', collect)
+      .option('--vmas-pool <name>', 'the cluster has an Availability Set node pool of this name (CLUSTER_VMAS_NODE_POOL); repeatable', collect);
   }
   return command
     .option('--service-cidr <cidr>', "the cluster's service CIDR (AKS adds it to NO_PROXY)")
