@@ -1,9 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { diffVersions, type ConfigDiff } from '../domain/diff';
-import { diffToMarkdown } from '../domain/diff-markdown';
-import { CLIENT_IDS, explainAsWritten, renderExplainMarkdown, type ExplainResult } from '../domain/explain';
+import type { ConfigDiff } from '../domain/diff';
+import type { ExplainResult } from '../domain/explain';
 import type { ClusterContext, Finding, Severity, ValidationResult } from '../domain/proxy-config';
-import * as renderers from '../domain/render';
 import { validate } from '../domain/validate';
 import {
   clusterFromAzShow,
@@ -17,7 +15,16 @@ import {
 import { InputError, readJsonDocument, STDIN_NAME, type JsonDocument } from './input';
 import { EXIT, packageVersion } from './meta';
 
-/** The work of each command. Every function answers the exit code. */
+/**
+ * The work of each command. Every function answers the exit code. The domain modules only one command needs are
+ * loaded by that command (a validate run does not pay for the explain models or the renderers).
+ */
+const domain = {
+  diff: () => require('../domain/diff') as typeof import('../domain/diff'),
+  diffMarkdown: () => require('../domain/diff-markdown') as typeof import('../domain/diff-markdown'),
+  explain: () => require('../domain/explain') as typeof import('../domain/explain'),
+  render: () => require('../domain/render') as typeof import('../domain/render'),
+};
 
 type Options = Record<string, unknown>;
 
@@ -221,6 +228,7 @@ export async function explainCommand(file: string, options: Options): Promise<nu
   if (typeof config.config !== 'object' || config.config === null || Array.isArray(config.config)) {
     throw new InputError(`${doc.name}: the config must be a JSON object (the content of the --http-proxy-config file).`);
   }
+  const { explainAsWritten, renderExplainMarkdown } = domain.explain();
   const validation = validate(config.config, { now: new Date(), cluster: context });
   const result = explainAsWritten(config.config, validation.normalized, urls, context?.network);
   const { findings } = documentFindings(validation, config);
@@ -241,6 +249,7 @@ export async function explainCommand(file: string, options: Options): Promise<nu
 }
 
 function explainTable(result: ExplainResult): string {
+  const { CLIENT_IDS } = domain.explain();
   const lines: string[] = [`NO_PROXY the pods get: ${result.effectiveNoProxy.join(',') || '(empty)'}`];
   const width = Math.max(...CLIENT_IDS.map((c) => c.length));
   for (const r of result.results) {
@@ -275,6 +284,7 @@ function refuse(doc: JsonDocument, config: ConfigDocument, answer: ValidationRes
 
 export async function renderCommand(file: string, options: Options): Promise<number> {
   const format = options.format as string;
+  const renderers = domain.render();
   if (!renderers.isRenderFormat(format)) {
     throw new InputError(`--format ${format} is not available in this build (it renders ${renderers.RENDER_FORMATS.join(', ')}).`);
   }
@@ -311,9 +321,9 @@ export async function diffCommand(oldFile: string, newFile: string, options: Opt
   const b = validate(after.config.config, { now });
   if (!a.valid) return refuse(before.doc, before.config, a, 'cannot be a version to compare');
   if (!b.valid) return refuse(after.doc, after.config, b, 'cannot be a version to compare');
-  const diff = diffVersions({ version: from, config: a.normalized, certificates: a.certificates }, { version: to, config: b.normalized, certificates: b.certificates });
+  const diff = domain.diff().diffVersions({ version: from, config: a.normalized, certificates: a.certificates }, { version: to, config: b.normalized, certificates: b.certificates });
   if (options.json) await emit(`${JSON.stringify(diff, null, 2)}\n`, options.output);
-  else if (options.markdown) await emit(diffToMarkdown(diff, options.name as string), options.output);
+  else if (options.markdown) await emit(domain.diffMarkdown().diffToMarkdown(diff, options.name as string), options.output);
   else await emit(diffText(diff), options.output);
   return EXIT.ok;
 }
