@@ -213,6 +213,20 @@ describe('aks-proxy-config validate: exit codes, positions, inputs', () => {
     expect(forced.stdout).toContain('error CONFIG_WRAPPED');
   });
 
+  it('an ARM template: each managedClusters resource with an httpProxyConfig, an expression skipped with a note', async () => {
+    const path = join(FIXTURES, 'arm-template.json');
+    const text = readFileSync(path, 'utf8');
+    const run = await cli(['validate', path]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('ARM template, managedClusters resource a (resources.1.properties.httpProxyConfig): invalid');
+    const wildcard = positionOf(text, '"*.x"');
+    expect(run.stdout).toContain(`${path}:${wildcard.line}:${wildcard.column}: error NO_PROXY_WILDCARD:`);
+    expect(run.stderr).toContain("/resources/2/properties/httpProxyConfig is the template expression [parameters('proxy')]");
+    // explain, render and diff take one config: this template has one to validate.
+    const render = await cli(['render', path, '--format', 'cli', '--name', 'a', '--resource-group', 'rg']);
+    expect(render.code).toBe(1);
+  });
+
   it('cluster facts from options and from --cluster-file (pools, network, current config)', async () => {
     const name = 'valid.json';
     const windows = await cli(['validate', '--windows-pool', 'win9', name]);

@@ -5,7 +5,8 @@ import type { ClusterContext, Finding, Severity, ValidationResult } from '../dom
 import { validate } from '../domain/validate';
 import {
   clusterFromAzShow,
-  configDocument,
+  configDocuments,
+  singleConfig,
   documentFindings,
   withFacts,
   type ClusterFacts,
@@ -68,10 +69,10 @@ async function clusterContext(options: Options): Promise<{ context: ClusterConte
   return { context, source: sources.length ? sources.join(' and ') : null };
 }
 
-/** Reads and classifies one file; InputError for anything unreadable. */
+/** Reads and classifies one file holding one config; InputError for anything unreadable. */
 async function load(path: string, options: Options): Promise<{ doc: JsonDocument; config: ConfigDocument }> {
   const doc = await readJsonDocument(path);
-  return { doc, config: configDocument(doc, kindOf(options)) };
+  return { doc, config: singleConfig(doc, kindOf(options)) };
 }
 
 function counts(findings: readonly Finding[]): string {
@@ -112,17 +113,19 @@ export async function validateCommand(files: string[], options: Options): Promis
   const problems: string[] = [];
   for (const file of files) {
     try {
-      const { doc, config } = await load(file, options);
-      let cluster = context;
-      let from = source;
-      if (!cluster && config.kind === 'az-show' && !remote) {
-        // The az aks show output describes its own cluster: its pools and network apply (not its config as "current").
-        cluster = clusterFromAzShow(doc.name, doc.value, normalize, false);
-        from = 'the file itself';
+      const doc = await readJsonDocument(file);
+      for (const config of configDocuments(doc, kindOf(options))) {
+        let cluster = context;
+        let from = source;
+        if (!cluster && config.kind === 'az-show' && !remote) {
+          // The az aks show output describes its own cluster: its pools and network apply (not its config as "current").
+          cluster = clusterFromAzShow(doc.name, doc.value, normalize, false);
+          from = 'the file itself';
+        }
+        const raw = server ? await validateRemote(server, doc.name, config.config) : validate(config.config, { now: new Date(), cluster });
+        const answer = documentFindings(raw, config);
+        results.push({ doc, config, answer, cluster: server ? (server.cluster ? `${server.cluster} (from ${server.url})` : null) : from });
       }
-      const raw = server ? await validateRemote(server, doc.name, config.config) : validate(config.config, { now: new Date(), cluster });
-      const answer = documentFindings(raw, config);
-      results.push({ doc, config, answer, cluster: server ? (server.cluster ? `${server.cluster} (from ${server.url})` : null) : from });
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(error.message);

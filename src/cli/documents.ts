@@ -8,8 +8,7 @@ import { InputError, type JsonDocument } from './input';
  * `properties.httpProxyConfig`; the output of `az aks show` holds it at the top level, next to `fqdn`,
  * `provisioningState` and `networkProfile` (as API.md's observations read it).
  */
-export type DocumentKind = 'cli' | 'arm' | 'az-show';
-export const DOCUMENT_KINDS: readonly DocumentKind[] = ['cli', 'arm', 'az-show'];
+export type DocumentKind = 'cli' | 'arm' | 'arm-template' | 'az-show';
 
 export interface ConfigDocument {
   kind: DocumentKind;
@@ -30,10 +29,58 @@ const AZ_SHOW_KEYS = ['fqdn', 'privateFqdn', 'provisioningState', 'networkProfil
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const has = (o: Record<string, unknown>, key: string): boolean => Object.prototype.hasOwnProperty.call(o, key);
 
-/** The kind of a document, detected, or as `forced` says. Throws InputError when the document holds no config. */
-export function configDocument(doc: JsonDocument, forced: DocumentKind | 'auto' = 'auto'): ConfigDocument {
+/**
+ * The configs of a document: one, or one per managedClusters resource of an ARM template. Throws InputError when
+ * the document holds no config.
+ */
+export function configDocuments(doc: JsonDocument, forced: DocumentKind | 'auto' = 'auto'): ConfigDocument[] {
+  const kind = forced === 'auto' ? detect(doc.value) : forced;
+  return kind === 'arm-template' ? templateConfigs(doc) : [configDocument(doc, kind)];
+}
+
+/** The one config of a document (explain, render and diff take one). */
+export function singleConfig(doc: JsonDocument, forced: DocumentKind | 'auto' = 'auto'): ConfigDocument {
+  const configs = configDocuments(doc, forced);
+  if (configs.length !== 1) {
+    throw new InputError(`${doc.name}: an ARM template with ${configs.length} managedClusters resources holding an httpProxyConfig; this command takes one config (use validate for all of them).`);
+  }
+  return configs[0]!;
+}
+
+const isManagedCluster = (r: unknown): r is Record<string, unknown> & { properties: Record<string, unknown> } =>
+  isObject(r) && typeof r.type === 'string' && /^Microsoft\.ContainerService\/managedClusters$/i.test(r.type) && isObject(r.properties);
+
+/** Every managedClusters resource of an ARM template (JSON, as `az bicep build` writes it too) with an httpProxyConfig. */
+function templateConfigs(doc: JsonDocument): ConfigDocument[] {
   const root = doc.value;
-  const kind = forced === 'auto' ? detect(root) : forced;
+  const resources: unknown = isObject(root) ? root.resources : undefined;
+  // languageVersion 2.0 templates hold resources as an object keyed by symbolic name.
+  const entries: [string, unknown][] = Array.isArray(resources)
+    ? resources.map((r, i) => [String(i), r])
+    : isObject(resources)
+      ? Object.entries(resources)
+      : [];
+  const configs: ConfigDocument[] = [];
+  for (const [key, resource] of entries) {
+    if (!isManagedCluster(resource) || !has(resource.properties, 'httpProxyConfig')) continue;
+    const at = `/resources/${key.replace(/~/g, '~0').replace(/\//g, '~1')}/properties/httpProxyConfig`;
+    const config = resource.properties.httpProxyConfig;
+    if (typeof config === 'string' && config.startsWith('[')) {
+      process.stderr.write(`${doc.name}: ${at} is the template expression ${config.slice(0, 80)}, which only a deployment evaluates; not validated.\n`);
+      continue;
+    }
+    const name = typeof resource.name === 'string' ? ` ${resource.name}` : '';
+    configs.push({ kind: 'arm-template', label: `ARM template, managedClusters resource${name} (${at.slice(1).replace(/\//g, '.')})`, config, at, ignore: NONE });
+  }
+  if (configs.length === 0) {
+    throw new InputError(`${doc.name}: an ARM template without a managedClusters resource whose properties hold an httpProxyConfig object.`);
+  }
+  return configs;
+}
+
+/** One config of a document of the given kind (not a template). */
+function configDocument(doc: JsonDocument, kind: Exclude<DocumentKind, 'arm-template'>): ConfigDocument {
+  const root = doc.value;
   if (kind === 'cli') return { kind, label: 'CLI file (az aks --http-proxy-config)', config: root, at: '', ignore: NONE };
   if (kind === 'arm') {
     const properties = isObject(root) ? root.properties : undefined;
@@ -85,6 +132,7 @@ export function documentFindings<T extends { valid: boolean; findings: Finding[]
 
 function detect(root: unknown): DocumentKind {
   if (!isObject(root)) return 'cli';
+  if (has(root, 'resources') && (has(root, '$schema') || has(root, 'contentVersion'))) return 'arm-template';
   if (AZ_SHOW_KEYS.some((k) => has(root, k))) return 'az-show';
   if (isObject(root.properties) && has(root.properties, 'httpProxyConfig')) return 'arm';
   // Anything else, {"httpProxyConfig": {...}} included, is meant as the CLI file (the domain reports the wrapper).

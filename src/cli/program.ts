@@ -25,7 +25,7 @@ function clusterOptions(command: Command, pools: boolean): Command {
 }
 
 const kindOption = (): Option =>
-  new Option('--kind <kind>', 'what the file is (default: detected)').choices(['auto', 'cli', 'arm', 'az-show']).default('auto');
+  new Option('--kind <kind>', 'what the file is (default: detected)').choices(['auto', 'cli', 'arm', 'arm-template', 'az-show']).default('auto');
 
 export async function main(argv: string[]): Promise<number> {
   let code: number = EXIT.ok;
