@@ -79,7 +79,8 @@ afterAll(() => {
   rmSync(BUILD, { recursive: true, force: true });
 });
 
-describe('aks-proxy-config validate: exit codes, positions, inputs', () => {
+// Each test runs the CLI as several processes: generous timeouts for a loaded machine.
+describe('aks-proxy-config validate: exit codes, positions, inputs', { timeout: 120_000 }, () => {
   it('exit 0 for a valid file, and says what kind of file it read', async () => {
     const name = file('valid.json', JSON.stringify(VALID, null, 2));
     const run = await cli(['validate', name]);
@@ -176,7 +177,7 @@ describe('aks-proxy-config validate: exit codes, positions, inputs', () => {
     expect(run.stdout).toContain(`large.json:${4 + entries.length}:5: error NO_PROXY_WILDCARD:`);
     const json = JSON.parse((await cli(['validate', '--json', name])).stdout);
     expect(json.normalized.noProxy).toHaveLength(200_000);
-  }, 120_000);
+  }, 240_000);
 
   it('an az aks show output: detected, its httpProxyConfig validated with pointers into the file, its pools as cluster facts', async () => {
     const path = join(FIXTURES, 'az-aks-show.json');
@@ -297,7 +298,7 @@ describe('aks-proxy-config validate: exit codes, positions, inputs', () => {
   });
 });
 
-describe(`aks-proxy-config output equals the service's answers (${DATABASE})`, () => {
+describe(`aks-proxy-config output equals the service's answers (${DATABASE})`, { timeout: 120_000 }, () => {
   let t: TestApp;
   let reader: string;
   let submitter: string;

@@ -226,8 +226,10 @@ export async function explainCommand(file: string, options: Options): Promise<nu
   if (urls.length === 0 || urls.length > MAX_URLS) throw new InputError(`give 1 to ${MAX_URLS} URLs with --url (the service's bound).`);
   const long = urls.find((u) => u.length > MAX_URL_LENGTH);
   if (long !== undefined) throw new InputError(`a URL is longer than ${MAX_URL_LENGTH} characters: ${long.slice(0, 60)}...`);
-  const { context } = await clusterContext(options);
+  const facts = await clusterContext(options);
   const { doc, config } = await load(file, options);
+  // An az aks show output describes its own cluster: its network joins NO_PROXY as AKS adds it.
+  const context = facts.context ?? (config.kind === 'az-show' ? clusterFromAzShow(doc.name, doc.value, normalize, false) : null);
   if (typeof config.config !== 'object' || config.config === null || Array.isArray(config.config)) {
     throw new InputError(`${doc.name}: the config must be a JSON object (the content of the --http-proxy-config file).`);
   }
