@@ -79,21 +79,28 @@ export function decode(name: string, bytes: Buffer): string {
 }
 
 function firstInvalidUtf8(bytes: Buffer): number {
-  // Binary search for the shortest prefix that fails to decode.
+  // Binary search for the shortest prefix that fails to decode (a fresh streaming decoder per probe, so that an
+  // incomplete sequence at the end of a prefix is no error).
   let lo = 0;
-  let hi = bytes.length;
-  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let hi = bytes.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     try {
-      decoder.decode(bytes.subarray(0, mid + 1), { stream: true });
-      decoder.decode(); // reset
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, mid + 1), { stream: true });
       lo = mid + 1;
     } catch {
       hi = mid;
     }
   }
-  return lo;
+  // A sequence cut short by byte `lo`: the culprit is its lead byte (the prefix before `lo` does not flush).
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, lo));
+    return lo;
+  } catch {
+    let k = lo - 1;
+    while (k > 0 && bytes[k]! >= 0x80 && bytes[k]! < 0xc0) k--;
+    return k;
+  }
 }
 
 /** The line starts of a text, built once per document and searched by offset. */
