@@ -1,14 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import type { ConfigDiff } from '../domain/diff';
 import type { ExplainResult } from '../domain/explain';
-import type { ClusterContext, Finding, Severity, ValidationResult } from '../domain/proxy-config';
-import { validate } from '../domain/validate';
+import type { Finding, Severity, ValidationResult } from '../domain/proxy-config';
+import { FINDING_SEVERITY, validate } from '../domain/validate';
 import {
   clusterFromAzShow,
   configDocuments,
   singleConfig,
   documentFindings,
   withFacts,
+  type CliClusterContext,
   type ClusterFacts,
   type ConfigDocument,
   type DocumentKind,
@@ -48,8 +49,8 @@ function kindOf(options: Options): DocumentKind | 'auto' {
 }
 
 /** The cluster the options describe (`--cluster-file` plus the fact flags), or null when none is described. */
-async function clusterContext(options: Options): Promise<{ context: ClusterContext | null; source: string | null }> {
-  let base: ClusterContext | null = null;
+async function clusterContext(options: Options): Promise<{ context: CliClusterContext | null; source: string | null }> {
+  let base: CliClusterContext | null = null;
   const sources: string[] = [];
   if (typeof options.clusterFile === 'string') {
     const doc = await readJsonDocument(options.clusterFile);
@@ -63,7 +64,12 @@ async function clusterContext(options: Options): Promise<{ context: ClusterConte
     podCidr: options.podCidr as string | undefined,
     nodeSubnetCidr: options.nodeSubnetCidr as string[] | undefined,
     apiServerFqdn: options.apiServerFqdn as string | undefined,
+    istio: options.istio === true,
+    monitoring: options.monitoring === true,
   };
+  if ((facts.istio || facts.monitoring) && !('ISTIO_SERVICE_ENTRY_NEEDED' in FINDING_SEVERITY)) {
+    throw new InputError('--istio and --monitoring are not available in this build (its rules know no add-ons).');
+  }
   const context = withFacts(base, facts);
   if (context !== base) sources.push('the command line');
   return { context, source: sources.length ? sources.join(' and ') : null };
@@ -297,11 +303,22 @@ export async function renderCommand(file: string, options: Options): Promise<num
   const { doc, config } = await load(file, options);
   const answer = validate(config.config, { now: new Date(), cluster: context });
   if (!answer.valid) return refuse(doc, config, answer, 'has no approved version to render');
-  const rendering = renderers.render(format, answer.normalized, {
+  // The IPs behind the proxy host names (istio), as a cluster's network.proxyAddresses holds them in the service.
+  const proxyAddresses = (options.proxyAddress as string[] | undefined) ?? null;
+  const target = {
     clusterName: options.name as string,
     resourceGroup: options.resourceGroup as string,
     subscriptionId: (options.subscription as string | undefined) ?? null,
-  });
+    proxyAddresses,
+  };
+  let rendering: ReturnType<typeof renderers.render>;
+  try {
+    rendering = renderers.render(format, answer.normalized, target);
+  } catch (error) {
+    // The format cannot express this config (the service's 409 RENDER_UNSUPPORTED): what to do is in the message.
+    if ((error as Error)?.name === 'RenderUnsupportedError') throw new InputError(`${doc.name}: cannot render it as ${format}: ${(error as Error).message}`);
+    throw error;
+  }
   await emit(rendering.body, options.output);
   return EXIT.ok;
 }

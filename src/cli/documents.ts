@@ -152,7 +152,16 @@ export interface ClusterFacts {
   podCidr?: string;
   nodeSubnetCidr?: string[];
   apiServerFqdn?: string;
+  istio?: boolean;
+  monitoring?: boolean;
 }
+
+/** The cluster's add-ons (API.md: cluster facts for validation; the domain reads them when it knows add-on rules). */
+export interface ClusterAddonFacts {
+  istio: boolean;
+  monitoring: boolean;
+}
+export type CliClusterContext = ClusterContext & { addons?: ClusterAddonFacts | null };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -166,7 +175,7 @@ export function clusterFromAzShow(
   root: unknown,
   normalize: (config: unknown) => ProxyConfig,
   withCurrentConfig: boolean,
-): ClusterContext {
+): CliClusterContext {
   if (!isObject(root)) throw new InputError(`${name}: the cluster file must be the JSON object az aks show prints.`);
   const props = isObject(root.properties) && !has(root, 'agentPoolProfiles') ? root.properties : root;
   const nodePools: NodePool[] = [];
@@ -197,22 +206,33 @@ export function clusterFromAzShow(
       if (mine.length === 0) delete currentConfig.noProxy;
     }
   }
-  return { name: str(root.name) ?? 'cluster', nodePools, network, currentConfig };
+  const addonProfiles = isObject(props.addonProfiles) ? props.addonProfiles : {};
+  const monitoring = Object.entries(addonProfiles).some(([k, v]) => k.toLowerCase() === 'omsagent' && isObject(v) && v.enabled === true);
+  const mesh = isObject(props.serviceMeshProfile) ? props.serviceMeshProfile : {};
+  const istio = typeof mesh.mode === 'string' && mesh.mode.toLowerCase() === 'istio';
+  const context: CliClusterContext = { name: str(root.name) ?? 'cluster', nodePools, network, currentConfig, addons: { istio, monitoring } };
+  return context;
 }
 
 /** Adds the command-line facts to a cluster context (or makes one). Null when there are no facts at all. */
-export function withFacts(base: ClusterContext | null, facts: ClusterFacts): ClusterContext | null {
+export function withFacts(base: CliClusterContext | null, facts: ClusterFacts): CliClusterContext | null {
   const given =
     (facts.windowsPool?.length ?? 0) > 0 ||
     (facts.vmasPool?.length ?? 0) > 0 ||
     facts.serviceCidr !== undefined ||
     facts.podCidr !== undefined ||
     (facts.nodeSubnetCidr?.length ?? 0) > 0 ||
-    facts.apiServerFqdn !== undefined;
+    facts.apiServerFqdn !== undefined ||
+    facts.istio === true ||
+    facts.monitoring === true;
   if (!given) return base;
-  const context: ClusterContext = base
+  const context: CliClusterContext = base
     ? { ...base, nodePools: [...base.nodePools], network: { ...(base.network ?? {}) } }
     : { name: 'cluster', nodePools: [], network: {}, currentConfig: null };
+  if (facts.istio || facts.monitoring) {
+    const addons = base?.addons ?? { istio: false, monitoring: false };
+    context.addons = { istio: addons.istio || facts.istio === true, monitoring: addons.monitoring || facts.monitoring === true };
+  }
   for (const name of facts.windowsPool ?? []) context.nodePools.push({ name, osType: 'Windows', type: 'VirtualMachineScaleSets' });
   for (const name of facts.vmasPool ?? []) context.nodePools.push({ name, osType: 'Linux', type: 'AvailabilitySet' });
   const network = context.network!;

@@ -16,6 +16,11 @@ function clusterOptions(command: Command, pools: boolean): Command {
       .option('--windows-pool <name>', 'the cluster has a Windows node pool of this name (CLUSTER_WINDOWS_NODE_POOL); repeatable', collect)
       .option('--vmas-pool <name>', 'the cluster has an Availability Set node pool of this name (CLUSTER_VMAS_NODE_POOL); repeatable', collect);
   }
+  if (pools) {
+    command
+      .option('--istio', 'the cluster runs the Istio-based service mesh add-on (ISTIO_SERVICE_ENTRY_NEEDED)')
+      .option('--monitoring', 'the cluster runs the monitoring add-on (MONITORING_TRUSTED_CA)');
+  }
   return command
     .option('--service-cidr <cidr>', "the cluster's service CIDR (AKS adds it to NO_PROXY)")
     .option('--pod-cidr <cidr>', "the cluster's pod CIDR (AKS adds it to NO_PROXY)")
