@@ -1,10 +1,11 @@
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { Global, Module } from '@nestjs/common';
 import { AdminBootstrapService } from './admin-bootstrap.service';
 import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Global()
-@Module({
+@Module({ imports: [RepositoriesModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, AdminBootstrapService],
   exports: [ApiKeysService],

@@ -1,6 +1,7 @@
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { Module } from '@nestjs/common';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 
-@Module({ controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
+@Module({ imports: [RepositoriesModule], controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
 export class ClustersModule {}

@@ -5,7 +5,7 @@ import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
 import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
-import type { ClusterNetwork, Finding } from '../domain/proxy-config';
+import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
@@ -53,7 +53,7 @@ export class ExplainController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExplainResult | string> {
     const { config, cluster } = await this.versions.configFor(name, v);
-    const result = explain(config, query.url, cluster.network as ClusterNetwork | null);
+    const result = explain(config, query.url, cluster.network);
     return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
   }
 }

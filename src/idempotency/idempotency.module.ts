@@ -1,6 +1,7 @@
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { Global, Module } from '@nestjs/common';
 import { IdempotencyService } from './idempotency.service';
 
 @Global()
-@Module({ providers: [IdempotencyService], exports: [IdempotencyService] })
+@Module({ imports: [RepositoriesModule], providers: [IdempotencyService], exports: [IdempotencyService] })
 export class IdempotencyModule {}

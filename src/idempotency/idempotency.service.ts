@@ -6,6 +6,8 @@ import { badRequest, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
 import { Prisma } from '../generated/prisma/client';
+import { IdempotencyRepository } from '../repositories/idempotency.repository';
+import type { IdempotencyRow } from '../repositories/records';
 
 export interface StoredResponse<T = unknown> {
   statusCode: number;
@@ -27,6 +29,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly database: DatabaseService,
+    private readonly records: IdempotencyRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -40,8 +43,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   async sweep(): Promise<number> {
-    const { count } = await this.database.prisma.idempotencyRecord.deleteMany({ where: { expiresAt: { lt: this.clock.now() } } });
-    return count;
+    return this.records.deleteExpired(this.clock.now());
   }
 
   async run<T>(
@@ -57,24 +59,22 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     const requestHash = createHash('sha256').update(stableStringify({ scope, body: requestBody ?? null })).digest('hex');
     try {
       return await this.database.transaction(async (tx) => {
-        const existing = await tx.idempotencyRecord.findUnique({ where: { principal_key: { principal, key } } });
+        const existing = await this.records.find(principal, key, tx);
         if (existing && existing.expiresAt > this.clock.now()) return this.replay<T>(existing, requestHash, scope);
-        if (existing) await tx.idempotencyRecord.delete({ where: { principal_key: { principal, key } } });
+        if (existing) await this.records.delete(tx, principal, key);
         const response = await work(tx);
         if (response.statusCode < 300) {
           const now = this.clock.now();
-          await tx.idempotencyRecord.create({
-            data: {
-              principal,
-              key,
-              scope,
-              requestHash,
-              statusCode: response.statusCode,
-              headers: response.headers,
-              body: response.body as Prisma.InputJsonValue,
-              createdAt: now,
-              expiresAt: new Date(now.getTime() + TTL_MS),
-            },
+          await this.records.create(tx, {
+            principal,
+            key,
+            scope,
+            requestHash,
+            statusCode: response.statusCode,
+            headers: response.headers,
+            body: response.body as Prisma.JsonValue,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + TTL_MS),
           });
         }
         return { ...response, replayed: false };
@@ -82,7 +82,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
     } catch (err) {
       // A concurrent request with the same key committed first: its transaction rolled ours back; replay it.
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') {
-        const existing = await this.database.prisma.idempotencyRecord.findUnique({ where: { principal_key: { principal, key } } });
+        const existing = await this.records.find(principal, key);
         if (existing) return this.replay<T>(existing, requestHash, scope);
       }
       throw err;
@@ -90,7 +90,7 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
   }
 
   private replay<T>(
-    record: { requestHash: string; scope: string; statusCode: number; headers: unknown; body: unknown },
+    record: IdempotencyRow,
     requestHash: string,
     scope: string,
   ): StoredResponse<T> & { replayed: boolean } {
@@ -101,6 +101,6 @@ export class IdempotencyService implements OnModuleInit, OnModuleDestroy {
         'This Idempotency-Key was already used with a different request; use a new key for a new request.',
       );
     }
-    return { statusCode: record.statusCode, headers: record.headers as Record<string, string>, body: record.body as T, replayed: true };
+    return { statusCode: record.statusCode, headers: record.headers, body: record.body as T, replayed: true };
   }
 }
