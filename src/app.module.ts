@@ -10,7 +10,6 @@ import { CLOCK, type Clock, systemClock } from './common/clock';
 import { DatabaseModule } from './database/database.module';
 import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
 import { ValidateModule } from './validate/validate.module';
@@ -33,7 +32,6 @@ export class AppModule {
         AuditModule,
         AuthModule,
         HealthModule,
-        IdempotencyModule,
         ValidateModule,
         ClustersModule,
         VersionsModule,

@@ -7,6 +7,7 @@ import { DatabaseService } from '../database/database.service';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { tokenHashOf } from '../http/rate-limit-key';
 import { ApiKeysRepository } from '../repositories/api-keys.repository';
+import { Writes } from '../writes/writes.service';
 import type { ApiKeyRecord } from '../repositories/records';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
 import type { Caller } from './principal';
@@ -60,8 +61,9 @@ export class ApiKeysService {
   private readonly notificationsFlowing: () => boolean;
 
   constructor(
-    private readonly database: DatabaseService,
+    database: DatabaseService,
     private readonly keys: ApiKeysRepository,
+    private readonly writes: Writes,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -110,11 +112,10 @@ export class ApiKeysService {
   async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const roles = [...new Set(input.roles)].sort() as Role[];
-    return this.database.transaction(async (tx) => {
+    const exists = () => conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
+    return this.writes.run(async (tx) => {
       const existing = await this.keys.findByName(input.name, tx);
-      if (existing || (input.name === 'admin' && this.adminTokenHash)) {
-        throw conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
-      }
+      if (existing || (input.name === 'admin' && this.adminTokenHash)) throw exists();
       const row = await this.keys.create(tx, {
         name: input.name,
         tokenHash: tokenHashOf(token),
@@ -128,7 +129,7 @@ export class ApiKeysService {
         details: { id: row.id, name: row.name, roles, canActFor: row.canActFor },
       });
       return { ...view(row), token };
-    });
+    }, { onUniqueViolation: exists });
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
@@ -138,7 +139,7 @@ export class ApiKeysService {
   }
 
   async revoke(id: string, caller: Caller): Promise<ApiKeyView> {
-    const revoked = await this.database.transaction(async (tx) => {
+    const revoked = await this.writes.run(async (tx) => {
       const current = await this.keys.lockById(tx, id);
       if (!current) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
       if (current.revokedAt) return view(current);

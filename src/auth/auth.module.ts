@@ -1,3 +1,4 @@
+import { WritesModule } from '../writes/writes.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { Global, Module } from '@nestjs/common';
 import { AdminBootstrapService } from './admin-bootstrap.service';
@@ -5,7 +6,7 @@ import { ApiKeysController } from './api-keys.controller';
 import { ApiKeysService } from './api-keys.service';
 
 @Global()
-@Module({ imports: [RepositoriesModule],
+@Module({ imports: [RepositoriesModule, WritesModule],
   controllers: [ApiKeysController],
   providers: [ApiKeysService, AdminBootstrapService],
   exports: [ApiKeysService],

@@ -5,7 +5,7 @@ import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { CLUSTER_SCHEMA, page } from '../http/openapi-schemas';
-import { etagFor } from '../http/etag';
+import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ClusterNamePipe } from './cluster-name.pipe';
 import type { ClusterView } from './cluster.view';
@@ -59,11 +59,11 @@ export class ClustersController {
   async update(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: UpdateClusterDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClusterView> {
-    const cluster = await this.clusters.update(name, body, ifMatch, caller);
+    const cluster = await this.clusters.update(name, body, ifMatch(ifMatchHeader), caller);
     reply.header('etag', etagFor(cluster.revision));
     return cluster;
   }

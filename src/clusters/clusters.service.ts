@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { conflict } from '../common/service-error';
-import { DatabaseService, type Tx } from '../database/database.service';
+import type { RevisionPrecondition } from '../common/precondition';
+import type { Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
 import type { ClusterContext, ProxyConfig } from '../domain/proxy-config';
-import { Prisma } from '../generated/prisma/client';
-import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import { type ClusterChanges, clusterNotFound, ClustersRepository } from '../repositories/clusters.repository';
+import { type ClusterChanges, ClustersRepository } from '../repositories/clusters.repository';
 import type { ClusterRecord } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
+import { Writes } from '../writes/writes.service';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 
@@ -19,21 +19,21 @@ export function clusterContext(cluster: ClusterRecord, currentConfig: ProxyConfi
   return { name: cluster.name, nodePools: cluster.nodePools, network: cluster.network, currentConfig };
 }
 
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+export const clusterExists = (name: string) => conflict('CLUSTER_EXISTS', `A cluster named "${name}" already exists.`);
 
 @Injectable()
 export class ClustersService {
   constructor(
-    private readonly database: DatabaseService,
+    private readonly writes: Writes,
     private readonly clusters: ClustersRepository,
     private readonly versions: VersionsRepository,
     private readonly audit: AuditService,
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
-    try {
-      return await this.database.transaction(async (tx) => {
-        if (await this.clusters.findByName(input.name, tx)) throw this.exists(input.name);
+    return this.writes.run(
+      async (tx) => {
+        if (await this.clusters.findByName(input.name, tx)) throw clusterExists(input.name);
         const row = await this.clusters.create(tx, {
           name: input.name,
           resourceGroup: input.resourceGroup,
@@ -47,15 +47,9 @@ export class ClustersService {
         const view = clusterView(row);
         await this.audit.append(tx, caller, { action: 'cluster.created', cluster: row.name, details: { ...view } });
         return { ...view, currentVersion: null, latestVersion: null };
-      });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw this.exists(input.name); // a concurrent create won the race
-      throw err;
-    }
-  }
-
-  private exists(name: string) {
-    return conflict('CLUSTER_EXISTS', `A cluster named "${name}" already exists.`);
+      },
+      { onUniqueViolation: () => clusterExists(input.name) }, // a concurrent create won the race
+    );
   }
 
   async get(name: string): Promise<ClusterView> {
@@ -68,10 +62,10 @@ export class ClustersService {
     return toPage(rows, limit, clusterView, (r) => ({ name: r.name }));
   }
 
-  async update(name: string, input: UpdateClusterDto, ifMatch: string | undefined, caller: Caller): Promise<ClusterView> {
-    return this.database.transaction(async (tx) => {
+  async update(name: string, input: UpdateClusterDto, precondition: RevisionPrecondition, caller: Caller): Promise<ClusterView> {
+    return this.writes.run(async (tx) => {
       const locked = await this.clusters.lockByName(tx, name);
-      checkIfMatch(ifMatch, locked.revision);
+      precondition(locked.revision);
       const before = clusterView(locked);
       const changes: ClusterChanges = {};
       for (const k of ['resourceGroup', 'subscriptionId', 'location', 'nodePools', 'network', 'requiredApprovals'] as const) {
@@ -103,9 +97,5 @@ export class ClustersService {
     const row = await this.clusters.getByName(name);
     const current = await this.versions.current(row.id);
     return clusterContext(row, current?.config ?? null);
-  }
-
-  notFound(name: string) {
-    return clusterNotFound(name);
   }
 }

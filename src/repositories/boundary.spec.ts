@@ -37,6 +37,14 @@ describe('the persistence boundary', () => {
     expect(offenders).toEqual([]);
   });
 
+  it('opens write transactions only in src/writes (Writes.run / Writes.idempotent)', () => {
+    const offenders = sources(SRC)
+      .map((file) => relative(SRC, file).split('\\').join('/'))
+      .filter((file) => !file.startsWith('writes/') && !file.startsWith('database/'))
+      .filter((file) => /\bdatabase\.transaction\(/.test(readFileSync(join(SRC, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('recognises a client call when it sees one (the check itself can fail)', () => {
     for (const line of ['await tx.cluster.findUnique({ where })', 'this.database.prisma.apiKey.count()', 'tx.$queryRaw`SELECT 1`', 'prisma.$transaction(fn)']) {
       expect(CLIENT_CALL.test(line), line).toBe(true);

@@ -7,20 +7,27 @@ import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
-import { etagFor } from '../http/etag';
+import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
 import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
 import type { VersionView } from './version.view';
-import { VersionsService } from './versions.service';
+import { type VersionChange, VersionsService } from './versions.service';
+import { type StoredResponse, Writes } from '../writes/writes.service';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
 const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
+
+/** A changed version as a response: 201 (or 200 for an unchanged submission) with the cluster's new ETag, and Location when created. */
+function versionResponse(change: VersionChange, statusCode: number, location?: string): StoredResponse<VersionView> {
+  const headers: Record<string, string> = { etag: etagFor(change.revision) };
+  if (location) headers.location = location;
+  return { statusCode, headers, body: change.version };
+}
 
 /** Sends a stored (possibly replayed) response: its status, headers and body. */
 function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { replayed: boolean }): T {
@@ -34,7 +41,7 @@ function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { repla
 export class VersionsController {
   constructor(
     private readonly versions: VersionsService,
-    private readonly idempotency: IdempotencyService,
+    private readonly writes: Writes,
   ) {}
 
   @Post()
@@ -48,14 +55,19 @@ export class VersionsController {
   async submit(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: SubmitConfigDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs`, request.body, (tx) =>
-      this.versions.submit(tx, name, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs`, body: request.body },
+      (tx) => this.versions.submit(tx, name, body, ifMatch(ifMatchHeader), caller),
+      (submission) =>
+        submission.created
+          ? versionResponse(submission, 201, `/v1/clusters/${encodeURIComponent(submission.version.cluster)}/configs/${submission.version.version}`)
+          : versionResponse(submission, 200),
     );
     return sendStored(reply, outcome);
   }
@@ -98,14 +110,16 @@ export class VersionsController {
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Body() body: DecisionDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs/${v}/decisions`, request.body, (tx) =>
-      this.versions.decide(tx, name, v, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs/${v}/decisions`, body: request.body },
+      (tx) => this.versions.decide(tx, name, v, body, ifMatch(ifMatchHeader), caller),
+      (change) => versionResponse(change, 201),
     );
     return sendStored(reply, outcome);
   }

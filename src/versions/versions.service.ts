@@ -5,15 +5,14 @@ import { hasRole } from '../auth/roles';
 import { clusterContext } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
-import { DatabaseService, type Tx } from '../database/database.service';
+import type { RevisionPrecondition } from '../common/precondition';
+import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { VersionStatus } from '../generated/prisma/client';
-import { etagFor, checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import type { StoredResponse } from '../idempotency/idempotency.service';
 import { MetricsService } from '../health/metrics.service';
 import { ValidateService } from '../validate/validate.service';
 import type { DecisionDto } from './dto/decision.dto';
@@ -24,11 +23,21 @@ import { DecisionsRepository } from '../repositories/decisions.repository';
 import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
 import { versionView, type VersionView } from './version.view';
+import { Writes } from '../writes/writes.service';
+
+/** A version after a change, and the cluster's revision after it (the cluster ETag). */
+export interface VersionChange {
+  version: VersionView;
+  revision: number;
+}
+
+/** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
+export type Submission = VersionChange & { created: boolean };
 
 @Injectable()
 export class VersionsService {
   constructor(
-    private readonly database: DatabaseService,
+    private readonly writes: Writes,
     private readonly clusters: ClustersRepository,
     private readonly versions: VersionsRepository,
     private readonly decisions: DecisionsRepository,
@@ -43,12 +52,12 @@ export class VersionsService {
    * error finding, return the current or pending version when the content is the same, else insert the next
    * number, supersede the older pending version, bump the revision and audit it all.
    */
-  async submit(tx: Tx, clusterName: string, input: SubmitConfigDto, ifMatch: string | undefined, caller: Caller): Promise<StoredResponse<VersionView>> {
+  async submit(tx: Tx, clusterName: string, input: SubmitConfigDto, precondition: RevisionPrecondition, caller: Caller): Promise<Submission> {
     if ((input.config === undefined) === (input.revertTo === undefined)) {
       throw badRequest('Give either config (a new config) or revertTo (an earlier version number), not both or neither.');
     }
     const cluster = await this.clusters.lockByName(tx, clusterName);
-    checkIfMatch(ifMatch, cluster.revision);
+    precondition(cluster.revision);
 
     let submitted: unknown = input.config;
     if (input.revertTo !== undefined) {
@@ -77,7 +86,7 @@ export class VersionsService {
     if (same) {
       this.metrics.submissions.inc({ outcome: 'unchanged' });
       const decisions = await this.decisions.forVersion(tx, same.id);
-      return this.response(200, cluster, versionView(cluster.name, { ...same, decisions }));
+      return { version: versionView(cluster.name, { ...same, decisions }), revision: cluster.revision, created: false };
     }
 
     const now = this.clock.now();
@@ -118,8 +127,7 @@ export class VersionsService {
     });
     await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
-    const view = versionView(cluster.name, { ...created, decisions: [] });
-    return this.response(201, updated, view, `/v1/clusters/${encodeURIComponent(cluster.name)}/configs/${number}`);
+    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision: updated.revision, created: true };
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -128,11 +136,11 @@ export class VersionsService {
     clusterName: string,
     ref: VersionRef,
     input: DecisionDto,
-    ifMatch: string | undefined,
+    precondition: RevisionPrecondition,
     caller: Caller,
-  ): Promise<StoredResponse<VersionView>> {
+  ): Promise<VersionChange> {
     const cluster = await this.clusters.lockByName(tx, clusterName);
-    checkIfMatch(ifMatch, cluster.revision);
+    precondition(cluster.revision);
     const version = await this.find(cluster, ref, tx);
     if (version.status !== 'pending') {
       throw conflict('NOT_PENDING', `Version ${version.version} is ${version.status}; only a pending version can be decided.`);
@@ -206,12 +214,12 @@ export class VersionsService {
     const updated = await this.clusters.update(tx, cluster.id, {});
     await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    return this.response(201, updated, versionView(cluster.name, { ...fresh, decisions }));
+    return { version: versionView(cluster.name, { ...fresh, decisions }), revision: updated.revision };
   }
 
   /** The submitter (or an admin) takes a pending version back. */
-  async withdraw(clusterName: string, ref: VersionRef, caller: Caller): Promise<{ version: VersionView; revision: number }> {
-    return this.database.transaction(async (tx) => {
+  async withdraw(clusterName: string, ref: VersionRef, caller: Caller): Promise<VersionChange> {
+    return this.writes.run(async (tx) => {
       const cluster = await this.clusters.lockByName(tx, clusterName);
       const version = await this.find(cluster, ref, tx);
       if (version.submittedBy !== caller.actor && !hasRole(caller.roles, 'admin')) {
@@ -261,7 +269,7 @@ export class VersionsService {
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
   async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const cluster = await this.clusters.getByName(clusterName, tx);
       const version = await this.find(cluster, ref, tx);
       if (!version.approvedAt) {
@@ -301,11 +309,5 @@ export class VersionsService {
       throw notFound('VERSION_NOT_FOUND', `Cluster "${cluster.name}" has no ${what}.`);
     }
     return found;
-  }
-
-  private response(statusCode: number, cluster: ClusterRecord, body: VersionView, location?: string): StoredResponse<VersionView> {
-    const headers: Record<string, string> = { etag: etagFor(cluster.revision) };
-    if (location) headers.location = location;
-    return { statusCode, headers, body };
   }
 }
