@@ -1,8 +1,7 @@
+import { Module } from '@nestjs/common';
 import { RepositoriesModule } from '../repositories/repositories.module';
-import { Global, Module } from '@nestjs/common';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 
-@Global()
 @Module({ imports: [RepositoriesModule], controllers: [AuditController], providers: [AuditService], exports: [AuditService] })
 export class AuditModule {}

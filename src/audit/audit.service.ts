@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Caller } from '../auth/principal';
 import { CLOCK, type Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
 import { auditEventHash, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
@@ -46,7 +45,12 @@ export type AuditVerification =
 
 const VERIFY_BATCH = 2_000;
 
-export const SYSTEM_CALLER: Caller = { actor: 'system', via: null, roles: ['admin'], requestId: 'startup' };
+/** Who did it, as the audit trail records it (auth's Caller has these and more). */
+export interface AuditActor {
+  actor: string;
+  via: string | null;
+  requestId: string;
+}
 
 function view(row: AuditRow): AuditEventView {
   return {
@@ -73,7 +77,7 @@ export class AuditService {
   ) {}
 
   /** Appends one event (see appendAll). */
-  async append(tx: Tx, caller: Caller, entry: AuditEntry): Promise<AuditEventView> {
+  async append(tx: Tx, caller: AuditActor, entry: AuditEntry): Promise<AuditEventView> {
     const [event] = await this.appendAll(tx, caller, [entry]);
     return event;
   }
@@ -82,7 +86,7 @@ export class AuditService {
    * Appends events in order. Locks the chain head row until the caller's transaction ends, so concurrent writers
    * (in this process or another one on the same database) queue up and the chain never forks.
    */
-  async appendAll(tx: Tx, caller: Caller, entries: AuditEntry[]): Promise<AuditEventView[]> {
+  async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
     if (entries.length === 0) return [];
     const head = await this.events.lockHead(tx);
     const at = this.clock.now().toISOString();

@@ -5,20 +5,16 @@ import { conflict, notFound } from '../common/service-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import { tokenHashOf } from '../http/rate-limit-key';
 import { ApiKeysRepository } from '../repositories/api-keys.repository';
 import { Writes } from '../writes/writes.service';
 import type { ApiKeyRecord } from '../repositories/records';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
-import type { Caller } from './principal';
-import type { Role } from './roles';
+import type { Caller } from '../auth/principal';
+import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
+import type { Role } from '../auth/roles';
+import { bearerToken, tokenHashOf } from '../auth/token';
+import type { FastifyRequest } from 'fastify';
 
-export interface AuthenticatedKey {
-  id: string | null;
-  name: string;
-  roles: Role[];
-  canActFor: boolean;
-}
 
 const TOKEN_PREFIX = 'apc_';
 /** Bound on the cached keys, and how long a cached key is trusted at most. */
@@ -48,7 +44,7 @@ function view(row: ApiKeyRecord): ApiKeyView {
 }
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements Authenticator {
   private readonly adminTokenHash: Buffer | null;
   /**
    * Keys that authenticated lately, by token hash. Every request needs its key, and a database round trip per
@@ -59,6 +55,8 @@ export class ApiKeysService {
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
+  /** Each request's key, looked up once: the rate limiter asks first, then the auth guard. */
+  private readonly byRequest = new WeakMap<FastifyRequest, Promise<AuthenticatedKey | null>>();
 
   constructor(
     database: DatabaseService,
@@ -99,9 +97,24 @@ export class ApiKeysService {
     return key;
   }
 
-  /** Whether a token (by hash) is a valid key seen lately: the rate limiter counts such tokens per key. */
-  isKnownToken(hash: string): boolean {
-    return this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+  /** The key of the request's Bearer token, or null; looked up once per request. */
+  authenticateRequest(request: FastifyRequest): Promise<AuthenticatedKey | null> {
+    let key = this.byRequest.get(request);
+    if (!key) {
+      const token = bearerToken(request);
+      key = token ? this.authenticate(token) : Promise.resolve(null);
+      this.byRequest.set(request, key);
+    }
+    return key;
+  }
+
+  /** What the rate limiter counts a request against: its key (by token hash) when the token is valid, else null. */
+  async rateLimitIdentity(request: FastifyRequest): Promise<string | null> {
+    const token = bearerToken(request);
+    if (!token) return null;
+    const hash = tokenHashOf(token);
+    const known = this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+    return known || (await this.authenticateRequest(request)) ? `key:${hash.slice(0, 32)}` : null;
   }
 
   /** Drops a key from the cache (it was revoked, here or in another process). */

@@ -7,8 +7,8 @@ import { page } from '../http/openapi-schemas';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
-import { type Caller, CurrentCaller } from './principal';
-import { RequireRole } from './roles.decorator';
+import { type Caller, CurrentCaller } from '../auth/principal';
+import { RequireRole } from '../auth/roles.decorator';
 
 @ApiTags('api-keys')
 @RequireRole('admin')
