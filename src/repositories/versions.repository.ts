@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
-import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
 import type { VersionStatus } from '../generated/prisma/client';
 import { json, toVersion, type VersionRecord, type VersionWithDecisions } from './records';
 
@@ -9,21 +8,8 @@ const WITH_DECISIONS = { decisions: true } as const;
 /** The cluster's current version: its newest approved one (API.md: "current"). */
 const CURRENT = (clusterId: string) => ({ where: { clusterId, status: 'approved' }, orderBy: { version: 'desc' } }) as const;
 
-export interface NewVersion {
-  clusterId: string;
-  version: number;
-  config: ProxyConfig;
-  contentHash: string;
-  findings: Finding[];
-  certificates: CertificateDescription[];
-  reason: string;
-  changeTicket: string | null;
-  submittedBy: string;
-  submittedVia: string | null;
-  submittedAt: Date;
-  requiredApprovals: number;
-  revertOf: number | null;
-}
+/** A new version: every column but those the database or a later status change sets. */
+export type NewVersion = Omit<VersionRecord, 'id' | 'status' | 'approvedAt' | 'closedAt'>;
 
 /** The `config_versions` table. Reads default to the shared client; writes take the caller's transaction. */
 @Injectable()
