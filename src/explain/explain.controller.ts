@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
@@ -7,7 +7,7 @@ import { ClustersService } from '../clusters/clusters.service';
 import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
 import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
+import { ExplainResponse } from './explain.response';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
@@ -16,6 +16,7 @@ import { VersionsService } from '../versions/versions.service';
 import { ExplainDto } from './explain.dto';
 
 @ApiTags('explain')
+@ApiExtraModels(ExplainResponse)
 @RequireRole('reader')
 @Controller('v1')
 export class ExplainController {
@@ -28,7 +29,7 @@ export class ExplainController {
   @Post('explain')
   @HttpCode(200)
   @ApiOperation({ summary: 'For each URL and each HTTP client: through which proxy, or direct, and why' })
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', schema: EXPLAIN_SCHEMA })
+  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', type: ExplainResponse })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
     const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
@@ -43,7 +44,7 @@ export class ExplainController {
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)' })
   @ApiParam({ name: 'v', description: 'A version number, current or latest' })
   @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: EXPLAIN_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: { $ref: getSchemaPath(ExplainResponse) } }, 'text/markdown': { schema: { type: 'string' } } } })
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,

@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
+import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { DiffResponse, VersionResponse } from './version.response';
 import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
@@ -49,8 +50,18 @@ export class VersionsController {
   @ApiOperation({ summary: 'Submit a config (or revert to an earlier version) as a new pending version' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The new pending version, with Location', schema: VERSION_SCHEMA })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', schema: VERSION_SCHEMA })
+  @ApiBody({
+    type: SubmitConfigDto,
+    examples: {
+      config: {
+        summary: 'A new config',
+        value: { config: { httpProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example'] }, reason: 'Move to the new egress proxy', changeTicket: 'CHG0012345' },
+      },
+      revert: { summary: 'Back to an earlier version', value: { revertTo: 1, reason: 'Roll back: the new proxy drops connections' } },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'The new pending version, with Location and the cluster ETag', type: VersionResponse, headers: { ...LOCATION_HEADER, ...ETAG_HEADER } })
+  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
@@ -75,7 +86,7 @@ export class VersionsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
-  @ApiOkResponse({ description: 'A page of versions, newest first', schema: page(VERSION_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async history(
     @Param('name', ClusterNamePipe) name: string,
@@ -92,7 +103,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The version', schema: VERSION_SCHEMA })
+  @ApiOkResponse({ description: 'The version', type: VersionResponse })
   @ApiProblemResponses(400, 401, 403, 404)
   get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
     return this.versions.get(name, v);
@@ -104,7 +115,7 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 201, description: 'The version after the decision, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
@@ -129,7 +140,7 @@ export class VersionsController {
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The withdrawn version', schema: VERSION_SCHEMA })
+  @ApiOkResponse({ description: 'The withdrawn version, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
     @Param('name', ClusterNamePipe) name: string,
@@ -147,7 +158,8 @@ export class VersionsController {
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
   @ApiParam(V_PARAM)
   @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: DIFF_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: { $ref: getSchemaPath(DiffResponse) } }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiExtraModels(DiffResponse)
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,
