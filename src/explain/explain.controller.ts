@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
@@ -7,6 +7,7 @@ import { ClustersService } from '../clusters/clusters.service';
 import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
 import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ApiJsonOrMarkdownResponse } from '../http/api-responses';
 import { ExplainResponse } from './explain.response';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
@@ -16,7 +17,6 @@ import { VersionsService } from '../versions/versions.service';
 import { ExplainDto } from './explain.dto';
 
 @ApiTags('explain')
-@ApiExtraModels(ExplainResponse)
 @RequireRole('reader')
 @Controller('v1')
 export class ExplainController {
@@ -43,8 +43,7 @@ export class ExplainController {
   @Get('clusters/:name/configs/:v/explain')
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)' })
   @ApiParam({ name: 'v', description: 'A version number, current or latest' })
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: { $ref: getSchemaPath(ExplainResponse) } }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,

@@ -1,5 +1,5 @@
-import { type Type } from '@nestjs/common';
-import { ApiProperty } from '@nestjs/swagger';
+import { applyDecorators, type Type } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiProduces, ApiProperty, getSchemaPath } from '@nestjs/swagger';
 import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /** Response headers as the OpenAPI document declares them. */
@@ -22,4 +22,16 @@ export function PageOf<T>(item: Type<T>): Type<{ items: T[]; nextCursor: string 
     pages.set(item, page);
   }
   return page as Type<{ items: T[]; nextCursor: string | null }>;
+}
+
+/** 200 with `model` as JSON, or its Markdown rendering for chat (?format=markdown or Accept: text/markdown). */
+export function ApiJsonOrMarkdownResponse(model: Type<unknown>, description: string) {
+  return applyDecorators(
+    ApiProduces('application/json', 'text/markdown'),
+    ApiExtraModels(model),
+    ApiOkResponse({
+      description,
+      content: { 'application/json': { schema: { $ref: getSchemaPath(model) } }, 'text/markdown': { schema: { type: 'string' } } },
+    }),
+  );
 }

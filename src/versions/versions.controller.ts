@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiExtraModels, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { ApiJsonOrMarkdownResponse, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
 import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
@@ -157,9 +157,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
   @ApiParam(V_PARAM)
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: { $ref: getSchemaPath(DiffResponse) } }, 'text/markdown': { schema: { type: 'string' } } } })
-  @ApiExtraModels(DiffResponse)
+  @ApiJsonOrMarkdownResponse(DiffResponse, 'The diff (or Markdown for chat)')
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,
