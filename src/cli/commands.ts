@@ -316,7 +316,10 @@ export async function renderCommand(file: string, options: Options): Promise<num
     rendering = renderers.render(format, answer.normalized, target);
   } catch (error) {
     // The format cannot express this config (the service's 409 RENDER_UNSUPPORTED): what to do is in the message.
-    if ((error as Error)?.name === 'RenderUnsupportedError') throw new InputError(`${doc.name}: cannot render it as ${format}: ${(error as Error).message}`);
+    if ((error as Error)?.name === 'RenderUnsupportedError') {
+      const hint = (format as string) === 'istio' && !proxyAddresses ? ' (Here: give those addresses with --proxy-address IP...)' : '';
+      throw new InputError(`${doc.name}: cannot render it as ${format}: ${(error as Error).message}${hint}`);
+    }
     throw error;
   }
   await emit(rendering.body, options.output);
