@@ -53,7 +53,7 @@ export function checkWebhookUrl(raw: string, allowPrivate: boolean): UrlCheck {
   if (isIP(host)) {
     const why = forbiddenAddress(host);
     if (why) return { ok: false, reason: `url points at ${why} (${host}); set WEBHOOK_ALLOW_PRIVATE=true to allow such receivers` };
-  } else if (host === 'localhost' || host.endsWith('.localhost')) {
+  } else if (/^(.+\.)?localhost\.?$/i.test(host)) {
     return { ok: false, reason: `url points at a loopback address (${host}); set WEBHOOK_ALLOW_PRIVATE=true to allow such receivers` };
   }
   return { ok: true };
