@@ -40,6 +40,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   private running = false;
   private again = false;
   private stopped = false;
+  private failing = false;
   private timer?: NodeJS.Timeout;
   private notificationsFlowing: () => boolean = () => true;
   private readonly leaseMs: number;
@@ -130,8 +131,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
         if (claimed.length === free) this.again = true;
       } while (this.again && !this.stopped);
       if (!this.stopped) retryMs = await this.repository.nextDueInMs();
+      if (this.failing) {
+        this.failing = false;
+        this.logger.info('webhook dispatcher reads the outbox again');
+      }
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'webhook dispatcher could not read the outbox; trying again later');
+      // The database is away (or not migrated yet): say so once, then keep trying quietly.
+      if (!this.failing) this.logger.warn({ err: (err as Error).message.split('\n')[0] }, 'webhook dispatcher could not read the outbox; trying again every second');
+      this.failing = true;
       retryMs = FALLBACK_POLL_MS;
     }
     this.schedule(retryMs);

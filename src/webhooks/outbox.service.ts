@@ -49,7 +49,9 @@ export class WebhookOutbox {
     let wrote = false;
     const versions = new Map<string, Awaited<ReturnType<WebhookOutbox['versionData']>>>();
     for (const event of events) {
-      const matching = subscriptions.filter((s) => subscriptionMatches(s, event));
+      // A webhook's subscription starts after its creation: the event of its own creation is not sent to it.
+      const createdHere = event.action === 'webhook.created' ? (event.details as { id?: string } | null)?.id : undefined;
+      const matching = subscriptions.filter((s) => s.id !== createdHere && subscriptionMatches(s, event));
       if (matching.length === 0) continue;
       const data: EventData = { event };
       if (event.cluster && event.version) {
