@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -54,8 +54,9 @@ describe(`webhook durability (${DATABASE})`, { timeout: 180_000 }, () => {
     const r = await receiver();
     const first = await start({ env: { ...FAST, DATA_DIR: dataDir } });
     const keyFile = join(dataDir, 'webhook-secret.key');
-    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(existsSync(keyFile), 'no key file before the first webhook').toBe(false);
     const hook = (await first.http().post('/v1/webhooks').set(admin).send({ url: r.url, events: ['cluster.created'] }).expect(201)).body;
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const shared = first.databaseUrl ? { sharedDatabaseUrl: first.databaseUrl } : {};
     if (!first.databaseUrl) await stopOnly(first); // PGlite: one process per data directory
 
@@ -80,6 +81,16 @@ describe(`webhook durability (${DATABASE})`, { timeout: 180_000 }, () => {
       // the refused start released the directory: the right key starts again
       const again = await start({ env: { ...FAST, DATA_DIR: dataDir } });
       await stopOnly(again);
+      // a lost key file: no key at all for the stored secrets also stops start-up, naming the variable
+      rmSync(keyFile);
+      const lost = await startTestApp({ env: { ...FAST, DATA_DIR: dataDir } }).then(
+        (t) => {
+          apps.push(t);
+          return null;
+        },
+        (e: Error) => e,
+      );
+      expect(lost?.message).toMatch(/^WEBHOOK_SECRET_KEY: 1 webhook secrets are stored but there is no key/);
     }
   });
 

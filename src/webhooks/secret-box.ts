@@ -46,22 +46,30 @@ export class SecretBox {
 }
 
 /**
- * The key: WEBHOOK_SECRET_KEY when set; with DATA_DIR ':memory:' a random one for this process; else the key in
- * `<DATA_DIR>/webhook-secret.key`, generated (mode 0600) on first use. `generated` tells the caller to warn when
- * several processes may share the database.
+ * The key, when there is one yet: WEBHOOK_SECRET_KEY when set; with DATA_DIR ':memory:' a random one for this
+ * process; else the key file `<DATA_DIR>/webhook-secret.key` when it exists (null: none yet, see createKeyFile).
  */
-export function loadSecretKey(configured: Buffer | null, dataDir: string): { key: Buffer; source: 'env' | 'memory' | 'file'; file?: string } {
+export function readSecretKey(configured: Buffer | null, dataDir: string): { key: Buffer; source: 'env' | 'memory' | 'file' } | null {
   if (configured) return { key: configured, source: 'env' };
   if (dataDir === ':memory:') return { key: randomBytes(32), source: 'memory' };
   const file = join(dataDir, GENERATED_KEY_FILE);
-  if (existsSync(file)) {
-    const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
-    if (key.length !== 32) throw new WebhookKeyError(`${file} does not hold a 32-byte base64 key; set WEBHOOK_SECRET_KEY or restore the file.`);
-    return { key, source: 'file', file };
-  }
+  if (!existsSync(file)) return null;
+  const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');
+  if (key.length !== 32) throw new WebhookKeyError(`WEBHOOK_SECRET_KEY is not set and ${file} does not hold a 32-byte base64 key; set WEBHOOK_SECRET_KEY or restore the file.`);
+  return { key, source: 'file' };
+}
+
+/** Generates the key file (mode 0600) on first need; a process that loses the race reads the winner's key. */
+export function createKeyFile(dataDir: string): { key: Buffer; file: string } {
+  const file = join(dataDir, GENERATED_KEY_FILE);
   mkdirSync(dataDir, { recursive: true });
   const key = randomBytes(32);
-  writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    writeFileSync(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return { key: readSecretKey(null, dataDir)!.key, file };
+  }
   chmodSync(file, 0o600);
-  return { key, source: 'file', file };
+  return { key, file };
 }
