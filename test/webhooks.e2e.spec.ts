@@ -297,6 +297,23 @@ describe(`webhooks (${DATABASE})`, () => {
     expect(await deliveries(hook.id)).toHaveLength(1);
   });
 
+  it('a receiver that never answers holds at most WEBHOOK_CONCURRENCY attempts; requests keep being served', async () => {
+    const bounded = await startTestApp({ env: { ...FAST, WEBHOOK_CONCURRENCY: '2', WEBHOOK_TIMEOUT_MS: '5000' } });
+    try {
+      const silent = await receiver('hang');
+      await bounded.http().post('/v1/webhooks').set(admin).send({ url: silent.url, events: ['cluster.created'] }).expect(201);
+      for (let i = 0; i < 6; i++) await bounded.http().post('/v1/clusters').set(admin).send({ name: `silent-${i}`, resourceGroup: 'rg' }).expect(201);
+      await silent.waitFor((got) => got.length >= 2, 15_000, 'two attempts');
+      const started = silent.received.length;
+      for (let i = 0; i < 5; i++) await bounded.http().get('/v1/clusters?limit=10').set(admin).expect(200);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(started).toBe(2);
+      expect(silent.received).toHaveLength(2); // the other four wait for a free slot
+    } finally {
+      await bounded.close();
+    }
+  });
+
   it('redeliver sends the same event again (same webhook-id); ping sends com.aksproxy.ping', async () => {
     const r = await receiver();
     const hook = await subscribe({ url: r.url, events: ['cluster.created'] });
