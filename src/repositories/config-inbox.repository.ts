@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService } from '../database/database.service';
 import type { Prisma } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import type { VersionWithDecisions } from '../versions/version.view';
+import { toVersion, type VersionWithDecisions } from './records';
 
 export interface InboxFilter {
   status?: string;
@@ -37,6 +37,6 @@ export class ConfigInboxRepository {
       take: filter.limit + 1,
       include: { decisions: true, cluster: { select: { name: true } } },
     });
-    return toPage(rows, filter.limit, (r) => r, (r) => ({ at: r.submittedAt.toISOString(), id: r.id }));
+    return toPage(rows, filter.limit, (r) => toVersion(r), (r) => ({ at: r.submittedAt.toISOString(), id: r.id }));
   }
 }

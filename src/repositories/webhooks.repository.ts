@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import type { Prisma, Webhook, WebhookAttempt, WebhookDelivery } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { toVersion, type VersionRecord, type VersionWithDecisions } from './records';
 
 /** A delivery claimed for one attempt, with what the attempt needs. */
 export interface ClaimedDelivery {
@@ -82,6 +83,11 @@ export class WebhooksRepository {
   /** The subscriptions events are matched against, read in the transaction that writes the events. */
   enabledSubscriptions(tx: Tx): Promise<{ id: string; events: string[]; clusters: string[]; format: string }[]> {
     return tx.webhook.findMany({ where: { enabled: true }, select: { id: true, events: true, clusters: true, format: true } });
+  }
+
+  /** NOTIFY `channel` when the transaction commits (PostgreSQL: every process listening on the database hears it). */
+  async notifyOnCommit(tx: Tx, channel: string): Promise<void> {
+    await tx.$executeRaw`SELECT pg_notify(${channel}, '')`;
   }
 
   async insertEvent(tx: Tx, event: { id: string; type: string; data: unknown }): Promise<void> {
@@ -201,14 +207,18 @@ export class WebhooksRepository {
   }
 
   /** The version an event names, with its decisions, as the transaction sees it. */
-  version(tx: Tx, cluster: string, version: number) {
-    return tx.configVersion.findFirst({ where: { cluster: { name: cluster }, version }, include: { decisions: true } });
+  async version(tx: Tx, cluster: string, version: number): Promise<VersionWithDecisions | null> {
+    const row = await tx.configVersion.findFirst({ where: { cluster: { name: cluster }, version }, include: { decisions: true } });
+    return row && toVersion(row);
   }
 
   /** The approved version of a cluster other than `version`, else the one before `version` (a diff's "from"). */
-  async diffBase(tx: Tx, clusterId: string, version: number, previousCurrent: number | null) {
-    if (previousCurrent !== null) return tx.configVersion.findFirst({ where: { clusterId, version: previousCurrent } });
-    const current = await tx.configVersion.findFirst({ where: { clusterId, status: 'approved', version: { not: version } }, orderBy: { version: 'desc' } });
-    return current ?? tx.configVersion.findFirst({ where: { clusterId, version: { lt: version } }, orderBy: { version: 'desc' } });
+  async diffBase(tx: Tx, clusterId: string, version: number, previousCurrent: number | null): Promise<VersionRecord | null> {
+    const row =
+      previousCurrent !== null
+        ? await tx.configVersion.findFirst({ where: { clusterId, version: previousCurrent } })
+        : ((await tx.configVersion.findFirst({ where: { clusterId, status: 'approved', version: { not: version } }, orderBy: { version: 'desc' } })) ??
+          (await tx.configVersion.findFirst({ where: { clusterId, version: { lt: version } }, orderBy: { version: 'desc' } })));
+    return row && toVersion(row);
   }
 }

@@ -4,7 +4,8 @@ import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { page, VERSION_SCHEMA } from '../http/openapi-schemas';
+import { LINK_HEADER, PageOf } from '../http/api-responses';
+import { VersionResponse } from './version.response';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ConfigInboxRepository } from '../repositories/config-inbox.repository';
 import { VERSION_STATUSES } from './dto/version-queries.dto';
@@ -43,7 +44,7 @@ export class InboxController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: "Versions across all clusters, newest first (?status=pending is the approvers' inbox)" })
-  @ApiOkResponse({ description: 'A page of versions, newest first', schema: page(VERSION_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: InboxQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<VersionView>> {
     const rows = await this.inbox.list({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });

@@ -8,6 +8,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../logging/logger';
+import { Writes } from '../writes/writes.service';
 import { type AttemptRecord, type ClaimedDelivery, WebhooksRepository } from '../repositories/webhooks.repository';
 import { retryDelayMs } from './backoff';
 import { DELIVERIES_CHANNEL, WebhookOutbox } from './outbox.service';
@@ -52,6 +53,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly repository: WebhooksRepository,
     private readonly database: DatabaseService,
+    private readonly writes: Writes,
     private readonly audit: AuditService,
     private readonly secrets: WebhookSecrets,
     outbox: WebhookOutbox,
@@ -215,7 +217,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.duration.observe({ outcome: label }, result.durationMs / 1000);
     if (ok) this.lag.observe((Date.now() - new Date(delivery.createdAt).getTime()) / 1000);
 
-    await this.database.transaction(async (tx) => {
+    await this.writes.run(async (tx) => {
       const recorded = await this.repository.recordAttempt(tx, {
         deliveryId: delivery.id,
         number: delivery.attempts,

@@ -3,7 +3,7 @@ import { type AuditEventView, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { diffVersions } from '../domain/diff';
-import type { CertificateDescription, ProxyConfig } from '../domain/proxy-config';
+import type { VersionRecord } from '../repositories/records';
 import { WebhooksRepository } from '../repositories/webhooks.repository';
 import { versionView } from '../versions/version.view';
 import { type EventData, EVENT_TYPE_PREFIX, eventVersion } from './payloads';
@@ -40,7 +40,7 @@ export class WebhookOutbox {
   /** After the transaction commits: wake this process's dispatcher now, and the others' through NOTIFY. */
   async wakeAfterCommit(tx: Tx): Promise<void> {
     this.database.afterCommit(tx, () => this.waker());
-    if (this.config.storage.kind === 'postgres') await tx.$executeRaw`SELECT pg_notify(${DELIVERIES_CHANNEL}, '')`;
+    if (this.config.storage.kind === 'postgres') await this.repository.notifyOnCommit(tx, DELIVERIES_CHANNEL);
   }
 
   async enqueue(tx: Tx, events: AuditEventView[]): Promise<void> {
@@ -82,11 +82,7 @@ export class WebhookOutbox {
     const details = (event.details ?? {}) as { previous?: unknown };
     const previous = event.action === 'config.approved' && typeof details.previous === 'number' ? details.previous : null;
     const base = event.action === 'config.approved' && previous === null ? null : await this.repository.diffBase(tx, row.clusterId, row.version, previous);
-    const snapshot = (v: { version: number; config: unknown; certificates: unknown }) => ({
-      version: v.version,
-      config: v.config as ProxyConfig,
-      certificates: v.certificates as CertificateDescription[],
-    });
+    const snapshot = (v: VersionRecord) => ({ version: v.version, config: v.config, certificates: v.certificates });
     const diffSummary = diffVersions(base ? snapshot(base) : null, snapshot(row)).summary;
     return { version, diffSummary };
   }

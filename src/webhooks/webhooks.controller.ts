@@ -1,11 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiExtraModels, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { badRequest } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { page } from '../http/openapi-schemas';
+import { LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { CreateWebhookDto, DeliveryView, DeliveryWithAttemptsView, UpdateWebhookDto, WebhookView, WebhookWithSecretView } from './webhook.dto';
 import { WebhooksService } from './webhooks.service';
@@ -15,14 +15,13 @@ const uuid = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => badRe
 /** API.md "Events and webhooks": every route is admin (a webhook URL is itself a secret). */
 @ApiTags('webhooks')
 @RequireRole('admin')
-@ApiExtraModels(WebhookView, DeliveryView)
 @Controller('v1/webhooks')
 export class WebhooksController {
   constructor(private readonly webhooks: WebhooksService) {}
 
   @Post()
   @ApiOperation({ summary: 'Subscribe a URL to events; the signing secret is in this response only' })
-  @ApiCreatedResponse({ type: WebhookWithSecretView })
+  @ApiCreatedResponse({ type: WebhookWithSecretView, headers: LOCATION_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async create(@Body() body: CreateWebhookDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<WebhookWithSecretView> {
     const created = await this.webhooks.create(body, caller);
@@ -32,7 +31,7 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: 'List webhooks (never their secrets)' })
-  @ApiOkResponse({ description: 'A page of webhooks', schema: page({ $ref: getSchemaPath(WebhookView) }) })
+  @ApiOkResponse({ description: 'A page of webhooks', type: PageOf(WebhookView), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<WebhookView>> {
     const result = await this.webhooks.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
@@ -86,7 +85,7 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @ApiOperation({ summary: "A webhook's deliveries, newest first" })
-  @ApiOkResponse({ description: 'A page of deliveries', schema: page({ $ref: getSchemaPath(DeliveryView) }) })
+  @ApiOkResponse({ description: 'A page of deliveries, newest first', type: PageOf(DeliveryView), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async deliveries(
     @Param('id', uuid('id')) id: string,

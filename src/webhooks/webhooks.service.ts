@@ -5,9 +5,9 @@ import type { Caller } from '../auth/principal';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, notFound } from '../common/service-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { DatabaseService } from '../database/database.service';
 import type { Webhook, WebhookAttempt } from '../generated/prisma/client';
 import type { Page } from '../http/pagination';
+import { Writes } from '../writes/writes.service';
 import { type DeliveryWithType, WebhooksRepository } from '../repositories/webhooks.repository';
 import { checkWebhookUrl } from './address-guard';
 import { WebhookOutbox } from './outbox.service';
@@ -62,7 +62,7 @@ const normalizeEvents = (events: string[]) => (events.includes(ALL_EVENTS) ? [AL
 @Injectable()
 export class WebhooksService {
   constructor(
-    private readonly database: DatabaseService,
+    private readonly writes: Writes,
     private readonly repository: WebhooksRepository,
     private readonly audit: AuditService,
     private readonly secrets: WebhookSecrets,
@@ -87,7 +87,7 @@ export class WebhooksService {
     const events = normalizeEvents(input.events);
     const clusters = [...new Set(input.clusters ?? [])].sort();
     const format = input.format ?? 'cloudevents';
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const now = this.clock.now();
       const row = await this.repository.create(tx, {
         id,
@@ -120,7 +120,7 @@ export class WebhooksService {
 
   async update(id: string, input: UpdateWebhookDto, caller: Caller): Promise<WebhookView> {
     if (input.url !== undefined) this.checkUrl(input.url);
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const current = await this.repository.lock(tx, id);
       if (!current) throw this.notFound(id);
       const data = {
@@ -141,7 +141,7 @@ export class WebhooksService {
   }
 
   async delete(id: string, caller: Caller): Promise<void> {
-    await this.database.transaction(async (tx) => {
+    await this.writes.run(async (tx) => {
       const current = await this.repository.lock(tx, id);
       if (!current) throw this.notFound(id);
       await this.repository.delete(tx, id);
@@ -151,7 +151,7 @@ export class WebhooksService {
 
   async rotateSecret(id: string, caller: Caller): Promise<WebhookWithSecretView> {
     const secret = newWebhookSecret();
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const current = await this.repository.lock(tx, id);
       if (!current) throw this.notFound(id);
       const row = await this.repository.update(tx, id, { secretEncrypted: this.secrets.seal(secret, id), updatedAt: this.clock.now() });
@@ -162,7 +162,7 @@ export class WebhooksService {
 
   /** A com.aksproxy.ping event for this webhook alone (sent even while it is disabled: an admin asked for it). */
   async ping(id: string, caller: Caller): Promise<DeliveryView> {
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const current = await this.repository.find(id, tx);
       if (!current) throw this.notFound(id);
       const eventId = `evt_ping_${randomBytes(12).toString('base64url')}`;
@@ -188,7 +188,7 @@ export class WebhooksService {
 
   /** Sends the event of a delivery again, as a new delivery with the same event id (and so the same webhook-id). */
   async redeliver(id: string, deliveryId: string): Promise<DeliveryView> {
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const original = await this.repository.delivery(id, deliveryId, tx);
       if (!original) throw notFound('DELIVERY_NOT_FOUND', `Webhook ${id} has no delivery ${deliveryId}.`);
       const delivery = await this.repository.createDelivery(tx, { webhookId: id, eventId: original.eventId, manual: true });
