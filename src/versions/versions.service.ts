@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, notFound, ServiceError } from '../comm
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
+import { submittedDocument } from '../domain/submitted';
 import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
@@ -100,6 +101,7 @@ export class VersionsService {
         submittedAt: now,
         requiredApprovals: cluster.requiredApprovals,
         revertOf: input.revertTo ?? null,
+        submitted: submittedDocument(submitted) as Prisma.InputJsonValue,
       },
     });
     const updated = await this.bump(tx, cluster, { lastVersion: number });
