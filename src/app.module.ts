@@ -13,6 +13,8 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
+import { ObservationsModule } from './observations/observations.module';
+import { ReportsModule } from './reports/reports.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
 
@@ -38,6 +40,8 @@ export class AppModule {
         ClustersModule,
         VersionsModule,
         ExplainModule,
+        ObservationsModule,
+        ReportsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

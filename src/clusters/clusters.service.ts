@@ -4,10 +4,13 @@ import type { Caller } from '../auth/principal';
 import { conflict, notFound } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
-import type { ClusterContext, ClusterNetwork, NodePool, ProxyConfig } from '../domain/proxy-config';
+import type { ClusterContext, ClusterNetwork, Finding, NodePool, ProxyConfig } from '../domain/proxy-config';
 import { type Cluster, Prisma } from '../generated/prisma/client';
 import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { nodePoolFindings } from '../domain/validate/cluster';
+import { deploymentOf } from '../observations/observation.responses';
+import { DeploymentRepository } from '../repositories/deployment.repository';
 import { currentVersionOf } from '../versions/current-version';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
@@ -22,6 +25,14 @@ export function clusterContext(cluster: Cluster, currentConfig: ProxyConfig | nu
   };
 }
 
+/**
+ * What makes a cluster's current approved config unusable on the cluster as it is now: the node pools the AKS HTTP
+ * proxy does not support (Windows, Availability Set), added after the version was approved.
+ */
+export function blockersOf(cluster: Cluster): Finding[] {
+  return nodePoolFindings(clusterContext(cluster, null));
+}
+
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
 
 @Injectable()
@@ -29,6 +40,7 @@ export class ClustersService {
   constructor(
     private readonly database: DatabaseService,
     private readonly audit: AuditService,
+    private readonly deployments: DeploymentRepository,
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
@@ -49,7 +61,7 @@ export class ClustersService {
         });
         const view = clusterView(row);
         await this.audit.append(tx, caller, { action: 'cluster.created', cluster: row.name, details: { ...view } });
-        return { ...view, currentVersion: null, latestVersion: null };
+        return { ...view, currentVersion: null, latestVersion: null, deployment: null, blockers: [] };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw this.exists(input.name); // a concurrent create won the race
@@ -65,6 +77,13 @@ export class ClustersService {
     const row = await this.database.prisma.cluster.findUnique({ where: { name } });
     if (!row) throw this.notFound(name);
     return this.withVersions(this.database.prisma, row);
+  }
+
+  /** The cluster row, or 404 CLUSTER_NOT_FOUND. */
+  async find(name: string): Promise<Cluster> {
+    const row = await this.database.prisma.cluster.findUnique({ where: { name } });
+    if (!row) throw this.notFound(name);
+    return row;
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ClusterView>> {
@@ -109,11 +128,18 @@ export class ClustersService {
   }
 
   private async withVersions(tx: Tx, row: Cluster): Promise<ClusterView> {
-    const [current, latest] = await Promise.all([
+    const [current, latest, observation] = await Promise.all([
       tx.configVersion.findFirst(currentVersionOf(row.id)),
       tx.configVersion.findFirst({ where: { clusterId: row.id }, orderBy: { version: 'desc' } }),
+      this.deployments.latest(row.id, tx),
     ]);
-    return { ...clusterView(row), currentVersion: versionSummary(current), latestVersion: versionSummary(latest) };
+    return {
+      ...clusterView(row),
+      currentVersion: versionSummary(current),
+      latestVersion: versionSummary(latest),
+      deployment: deploymentOf(observation),
+      blockers: current ? blockersOf(row) : [],
+    };
   }
 
   /** Locks the cluster row for the rest of the transaction: every change to a cluster or its versions goes through here. */

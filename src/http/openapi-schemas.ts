@@ -24,6 +24,7 @@ export const PROXY_CONFIG_SCHEMA = obj(
     httpsProxy: str(),
     noProxy: { type: 'array', items: str() },
     trustedCa: str('base64 of PEM certificates'),
+    enabled: { type: 'boolean', enum: [false], description: 'Only ever false: absent means the proxy is on' },
   },
   [],
 );
@@ -76,6 +77,14 @@ export const CLUSTER_SCHEMA = obj(
     updatedAt: time,
     currentVersion: VERSION_SUMMARY_SCHEMA,
     latestVersion: VERSION_SUMMARY_SCHEMA,
+    deployment: nullable(
+      obj({
+        state: { type: 'string', enum: ['in-sync', 'drifted', 'no-approved-version', 'not-configured'] },
+        version: nullable({ type: 'integer' }),
+        observedAt: time,
+      }),
+    ),
+    blockers: { type: 'array', items: FINDING_SCHEMA, description: 'Findings that make the current approved config unusable now; [] when none' },
   },
   ['name', 'resourceGroup', 'requiredApprovals', 'revision'],
 );
@@ -101,6 +110,9 @@ export const VERSION_SCHEMA = obj({
   },
   approvedAt: nullable(time),
   closedAt: nullable(time),
+  submitted: {
+    description: 'The config document as it was sent (private-key material removed): every finding pointer resolves against it',
+  },
 });
 
 export const AUDIT_EVENT_SCHEMA = obj({

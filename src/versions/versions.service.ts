@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { hasRole } from '../auth/roles';
-import { clusterContext, ClustersService } from '../clusters/clusters.service';
+import { blockersOf, clusterContext, ClustersService } from '../clusters/clusters.service';
+import { DeploymentRepository } from '../repositories/deployment.repository';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
@@ -33,6 +34,7 @@ export class VersionsService {
     private readonly validation: ValidateService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly deployments: DeploymentRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -283,11 +285,24 @@ export class VersionsService {
       if (!version.approvedAt) {
         throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
       }
-      const rendering = render(format, version.config as ProxyConfig, {
-        clusterName: cluster.name,
-        resourceGroup: cluster.resourceGroup,
-        subscriptionId: cluster.subscriptionId,
-      });
+      // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
+      const blockers = blockersOf(cluster);
+      if (blockers.length > 0) {
+        throw new ServiceError(
+          'unprocessable',
+          'CONFIG_INVALID',
+          `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
+          { findings: blockers },
+        );
+      }
+      const config = version.config as ProxyConfig;
+      const precedingApproved = format === 'az' ? await this.deployments.precedingApprovedConfig(cluster.id, version.version, tx) : null;
+      const rendering = render(
+        format,
+        config,
+        { clusterName: cluster.name, resourceGroup: cluster.resourceGroup, subscriptionId: cluster.subscriptionId },
+        { precedingApproved },
+      );
       await this.audit.append(tx, caller, {
         action: 'config.rendered',
         cluster: cluster.name,

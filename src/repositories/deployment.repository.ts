@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService, type Tx } from '../database/database.service';
+import type { ApprovedVersion, DeploymentState } from '../domain/observation';
+import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
+import type { Observation, Prisma } from '../generated/prisma/client';
+
+/** An observation as the domain and the API see it (JSON columns typed once, here). */
+export interface ObservationRecord {
+  id: string;
+  state: DeploymentState;
+  version: number | null;
+  observedAt: Date;
+  observedBy: string;
+  observedVia: string | null;
+  differences: Finding[];
+  observed: Record<string, unknown>;
+  requestId: string | null;
+}
+
+export interface NewObservation {
+  clusterId: string;
+  state: DeploymentState;
+  version: number | null;
+  observedAt: Date;
+  observedBy: string;
+  observedVia: string | null;
+  differences: Finding[];
+  observed: Record<string, unknown>;
+  requestId: string | null;
+}
+
+const record = (row: Observation): ObservationRecord => ({
+  id: row.id,
+  state: row.state as DeploymentState,
+  version: row.version,
+  observedAt: row.observedAt,
+  observedBy: row.observedBy,
+  observedVia: row.observedVia,
+  differences: row.differences as unknown as Finding[],
+  observed: row.observed as Record<string, unknown>,
+  requestId: row.requestId,
+});
+
+/** Queries of a cluster's deployment state: observations, and the approved versions they are compared with. */
+@Injectable()
+export class DeploymentRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  private db(tx?: Tx): Tx {
+    return tx ?? this.database.prisma;
+  }
+
+  /** The cluster's current (newest approved) version, as an observation is compared with it. */
+  async currentApproved(clusterId: string, tx?: Tx): Promise<ApprovedVersion | null> {
+    const row = await this.db(tx).configVersion.findFirst({
+      where: { clusterId, status: 'approved' },
+      orderBy: { version: 'desc' },
+      select: { version: true, config: true, certificates: true },
+    });
+    return row
+      ? { version: row.version, config: row.config as ProxyConfig, certificates: row.certificates as unknown as CertificateDescription[] }
+      : null;
+  }
+
+  /** The config of the newest version below `version` that was ever approved (current or superseded since). */
+  async precedingApprovedConfig(clusterId: string, version: number, tx?: Tx): Promise<ProxyConfig | null> {
+    const row = await this.db(tx).configVersion.findFirst({
+      where: { clusterId, version: { lt: version }, approvedAt: { not: null } },
+      orderBy: { version: 'desc' },
+      select: { config: true },
+    });
+    return row ? (row.config as ProxyConfig) : null;
+  }
+
+  /** Writes an observation in the caller's transaction. */
+  async insert(tx: Tx, data: NewObservation): Promise<ObservationRecord> {
+    const row = await tx.observation.create({
+      data: {
+        clusterId: data.clusterId,
+        state: data.state,
+        version: data.version,
+        observedAt: data.observedAt,
+        observedBy: data.observedBy,
+        observedVia: data.observedVia,
+        differences: data.differences as unknown as Prisma.InputJsonValue,
+        observed: data.observed as Prisma.InputJsonValue,
+        requestId: data.requestId,
+      },
+    });
+    return record(row);
+  }
+
+  /** Moves the cluster's revision (an observation changes its deployment state); returns the new one. */
+  async bumpRevision(tx: Tx, clusterId: string): Promise<number> {
+    const row = await tx.cluster.update({ where: { id: clusterId }, data: { revision: { increment: 1 } }, select: { revision: true } });
+    return row.revision;
+  }
+
+  /** The newest observation of a cluster, or null. */
+  async latest(clusterId: string, tx?: Tx): Promise<ObservationRecord | null> {
+    const row = await this.db(tx).observation.findFirst({ where: { clusterId }, orderBy: [{ observedAt: 'desc' }, { id: 'desc' }] });
+    return row ? record(row) : null;
+  }
+
+  /** A page of a cluster's observations, newest first; `before` is the (observedAt, id) of the last one seen. */
+  async page(clusterId: string, take: number, before?: { at: Date; id: string }): Promise<ObservationRecord[]> {
+    const rows = await this.database.prisma.observation.findMany({
+      where: {
+        clusterId,
+        ...(before
+          ? { OR: [{ observedAt: { lt: before.at } }, { observedAt: before.at, id: { lt: before.id } }] }
+          : {}),
+      },
+      orderBy: [{ observedAt: 'desc' }, { id: 'desc' }],
+      take,
+    });
+    return rows.map(record);
+  }
+}
