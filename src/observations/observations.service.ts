@@ -66,8 +66,8 @@ export class ObservationsService {
 
   async list(clusterName: string, limit: number, cursor?: string): Promise<Page<ObservationResponse>> {
     const cluster = await this.clusters.find(clusterName);
-    const before = decodeCursor(cursor, { at: 'timestamp', id: 'uuid' });
-    const rows = await this.deployments.page(cluster.id, limit + 1, before ? { at: new Date(before.at), id: before.id } : undefined);
-    return toPage(rows, limit, observationResponse, (r) => ({ at: r.observedAt.toISOString(), id: r.id }));
+    const before = decodeCursor(cursor, { seq: 'int' });
+    const rows = await this.deployments.page(cluster.id, limit + 1, before?.seq);
+    return toPage(rows, limit, observationResponse, (r) => ({ seq: r.seq }));
   }
 }

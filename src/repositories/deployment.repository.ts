@@ -7,6 +7,7 @@ import type { Observation, Prisma } from '../generated/prisma/client';
 /** An observation as the domain and the API see it (JSON columns typed once, here). */
 export interface ObservationRecord {
   id: string;
+  seq: number;
   state: DeploymentState;
   version: number | null;
   observedAt: Date;
@@ -31,6 +32,7 @@ export interface NewObservation {
 
 const record = (row: Observation): ObservationRecord => ({
   id: row.id,
+  seq: row.seq,
   state: row.state as DeploymentState,
   version: row.version,
   observedAt: row.observedAt,
@@ -98,20 +100,15 @@ export class DeploymentRepository {
 
   /** The newest observation of a cluster, or null. */
   async latest(clusterId: string, tx?: Tx): Promise<ObservationRecord | null> {
-    const row = await this.db(tx).observation.findFirst({ where: { clusterId }, orderBy: [{ observedAt: 'desc' }, { id: 'desc' }] });
+    const row = await this.db(tx).observation.findFirst({ where: { clusterId }, orderBy: { seq: 'desc' } });
     return row ? record(row) : null;
   }
 
-  /** A page of a cluster's observations, newest first; `before` is the (observedAt, id) of the last one seen. */
-  async page(clusterId: string, take: number, before?: { at: Date; id: string }): Promise<ObservationRecord[]> {
+  /** A page of a cluster's observations, newest first; `beforeSeq` is the seq of the last one seen. */
+  async page(clusterId: string, take: number, beforeSeq?: number): Promise<ObservationRecord[]> {
     const rows = await this.database.prisma.observation.findMany({
-      where: {
-        clusterId,
-        ...(before
-          ? { OR: [{ observedAt: { lt: before.at } }, { observedAt: before.at, id: { lt: before.id } }] }
-          : {}),
-      },
-      orderBy: [{ observedAt: 'desc' }, { id: 'desc' }],
+      where: { clusterId, ...(beforeSeq !== undefined ? { seq: { lt: beforeSeq } } : {}) },
+      orderBy: { seq: 'desc' },
       take,
     });
     return rows.map(record);

@@ -11,9 +11,11 @@ ALTER TABLE "config_versions" ADD COLUMN "submitted" JSONB;
 UPDATE "config_versions" SET "submitted" = "config";
 ALTER TABLE "config_versions" ALTER COLUMN "submitted" SET NOT NULL;
 
+
 -- CreateTable
 CREATE TABLE "observations" (
     "id" UUID NOT NULL,
+    "seq" SERIAL NOT NULL,
     "cluster_id" UUID NOT NULL,
     "state" TEXT NOT NULL,
     "version" INTEGER,
@@ -28,7 +30,10 @@ CREATE TABLE "observations" (
 );
 
 -- CreateIndex
-CREATE INDEX "observations_cluster_id_observed_at_id_idx" ON "observations"("cluster_id", "observed_at" DESC, "id");
+CREATE UNIQUE INDEX "observations_seq_key" ON "observations"("seq");
+
+-- CreateIndex
+CREATE INDEX "observations_cluster_id_seq_idx" ON "observations"("cluster_id", "seq" DESC);
 
 -- CreateIndex
 CREATE INDEX "config_versions_status_submitted_at_idx" ON "config_versions"("status", "submitted_at");
