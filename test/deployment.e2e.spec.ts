@@ -315,6 +315,14 @@ describe(`after approval: observations, drift, enabled, blockers, CA report, gau
       expect(tf.body.detail).toMatch(/azurerm/);
     });
 
+    it('explain of the disabled version: AKS injects no proxy variables, every client goes direct', async () => {
+      const res = await t.http().get(`/v1/clusters/prod/configs/2/explain?url=${encodeURIComponent('https://login.microsoftonline.com/')}`).set(bearer(dave));
+      expect(res.status).toBe(200);
+      for (const verdict of Object.values(res.body.results[0].clients) as { proxy: string | null }[]) expect(verdict.proxy).toBeNull();
+      const v1Explain = await t.http().get(`/v1/clusters/prod/configs/1/explain?url=${encodeURIComponent('https://login.microsoftonline.com/')}`).set(bearer(dave));
+      expect(v1Explain.body.results[0].clients.go.proxy).toBe('http://proxy.corp.example:3128/');
+    });
+
     it('the cluster holding it disabled is in-sync with v2; on is a drift at /enabled', async () => {
       const off = await observe(azAksShow(liveConfig({ enabled: false })));
       expect(off.body).toMatchObject({ state: 'in-sync', version: 2 });
