@@ -135,6 +135,8 @@ describe('observe', () => {
     expect(run(azShow(null), null)).toMatchObject({ state: 'not-configured', version: null });
     expect(run(azShow(null))).toMatchObject({ state: 'not-configured', version: 4 });
     expect(run(azShow(live()), null)).toMatchObject({ state: 'no-approved-version', version: null, differences: [] });
+    // every field null: no proxy either
+    expect(run(azShow({ httpProxy: null, httpsProxy: null, noProxy: null, trustedCa: null }))).toMatchObject({ state: 'not-configured' });
   });
 
   it('wrong types inside httpProxyConfig are refused with a reason', () => {

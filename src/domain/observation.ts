@@ -288,7 +288,7 @@ export interface ObservationOutcome {
 }
 
 /**
- * The whole observation: `not-configured` first (no httpProxyConfig), then `no-approved-version`, then `in-sync` or
+ * The whole observation: `not-configured` first (no httpProxyConfig, or one without any proxy URL), then `no-approved-version`, then `in-sync` or
  * `drifted`. Returns a reason for 400 when the body is no observation document.
  */
 export function observe(
@@ -305,6 +305,10 @@ export function observe(
   }
   const read = observedConfig(reading.httpProxyConfig, network, reading.facts, now);
   if (!read.ok) return { ok: false, reason: read.reason };
+  // An httpProxyConfig with neither proxy URL (every field null) is no proxy either: AKS requires one of them.
+  if (read.observed.httpProxy === null && read.observed.httpsProxy === null) {
+    return { ok: true, outcome: { state: 'not-configured', version, differences: [], observed: null, facts: reading.facts } };
+  }
   if (!approved) {
     return { ok: true, outcome: { state: 'no-approved-version', version: null, differences: [], observed: read.observed, facts: reading.facts } };
   }
