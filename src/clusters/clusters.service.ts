@@ -9,7 +9,7 @@ import { type Cluster, Prisma } from '../generated/prisma/client';
 import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { nodePoolFindings } from '../domain/validate/cluster';
-import { deploymentOf } from '../observations/observation.responses';
+import { deploymentOf } from './deployment.response';
 import { DeploymentRepository } from '../repositories/deployment.repository';
 import { currentVersionOf } from '../versions/current-version';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { DEPLOYMENT_STATES, type DeploymentState } from '../domain/observation';
+import { DeploymentResponse } from '../clusters/deployment.response';
 import type { Finding } from '../domain/proxy-config';
 import type { ObservationRecord } from '../repositories/deployment.repository';
 
@@ -8,13 +8,6 @@ export class FindingResponse {
   @ApiProperty({ enum: ['error', 'warning', 'info'] }) severity!: string;
   @ApiProperty({ description: 'RFC 6901 pointer into the approved config, or /noProxy, /trustedCa, ""' }) pointer!: string;
   @ApiProperty() message!: string;
-}
-
-/** What a cluster holds compared with its current approved version (`deployment` on the cluster). */
-export class DeploymentResponse {
-  @ApiProperty({ enum: DEPLOYMENT_STATES }) state!: DeploymentState;
-  @ApiProperty({ type: 'integer', nullable: true, description: 'The approved version compared with' }) version!: number | null;
-  @ApiProperty({ format: 'date-time' }) observedAt!: string;
 }
 
 export class ObservationResponse extends DeploymentResponse {
@@ -34,9 +27,6 @@ export class ObservationPageResponse {
   @ApiProperty({ type: [ObservationResponse] }) items!: ObservationResponse[];
   @ApiProperty({ type: 'string', nullable: true }) nextCursor!: string | null;
 }
-
-export const deploymentOf = (o: ObservationRecord | null): DeploymentResponse | null =>
-  o ? { state: o.state, version: o.version, observedAt: o.observedAt.toISOString() } : null;
 
 export const observationResponse = (o: ObservationRecord): ObservationResponse => ({
   state: o.state,
