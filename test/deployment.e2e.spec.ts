@@ -142,7 +142,7 @@ describe(`after approval: observations, drift, enabled, blockers, CA report, gau
       expect(res.body.observedAt).toBe(new Date(nowMs).toISOString());
       // what was compared: the user's entries only, AKS's taken away, certificates by fingerprint
       expect(res.body.observed.noProxy).toEqual(['.corp.example', 'mcr.microsoft.com', 'svc.cluster.local']);
-      expect(res.body.observed.aksAdded).toEqual(expect.arrayContaining(['konnectivity', FQDN, '10.224.0.0/16']));
+      expect(res.body.observed.aksAdded).toEqual([...AKS_ADDED].sort());
       expect(res.body.observed.certificates).toHaveLength(3);
       expect(JSON.stringify(res.body)).not.toContain(certs.bundleBase64.slice(0, 60));
 
