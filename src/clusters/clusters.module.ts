@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
-import { DeploymentRepositoriesModule } from '../repositories/deployment-repositories.module';
+import { AuditModule } from '../audit/audit.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
+import { WritesModule } from '../writes/writes.module';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 
-@Module({ imports: [DeploymentRepositoriesModule], controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
+@Module({ imports: [RepositoriesModule, WritesModule, AuditModule], controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
 export class ClustersModule {}

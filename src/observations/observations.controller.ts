@@ -5,9 +5,10 @@ import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { ETAG_HEADER, LINK_HEADER, PageOf } from '../http/api-responses';
 import { etagFor } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
-import { ObservationPageResponse, ObservationResponse } from './observation.responses';
+import { ObservationResponse } from './observation.responses';
 import { ObservationsService } from './observations.service';
 
 @ApiTags('observations')
@@ -40,7 +41,7 @@ export class ObservationsController {
       },
     },
   })
-  @ApiCreatedResponse({ description: 'The observation; the cluster ETag moves', type: ObservationResponse })
+  @ApiCreatedResponse({ description: 'The observation; the cluster ETag moves', type: ObservationResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async create(
     @Param('name', ClusterNamePipe) name: string,
@@ -56,7 +57,7 @@ export class ObservationsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: "The cluster's observations, newest first (paginated)" })
-  @ApiOkResponse({ description: 'A page of observations', type: ObservationPageResponse })
+  @ApiOkResponse({ description: 'A page of observations, newest first', type: PageOf(ObservationResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async list(
     @Param('name', ClusterNamePipe) name: string,

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
-import { ClustersService } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest } from '../common/service-error';
-import { DatabaseService } from '../database/database.service';
 import { observe } from '../domain/observation';
-import type { ClusterNetwork } from '../domain/proxy-config';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { ClustersRepository } from '../repositories/clusters.repository';
 import { DeploymentRepository } from '../repositories/deployment.repository';
+import { Writes } from '../writes/writes.service';
 import { observationResponse, type ObservationResponse } from './observation.responses';
 
 /**
@@ -19,19 +18,19 @@ import { observationResponse, type ObservationResponse } from './observation.res
 @Injectable()
 export class ObservationsService {
   constructor(
-    private readonly database: DatabaseService,
-    private readonly clusters: ClustersService,
+    private readonly writes: Writes,
+    private readonly clusters: ClustersRepository,
     private readonly deployments: DeploymentRepository,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async record(clusterName: string, body: unknown, caller: Caller): Promise<{ observation: ObservationResponse; revision: number }> {
-    return this.database.transaction(async (tx) => {
-      const cluster = await this.clusters.lock(tx, clusterName);
+    return this.writes.run(async (tx) => {
+      const cluster = await this.clusters.lockByName(tx, clusterName);
       const approved = await this.deployments.currentApproved(cluster.id, tx);
       const now = this.clock.now();
-      const result = observe(body, approved, (cluster.network as ClusterNetwork | null) ?? null, now);
+      const result = observe(body, approved, cluster.network, now);
       if (!result.ok) throw badRequest(result.reason);
       const { outcome } = result;
       const observed: Record<string, unknown> = {
@@ -49,7 +48,8 @@ export class ObservationsService {
         observed,
         requestId: caller.requestId,
       });
-      const revision = await this.deployments.bumpRevision(tx, cluster.id);
+      // The deployment state is part of the cluster: its revision (ETag) moves.
+      const updated = await this.clusters.update(tx, cluster.id, {});
       await this.audit.append(tx, caller, {
         action: 'cluster.observed',
         cluster: cluster.name,
@@ -60,12 +60,12 @@ export class ObservationsService {
           provisioningState: outcome.facts.provisioningState,
         },
       });
-      return { observation: observationResponse(row), revision };
+      return { observation: observationResponse(row), revision: updated.revision };
     });
   }
 
   async list(clusterName: string, limit: number, cursor?: string): Promise<Page<ObservationResponse>> {
-    const cluster = await this.clusters.find(clusterName);
+    const cluster = await this.clusters.getByName(clusterName);
     const before = decodeCursor(cursor, { seq: 'int' });
     const rows = await this.deployments.page(cluster.id, limit + 1, before?.seq);
     return toPage(rows, limit, observationResponse, (r) => ({ seq: r.seq }));

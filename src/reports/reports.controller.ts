@@ -3,8 +3,9 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { LINK_HEADER, PageOf } from '../http/api-responses';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { type ExpiringCertificateResponse, TrustedCaReportQueryDto, TrustedCaReportResponse } from './reports.responses';
+import { ExpiringCertificateResponse, TrustedCaReportQueryDto } from './reports.responses';
 import { ReportsService } from './reports.service';
 
 @ApiTags('reports')
@@ -17,7 +18,7 @@ export class ReportsController {
   @ApiOperation({
     summary: "CA certificates of every cluster's current version expiring within N days (expired included), soonest first",
   })
-  @ApiOkResponse({ description: 'A page of certificates, soonest notAfter first', type: TrustedCaReportResponse })
+  @ApiOkResponse({ description: 'A page of certificates, soonest notAfter first', type: PageOf(ExpiringCertificateResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async trustedCa(
     @Query() query: TrustedCaReportQueryDto,

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
-import { DeploymentRepositoriesModule } from '../repositories/deployment-repositories.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { ReportsController } from './reports.controller';
 import { ReportsService } from './reports.service';
 
-@Module({ imports: [DeploymentRepositoriesModule], controllers: [ReportsController], providers: [ReportsService] })
+@Module({ imports: [RepositoriesModule], controllers: [ReportsController], providers: [ReportsService] })
 export class ReportsModule {}

@@ -21,8 +21,3 @@ export class ExpiringCertificateResponse {
   @ApiProperty({ format: 'date-time' }) notAfter!: string;
   @ApiProperty({ type: 'integer', description: 'Whole days left (negative once expired)' }) daysLeft!: number;
 }
-
-export class TrustedCaReportResponse {
-  @ApiProperty({ type: [ExpiringCertificateResponse] }) items!: ExpiringCertificateResponse[];
-  @ApiProperty({ type: 'string', nullable: true }) nextCursor!: string | null;
-}

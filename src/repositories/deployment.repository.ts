@@ -92,12 +92,6 @@ export class DeploymentRepository {
     return record(row);
   }
 
-  /** Moves the cluster's revision (an observation changes its deployment state); returns the new one. */
-  async bumpRevision(tx: Tx, clusterId: string): Promise<number> {
-    const row = await tx.cluster.update({ where: { id: clusterId }, data: { revision: { increment: 1 } }, select: { revision: true } });
-    return row.revision;
-  }
-
   /** The newest observation of a cluster, or null. */
   async latest(clusterId: string, tx?: Tx): Promise<ObservationRecord | null> {
     const row = await this.db(tx).observation.findFirst({ where: { clusterId }, orderBy: { seq: 'desc' } });
