@@ -7,6 +7,7 @@ import { observe } from '../domain/observation';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { ClustersRepository } from '../repositories/clusters.repository';
 import { DeploymentRepository } from '../repositories/deployment.repository';
+import { VersionsRepository } from '../repositories/versions.repository';
 import { Writes } from '../writes/writes.service';
 import { observationResponse, type ObservationResponse } from './observation.responses';
 
@@ -20,6 +21,7 @@ export class ObservationsService {
   constructor(
     private readonly writes: Writes,
     private readonly clusters: ClustersRepository,
+    private readonly versions: VersionsRepository,
     private readonly deployments: DeploymentRepository,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -28,7 +30,8 @@ export class ObservationsService {
   async record(clusterName: string, body: unknown, caller: Caller): Promise<{ observation: ObservationResponse; revision: number }> {
     return this.writes.run(async (tx) => {
       const cluster = await this.clusters.lockByName(tx, clusterName);
-      const approved = await this.deployments.currentApproved(cluster.id, tx);
+      const current = await this.versions.current(cluster.id, tx);
+      const approved = current && { version: current.version, config: current.config, certificates: current.certificates };
       const now = this.clock.now();
       const result = observe(body, approved, cluster.network, now);
       if (!result.ok) throw badRequest(result.reason);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
-import type { ApprovedVersion, DeploymentState } from '../domain/observation';
-import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
+import type { DeploymentState } from '../domain/observation';
+import type { Finding } from '../domain/proxy-config';
 import type { Observation, Prisma } from '../generated/prisma/client';
 
 /** An observation as the domain and the API see it (JSON columns typed once, here). */
@@ -43,35 +43,13 @@ const record = (row: Observation): ObservationRecord => ({
   requestId: row.requestId,
 });
 
-/** Queries of a cluster's deployment state: observations, and the approved versions they are compared with. */
+/** The `observations` table: a cluster's deployment state, newest last. Writes take the caller's transaction. */
 @Injectable()
 export class DeploymentRepository {
   constructor(private readonly database: DatabaseService) {}
 
   private db(tx?: Tx): Tx {
     return tx ?? this.database.prisma;
-  }
-
-  /** The cluster's current (newest approved) version, as an observation is compared with it. */
-  async currentApproved(clusterId: string, tx?: Tx): Promise<ApprovedVersion | null> {
-    const row = await this.db(tx).configVersion.findFirst({
-      where: { clusterId, status: 'approved' },
-      orderBy: { version: 'desc' },
-      select: { version: true, config: true, certificates: true },
-    });
-    return row
-      ? { version: row.version, config: row.config as ProxyConfig, certificates: row.certificates as unknown as CertificateDescription[] }
-      : null;
-  }
-
-  /** The config of the newest version below `version` that was ever approved (current or superseded since). */
-  async precedingApprovedConfig(clusterId: string, version: number, tx?: Tx): Promise<ProxyConfig | null> {
-    const row = await this.db(tx).configVersion.findFirst({
-      where: { clusterId, version: { lt: version }, approvedAt: { not: null } },
-      orderBy: { version: 'desc' },
-      select: { config: true },
-    });
-    return row ? (row.config as ProxyConfig) : null;
   }
 
   /** Writes an observation in the caller's transaction. */

@@ -21,7 +21,6 @@ import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
 import { ClustersRepository } from '../repositories/clusters.repository';
 import { DecisionsRepository } from '../repositories/decisions.repository';
-import { DeploymentRepository } from '../repositories/deployment.repository';
 import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
 import { versionView, type VersionView } from './version.view';
@@ -43,7 +42,6 @@ export class VersionsService {
     private readonly clusters: ClustersRepository,
     private readonly versions: VersionsRepository,
     private readonly decisions: DecisionsRepository,
-    private readonly deployments: DeploymentRepository,
     private readonly validation: ValidateService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
@@ -289,7 +287,7 @@ export class VersionsService {
           { findings: blockers },
         );
       }
-      const precedingApproved = format === 'az' ? await this.deployments.precedingApprovedConfig(cluster.id, version.version, tx) : null;
+      const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version, tx) : null;
       const rendering = render(
         format,
         version.config,
