@@ -244,6 +244,15 @@ describe('aks-proxy-config validate: exit codes, positions, inputs', { timeout: 
     expect(run.stdout).toContain(`cluster facts from ${join(FIXTURES, 'az-aks-show.json')}`);
     expect(run.stdout).toMatch(/warning UPDATE_REIMAGES_NODES/);
     expect(run.stdout).toMatch(/warning PROXY_ENDPOINT_CHANGED/);
+    // A cluster whose proxy is disabled now: the az rendering turns it back on, as the service's does after a
+    // disabled version.
+    const show = JSON.parse(readFileSync(join(FIXTURES, 'az-aks-show.json'), 'utf8'));
+    show.httpProxyConfig.enabled = false;
+    show.agentPoolProfiles = show.agentPoolProfiles.filter((p: { osType: string }) => p.osType === 'Linux');
+    const disabled = file('disabled-cluster.json', JSON.stringify(show));
+    const az = await cli(['render', other, '--format', 'az', '--name', 'prod-weu', '--resource-group', 'rg-prod', '--cluster-file', disabled]);
+    expect(az.code).toBe(0);
+    expect(az.stdout).toBe('az aks update --name prod-weu --resource-group rg-prod --http-proxy-config aks-proxy-config.json --enable-http-proxy\n');
   });
 
   it('several files: --json is an array of { file, ...answer }', async () => {

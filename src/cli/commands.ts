@@ -313,7 +313,9 @@ export async function renderCommand(file: string, options: Options): Promise<num
   };
   let rendering: ReturnType<typeof renderers.render>;
   try {
-    rendering = renderers.render(format, answer.normalized, target);
+    // The cluster file's current config stands for the approved version before this one (az: --enable-http-proxy
+    // after a disabled proxy).
+    rendering = renderers.render(format, answer.normalized, target, { precedingApproved: context?.currentConfig ?? null });
   } catch (error) {
     // The format cannot express this config (the service's 409 RENDER_UNSUPPORTED): what to do is in the message.
     if ((error as Error)?.name === 'RenderUnsupportedError') {
