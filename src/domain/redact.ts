@@ -53,7 +53,11 @@ const BASE64_RUN = /[A-Za-z0-9+/=\s]{40,}/g;
  * never be stored: versions and the append-only audit trail would keep it for ever.
  */
 export function containsPrivateKey(text: string): boolean {
-  if (PRIVATE_KEY.test(text)) return true;
+  return PRIVATE_KEY.test(text) || holdsBase64OfPrivateKey(text);
+}
+
+/** Whether a text holds base64 of PEM private-key text (one block wrapped over lines, or a word of a sentence). */
+function holdsBase64OfPrivateKey(text: string): boolean {
   if (text.length < 40) return false; // no base64 run can be long enough
   const decodesToKey = (b64: string) => b64.length >= 40 && PRIVATE_KEY.test(Buffer.from(b64, 'base64').toString('latin1'));
   for (const run of text.match(BASE64_RUN) ?? []) {
@@ -62,4 +66,53 @@ export function containsPrivateKey(text: string): boolean {
     if (run.split(/\s+/).some(decodesToKey)) return true;
   }
   return false;
+}
+
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]{0,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,64}-----|$)/g;
+const PEM_MARKER = /-----(?:BEGIN|END) [A-Z0-9 ]{0,64}-----/g;
+
+/** Percent-decoding that never throws (a lone `%` or a bad UTF-8 sequence stays as written). */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%[0-9A-Fa-f]{2}/g, (m) => {
+      const code = parseInt(m.slice(1), 16);
+      return code < 0x80 ? String.fromCharCode(code) : m;
+    });
+  }
+}
+
+/**
+ * THE rule for any text the service echoes or logs that came from a caller (explain URLs, error details, 404
+ * paths, validation messages, findings, log lines): key material never leaves the process.
+ * - PEM blocks (`-----BEGIN ...-----` to `-----END ...-----`, or to the end when cut off) become
+ *   `[N characters withheld]`, and so does any remaining PEM marker line;
+ * - runs of key material (base64 of a key or of its PEM text, hex; see redactKeyMaterial) the same;
+ * - text that is percent-encoded (a URL, a query) is judged decoded: when the decoded form holds key material,
+ *   the decoded form is what is redacted and returned, so `%2B`/`%3D` cannot hide a key.
+ * Text without any of these comes back unchanged, as the same string.
+ */
+export function redactSecrets(text: string): string {
+  if (text.length < 32) return text; // nothing shorter can hold a key run or a PEM marker
+  let out = text;
+  if (out.includes('%')) {
+    const decoded = percentDecoded(out);
+    if (decoded !== out && holdsKeyMaterial(decoded)) out = decoded;
+  }
+  if (out.includes('-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
+  out = redactKeyMaterial(out);
+  // base64 of PEM text wrapped over lines (runs shorter than redactKeyMaterial's): the whole text is withheld
+  if (holdsBase64OfPrivateKey(out)) return withheld(out.length);
+  return out;
+}
+
+/** redactSecrets over every string in a JSON-like value (a problem document's members); other values unchanged. */
+export function redactSecretsDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (depth > 8 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecretsDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactSecretsDeep(v, depth + 1);
+  return out as T;
 }

@@ -16,6 +16,7 @@ import { aksProxyEnvironment, noProxyAsWritten } from './environment';
 import { configAsWritten } from './as-written';
 import { CLIENT_IDS, type ClientId, type ClientModel, type ClientVerdict, type EnvMap } from './types';
 import { splitUrl } from './url';
+import { redactSecrets } from '../redact';
 import { goProxyForUrl } from './go';
 import { curlProxyForUrl } from './curl';
 import { urllibProxyForUrl } from './python-urllib';
@@ -73,12 +74,17 @@ export function urlProblem(url: string): string | null {
 export function explainUrl(url: string, env: EnvMap): ExplainUrlResult {
   const problem = urlProblem(url);
   const clients = {} as Record<ClientId, ClientVerdict>;
+  // The URL is echoed, so key material in it (a key pasted as a URL, a token in a query) is withheld (redact.ts).
+  const shown = redactSecrets(url);
   if (problem) {
     for (const id of CLIENT_IDS) clients[id] = { proxy: null, reason: `invalid URL: ${problem}` };
-    return { url, clients, error: `invalid URL: ${problem}` };
+    return { url: shown, clients, error: `invalid URL: ${problem}` };
   }
-  for (const id of CLIENT_IDS) clients[id] = CLIENT_MODELS[id](url, env);
-  return { url, clients };
+  for (const id of CLIENT_IDS) {
+    const verdict = CLIENT_MODELS[id](url, env);
+    clients[id] = shown === url ? verdict : { ...verdict, reason: redactSecrets(verdict.reason) };
+  }
+  return { url: shown, clients };
 }
 
 /**
