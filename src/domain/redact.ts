@@ -89,15 +89,21 @@ function percentDecoded(text: string): string {
  * - PEM blocks (`-----BEGIN ...-----` to `-----END ...-----`, or to the end when cut off) become
  *   `[N characters withheld]`, and so does any remaining PEM marker line;
  * - runs of key material (base64 of a key or of its PEM text, hex; see redactKeyMaterial) the same;
- * - text that is percent-encoded (a URL, a query) is judged decoded: when the decoded form holds key material,
- *   the decoded form is what is redacted and returned, so `%2B`/`%3D` cannot hide a key.
+ * - text that is percent-encoded (a URL, a query, a path; even twice) is judged decoded: when the decoded form
+ *   holds key material, the decoded form is what is redacted and returned, so `%2B`/`%3D` cannot hide a key.
  * Text without any of these comes back unchanged, as the same string.
  */
 export function redactSecrets(text: string): string {
   if (text.length < 32) return text; // nothing shorter can hold a key run or a PEM marker
   let out = text;
   if (out.includes('%')) {
-    const decoded = percentDecoded(out);
+    // decoded as often as it was encoded (a path segment encoded twice hides `%2B` as `%252B`), three times at most
+    let decoded = out;
+    for (let i = 0; i < 3 && decoded.includes('%'); i++) {
+      const next = percentDecoded(decoded);
+      if (next === decoded) break;
+      decoded = next;
+    }
     if (decoded !== out && holdsKeyMaterial(decoded)) out = decoded;
   }
   if (out.includes('-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
