@@ -176,6 +176,24 @@ describe('hostile input', () => {
       expect(leaksKey(inPath.text)).toBe(false);
     });
 
+    it('a key pasted without its PEM lines (base64 of DER) is refused in any text field, so it is never stored', async () => {
+      const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+      const name = await t.http().post('/v1/api-keys').set(bearer(ADMIN_TOKEN)).send({ name: ed, roles: ['reader'] });
+      expect(expectProblem(name, 400, 'BAD_REQUEST').detail).toMatch(/name must not contain a private key/);
+      expect(name.text).not.toContain(ed.slice(0, 24));
+      const der = Buffer.from(PEM_BODY, 'base64').toString('base64');
+      const reason = await t.http().post('/v1/clusters/hostile/configs').set(bearer(submitter)).send({ reason: `rotate ${der}`, config: {} });
+      expect(expectProblem(reason, 400, 'BAD_REQUEST').detail).toMatch(/reason must not contain a private key/);
+      // a key whose base64 happens to fit the resourceGroup pattern (letters and digits only)
+      let plain = ed;
+      for (let i = 0; i < 500 && /[^A-Za-z0-9]/.test(plain); i++) {
+        plain = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+      }
+      const rg = await t.http().patch('/v1/clusters/hostile').set(bearer(submitter)).send({ resourceGroup: plain });
+      expect(expectProblem(rg, 400, 'BAD_REQUEST').detail).toMatch(/resourceGroup must not contain a private key/);
+      expect(rg.text).not.toContain(plain.slice(0, 24));
+    });
+
     it('error details and logs do not carry it', async () => {
       const res = await t.http().post('/v1/api-keys').set(bearer(ADMIN_TOKEN)).send({ name: 't', roles: ['reader'], [PEM]: 1, [PEM_B64]: 2 });
       expectProblem(res, 400, 'BAD_REQUEST');

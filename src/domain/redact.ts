@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+
 /**
  * Findings quote what the user wrote so a portal can show it beside the field. A value can hold key material (a
  * private key pasted into noProxy, base64 of a PEM key, a key used as a key name...), which must never be echoed:
@@ -49,17 +51,38 @@ const PRIVATE_KEY = /PRIVATE KEY/i;
 const BASE64_RUN = /[A-Za-z0-9+/=\s]{40,}/g;
 
 /**
- * Whether a free text (a reason, a comment) holds a private key: PEM text, or base64 of PEM text. Such text must
+ * Whether a free text (a reason, a comment) holds a private key: PEM text, base64 of PEM text, or base64 of the
+ * key's DER (a PEM body without its BEGIN/END lines). Such text must
  * never be stored: versions and the append-only audit trail would keep it for ever.
  */
 export function containsPrivateKey(text: string): boolean {
   return PRIVATE_KEY.test(text) || holdsBase64OfPrivateKey(text);
 }
 
+/**
+ * Whether bytes are a private key in DER (PKCS#8, SEC1 or PKCS#1): the body of a PEM block pasted without its
+ * BEGIN/END lines. Base64 of DER starts with `M` (a SEQUENCE), which is checked first, so other text costs nothing.
+ */
+function isDerPrivateKey(der: Buffer): boolean {
+  for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
+    try {
+      createPrivateKey({ key: der, format: 'der', type });
+      return true;
+    } catch {
+      // not this encoding
+    }
+  }
+  return false;
+}
+
 /** Whether a text holds base64 of PEM private-key text (one block wrapped over lines, or a word of a sentence). */
 function holdsBase64OfPrivateKey(text: string): boolean {
   if (text.length < 40) return false; // no base64 run can be long enough
-  const decodesToKey = (b64: string) => b64.length >= 40 && PRIVATE_KEY.test(Buffer.from(b64, 'base64').toString('latin1'));
+  const decodesToKey = (b64: string) => {
+    if (b64.length < 40) return false;
+    const bytes = Buffer.from(b64, 'base64');
+    return PRIVATE_KEY.test(bytes.toString('latin1')) || (b64.startsWith('M') && isDerPrivateKey(bytes));
+  };
   for (const run of text.match(BASE64_RUN) ?? []) {
     // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
     if (decodesToKey(run.replace(/\s+/g, ''))) return true;

@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, Injectable, type PipeTransform } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { badRequest } from '../common/service-error';
+import { containsPrivateKey } from '../domain/redact';
 
 // class-transformer keeps @Type() metadata in a storage it does not export from its entry point (Nest's mapped types
 // read it the same way).
@@ -19,7 +20,10 @@ type ValidationMetadata = ReturnType<ReturnType<typeof getMetadataStorage>['getT
  * - a nested DTO (`@ValidateNested` + `@Type`) sent as an array where an object is expected, or as an object where
  *   an array is expected; nested DTOs are checked the same way, element by element once their array is in bounds;
  * - an array or object sent for a scalar field (a string, number or boolean), and an array or object sent under a
- *   property the DTO does not have: class-transformer would copy them whole before class-validator refuses them.
+ *   property the DTO does not have: class-transformer would copy them whole before class-validator refuses them;
+ * - a private key (PEM, base64 of PEM, base64 of DER) in any string field of a DTO: whatever the field, it would
+ *   be stored, audited or echoed. Not in array elements (explain URLs answer a per-URL error, with the URL redacted)
+ *   nor in free-form `config` objects (the domain judges them and drops key material).
  * Everything else (formats, patterns, enums) stays with the ValidationPipe. The rules are read once per DTO class
  * from the class-validator and class-transformer metadata, so every DTO, including ones added later, is covered.
  */
@@ -93,6 +97,8 @@ function rulesFor(target: Function): ClassRules | null {
   return rules;
 }
 
+const privateKeyMessage = (path: string) => `${path} must not contain a private key; remove it (and rotate that key)`;
+
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const MAX_MESSAGES = 20;
 
@@ -115,6 +121,8 @@ export function boundsViolations(target: Function, value: unknown, prefix = '', 
     if (typeof v === 'string') {
       if (rule.maxLength !== undefined && v.length > rule.maxLength) {
         messages.push(`${path} must be shorter than or equal to ${rule.maxLength} characters`);
+      } else if (containsPrivateKey(v)) {
+        messages.push(privateKeyMessage(path));
       }
       continue;
     }
@@ -133,8 +141,12 @@ export function boundsViolations(target: Function, value: unknown, prefix = '', 
       }
       if (rule.eachMaxLength !== undefined) {
         const tooLong = v.findIndex((item) => typeof item === 'string' && item.length > rule.eachMaxLength!);
-        if (tooLong >= 0) messages.push(`${path}.${tooLong} must be shorter than or equal to ${rule.eachMaxLength} characters`);
+        if (tooLong >= 0) {
+          messages.push(`${path}.${tooLong} must be shorter than or equal to ${rule.eachMaxLength} characters`);
+          continue;
+        }
       }
+
       const nested = rule.nested?.();
       if (nested) {
         for (let i = 0; i < v.length && messages.length < MAX_MESSAGES; i++) {
