@@ -495,7 +495,9 @@ export async function runFuzz(baseUrl, doc, ctx, { seed, count, concurrency = 8,
       const headerText = [...res.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
       if (echoesSecret(text, ctx.secrets) || echoesSecret(headerText, ctx.secrets)) {
         echoCount++;
-        keep(echoes, { ...summary, body: text.slice(0, 300) });
+        const needle = ctx.secrets.needles.find((n) => text.includes(n) || headerText.includes(n));
+        const at = needle ? text.indexOf(needle) : -1;
+        keep(echoes, { ...summary, body: at >= 0 ? `…${text.slice(Math.max(0, at - 200), at + 100)}` : text.slice(0, 300), request: (r.body ?? '').slice(0, 300) });
       }
       if (slowest.length < 10 || ms > slowest[slowest.length - 1].ms) {
         slowest.push(summary);

@@ -39,7 +39,11 @@ export const WITHHELD = /\[\d+ characters withheld\]/g;
 
 /** Whether a text holds a private key (PEM or base64 of PEM) or any run of key material. */
 export function holdsKeyMaterial(text: string): boolean {
-  return containsPrivateKey(text) || /-----BEGIN /.test(text) || redactKeyMaterial(text) !== text;
+  if (containsPrivateKey(text) || /-----BEGIN /.test(text) || redactKeyMaterial(text) !== text) return true;
+  // percent-encoded (a key pasted into a URL): judged decoded, since `%2B`, `%2F` and `%20` break the runs above
+  if (text.length < 32 || !text.includes('%')) return false;
+  const decoded = percentDecodedFully(text);
+  return decoded !== text && (containsPrivateKey(decoded) || /-----BEGIN /.test(decoded) || redactKeyMaterial(decoded) !== decoded);
 }
 
 /** A user-chosen name made safe to echo: withheld whole when it holds key material, else unchanged. */
@@ -106,6 +110,17 @@ function percentDecoded(text: string): string {
   }
 }
 
+/** Decoded as often as it was encoded (a path segment encoded twice hides `%2B` as `%252B`), three times at most. */
+function percentDecodedFully(text: string): string {
+  let decoded = text;
+  for (let i = 0; i < 3 && decoded.includes('%'); i++) {
+    const next = percentDecoded(decoded);
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
 /**
  * THE rule for any text the service echoes or logs that came from a caller (explain URLs, error details, 404
  * paths, validation messages, findings, log lines): key material never leaves the process.
@@ -120,13 +135,7 @@ export function redactSecrets(text: string): string {
   if (text.length < 32) return text; // nothing shorter can hold a key run or a PEM marker
   let out = text;
   if (out.includes('%')) {
-    // decoded as often as it was encoded (a path segment encoded twice hides `%2B` as `%252B`), three times at most
-    let decoded = out;
-    for (let i = 0; i < 3 && decoded.includes('%'); i++) {
-      const next = percentDecoded(decoded);
-      if (next === decoded) break;
-      decoded = next;
-    }
+    const decoded = percentDecodedFully(out);
     if (decoded !== out && holdsKeyMaterial(decoded)) out = decoded;
   }
   if (out.includes('-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
