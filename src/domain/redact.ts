@@ -95,8 +95,9 @@ function holdsBase64OfPrivateKey(text: string): boolean {
   return false;
 }
 
-const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]{0,64}-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,64}-----|$)/g;
-const PEM_MARKER = /-----(?:BEGIN|END) [A-Z0-9 ]{0,64}-----/g;
+// Private keys only: certificates are public and are quoted in findings.
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|$)/g;
+const PEM_MARKER = /-----(?:BEGIN|END) [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
 
 /** Percent-decoding that never throws (a lone `%` or a bad UTF-8 sequence stays as written). */
 function percentDecoded(text: string): string {
@@ -124,8 +125,8 @@ function percentDecodedFully(text: string): string {
 /**
  * THE rule for any text the service echoes or logs that came from a caller (explain URLs, error details, 404
  * paths, validation messages, findings, log lines): key material never leaves the process.
- * - PEM blocks (`-----BEGIN ...-----` to `-----END ...-----`, or to the end when cut off) become
- *   `[N characters withheld]`, and so does any remaining PEM marker line;
+ * - PEM private-key blocks (`-----BEGIN ... PRIVATE KEY-----` to its END line, or to the end when cut off) become
+ *   `[N characters withheld]`, and so does any remaining private-key marker line (certificates are public);
  * - runs of key material (base64 of a key or of its PEM text, hex; see redactKeyMaterial) the same;
  * - text that is percent-encoded (a URL, a query, a path; even twice) is judged decoded: when the decoded form
  *   holds key material, the decoded form is what is redacted and returned, so `%2B`/`%3D` cannot hide a key.
@@ -138,7 +139,7 @@ export function redactSecrets(text: string): string {
     const decoded = percentDecodedFully(out);
     if (decoded !== out && holdsKeyMaterial(decoded)) out = decoded;
   }
-  if (out.includes('-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
+  if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
   out = redactKeyMaterial(out);
   // base64 of PEM text wrapped over lines (runs shorter than redactKeyMaterial's): the whole text is withheld
   if (holdsBase64OfPrivateKey(out)) return withheld(out.length);
