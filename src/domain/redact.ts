@@ -9,7 +9,9 @@ import { createPrivateKey } from 'node:crypto';
  * - holds `+` or `=` (no host name, field name or pointer does), or
  * - mixes upper-case letters, lower-case letters and digits, unless it is a JSON pointer made of words and
  *   indexes (`/properties/httpProxyConfig/NOPROXY/0`), or
- * - holds an unbroken stretch of 32 or more letters and digits with both in it (base64 that was lower-cased, hex).
+ * - holds an unbroken stretch of 32 or more letters and digits with both in it (base64 that was lower-cased, hex), or
+ * - holds 40 or more letters in a row (a lower-cased slice of base64 that happens to hold no digit), or
+ * - is 64 or more characters long with letters and digits (a lower-cased PEM line cut by slashes).
  * Hyphens and dots break runs, so host names (`aks-prod-cluster-westeurope-0123abcd.corp.example`, labels of up to
  * 63 characters) stay readable, and so do the service's own words (`HTTPProxyTrustedCAPEMDecodeFailure`).
  */
@@ -23,7 +25,10 @@ function looksLikeKeyMaterial(run: string): boolean {
   for (const stretch of run.match(LONG_ALNUM) ?? []) {
     if (/[0-9]/.test(stretch) && /[A-Za-z]/.test(stretch)) return true;
   }
-  return false;
+  // 40 or more letters without a break: no word or host label is that long, a lower-cased slice of base64 can be
+  if (/[A-Za-z]{40,}/.test(run)) return true;
+  // a whole lower-cased PEM line (64 characters) whose slashes cut every letter-and-digit stretch short
+  return run.length >= 64 && /[0-9]/.test(run) && /[A-Za-z]/.test(run);
 }
 
 const withheld = (n: number): string => `[${n} characters withheld]`;
