@@ -127,6 +127,16 @@ describe('hostile input', () => {
       expect(expectProblem(long, 400, 'BAD_REQUEST').detail).toMatch(/2048 characters/);
     });
 
+    it('explain: at most 25,000 URL × noProxy pairs per request, before any client model runs', async () => {
+      const noProxy = Array.from({ length: 5000 }, (_, i) => `h${i}.corp.example`);
+      const urls = Array.from({ length: 6 }, (_, i) => `https://a${i}.example/`);
+      const res = await sendWithHealthz('POST', '/v1/explain', reader, JSON.stringify({ config: { httpProxy: 'http://p.example:3128/', noProxy }, urls }));
+      expect(expectProblem(res, 400, 'BAD_REQUEST').detail).toMatch(/30000 pairs, over the limit of 25000/);
+      const fewer = await t.http().post('/v1/explain').set(bearer(reader)).send({ config: { httpProxy: 'http://p.example:3128/', noProxy }, urls: urls.slice(0, 5) });
+      expect(fewer.status).toBe(200);
+      expect(fewer.body.results).toHaveLength(5);
+    });
+
     it('network must be an object, not an array, on POST and PATCH', async () => {
       const post = await t.http().post('/v1/clusters').set(bearer(submitter)).send({ name: 'net-array', resourceGroup: 'rg', network: [{}] });
       expect(expectProblem(post, 400, 'BAD_REQUEST').detail).toMatch(/network must be an object/);

@@ -59,6 +59,19 @@ export interface ExplainResult {
   results: ExplainUrlResult[];
 }
 
+/**
+ * The most (URL × NO_PROXY entry) pairs one explain request may ask for: every client model reads every entry for
+ * every URL, and 50 URLs against a 10,000-entry list kept the event loop busy for seconds. 25,000 pairs is 50 URLs
+ * against 500 entries, or 2,500 entries against 10 URLs.
+ */
+export const MAX_EXPLAIN_PAIRS = 25_000;
+
+/** Why an explain request is too large to answer at once (a message naming the limit), or null. */
+export function explainBudgetProblem(urlCount: number, noProxyCount: number): string | null {
+  if (urlCount * Math.max(1, noProxyCount) <= MAX_EXPLAIN_PAIRS) return null;
+  return `Explaining ${urlCount} URLs against ${noProxyCount} noProxy entries is ${urlCount * noProxyCount} pairs, over the limit of ${MAX_EXPLAIN_PAIRS}; send fewer URLs per request.`;
+}
+
 /** Why a URL cannot be explained, or null when it can. */
 export function urlProblem(url: string): string | null {
   if (typeof url !== 'string' || url.trim() === '') return 'the URL is empty';
