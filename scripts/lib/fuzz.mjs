@@ -116,7 +116,15 @@ const NO_PROXY = ['localhost', '127.0.0.1', '.corp.example', '*.svc.example', '1
 /** A config document as the CLI file holds it: mostly plausible, sometimes odd. */
 function configArb(secrets) {
   const hostile = hostileValueArb(secrets);
-  return fc.record(
+  const valid = fc.record(
+    {
+      httpProxy: fc.constantFrom(...PROXIES),
+      httpsProxy: fc.constantFrom(...PROXIES),
+      noProxy: fc.uniqueArray(fc.constantFrom('localhost', '.corp.example', '10.0.0.0/8', 'mcr.microsoft.com', 'a.example'), { maxLength: 5 }),
+    },
+    { requiredKeys: ['httpProxy'] },
+  );
+  const odd = fc.record(
     {
       enabled: fc.boolean(),
       httpProxy: fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...PROXIES) }, { weight: 1, arbitrary: hostile }),
@@ -130,6 +138,7 @@ function configArb(secrets) {
     },
     { requiredKeys: [] },
   );
+  return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 1, arbitrary: odd });
 }
 
 /** Plausible values for the fields the API has, by name (the OpenAPI patterns are not generated from). */
@@ -165,6 +174,8 @@ function namedValueArb(name, ctx) {
       return fc.integer({ min: 1, max: 1000 }).map((d) => new Date(Date.now() + d * 86_400_000).toISOString());
     case 'config':
       return configArb(ctx.secrets);
+    case 'nodeSubnetCidrs':
+      return fc.uniqueArray(fc.constantFrom('10.224.0.0/16', '10.225.0.0/16', 'fd01::/64'), { maxLength: 3 });
     default:
       return null;
   }
@@ -324,7 +335,8 @@ function requestArb(doc, op, ctx) {
   }
   // mostly the tokens of real roles (so requests reach the handlers), sometimes none or a bad one
   const role = fc.oneof(
-    { weight: 8, arbitrary: fc.constantFrom(...Object.keys(ctx.tokens)) },
+    { weight: 3, arbitrary: fc.constant('admin') },
+    { weight: 6, arbitrary: fc.constantFrom(...Object.keys(ctx.tokens)) },
     { weight: 1, arbitrary: fc.constantFrom('none', 'bogus', 'secret', 'basic') },
   );
   const rarely = (arb) => fc.oneof({ weight: 7, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
