@@ -33,14 +33,21 @@ function eventLoopWatcher(url) {
   let max = 0;
   let samples = 0;
   let stopped = false;
+  let last = Date.now();
+  let worst = null; // the scrape interval with the largest delay: { from, to }
   const scrape = async () => {
     try {
+      const from = last;
       const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) });
       const text = await res.text();
+      last = Date.now();
       const m = LAG_MAX.exec(text);
       if (m) {
         samples++;
-        max = Math.max(max, Number(m[1]));
+        if (Number(m[1]) > max) {
+          max = Number(m[1]);
+          worst = { from, to: last };
+        }
       }
     } catch {
       /* a missed scrape only loses that interval's maximum */
@@ -50,6 +57,7 @@ function eventLoopWatcher(url) {
     await scrape(); // resets the service's histogram: set-up work does not count
     max = 0;
     samples = 0;
+    worst = null;
     while (!stopped) {
       await new Promise((r) => setTimeout(r, 250));
       await scrape();
@@ -60,7 +68,7 @@ function eventLoopWatcher(url) {
       stopped = true;
       await loop;
       await scrape();
-      return { maxMs: Math.round(max * 10_000) / 10, samples };
+      return { maxMs: Math.round(max * 10_000) / 10, samples, worst };
     },
   };
 }
@@ -89,10 +97,12 @@ async function main() {
   const ctx = await prepareFuzzContext(url, token);
   const watcher = eventLoopWatcher(url);
   const started = Date.now();
+  const timeline = [];
   const report = await runFuzz(url, doc, ctx, {
     seed: SEED,
     count: REQUESTS,
     concurrency: CONCURRENCY,
+    timeline,
     onProgress: (n) => n % 5000 === 0 && log(`fuzz: ${n} requests`),
   });
   const seconds = (Date.now() - started) / 1000;
@@ -109,6 +119,12 @@ async function main() {
   out(`network errors:       ${report.networkErrors.length}`);
   out(`event-loop delay max: ${lag.samples ? `${lag.maxMs} ms (service process, monitorEventLoopDelay via /metrics, ${lag.samples} scrapes)` : 'n/a (no nodejs_eventloop_lag_max_seconds in /metrics)'}`);
   out(`audit chain:          ${audit.ok ? `ok (${audit.events} events)` : `BROKEN ${JSON.stringify(audit)}`}`);
+  if (lag.worst) {
+    // the requests in flight while the largest delay happened (the stall is one of them, or garbage collection)
+    const during = timeline.filter((t) => t.end >= lag.worst.from && t.start <= lag.worst.to).sort((a, b) => b.ms - a.ms).slice(0, 5);
+    out(`in flight during the largest delay (${lag.worst.to - lag.worst.from} ms window), slowest first:`);
+    for (const s of during) out(`  ${String(s.ms).padStart(8)} ms  ${s.status}  ${s.method} ${s.url.slice(0, 110)}`);
+  }
   out('slowest answers:');
   for (const s of report.slowest) out(`  ${String(s.ms).padStart(8)} ms  ${s.status}  ${s.method} ${s.url.slice(0, 110)}`);
   for (const [title, list] of [['5xx', report.serverErrors], ['not problem+json', report.notProblem], ['secrets echoed', report.echoes], ['network errors', report.networkErrors]]) {

@@ -452,7 +452,7 @@ export async function prepareFuzzContext(baseUrl, adminToken, { prefix = `fz${Da
  * Sends the requests with `concurrency` in flight and checks every answer. Returns the tallies:
  * { requests, histogram, serverErrors, notProblem, echoes, networkErrors, slowest }.
  */
-export async function runFuzz(baseUrl, doc, ctx, { seed, count, concurrency = 8, timeoutMs = 30_000, onProgress } = {}) {
+export async function runFuzz(baseUrl, doc, ctx, { seed, count, concurrency = 8, timeoutMs = 30_000, onProgress, timeline } = {}) {
   const histogram = {};
   const serverErrors = [];
   const notProblem = [];
@@ -490,6 +490,8 @@ export async function runFuzz(baseUrl, doc, ctx, { seed, count, concurrency = 8,
       requests++;
       histogram[res.status] = (histogram[res.status] ?? 0) + 1;
       const summary = { op: r.op, method: r.method, url: r.url.slice(0, 160), status: res.status, ms: Math.round(ms * 10) / 10 };
+      // when each answer was in flight (performance.timeOrigin-based ms), for matching event-loop stalls to requests
+      timeline?.push({ start: performance.timeOrigin + started, end: performance.timeOrigin + started + ms, ...summary });
       if (res.status >= 500) keep(serverErrors, { ...summary, body: text.slice(0, 500), request: (r.body ?? '').slice(0, 300) });
       if (res.status >= 400 && r.method !== 'HEAD') {
         const type = res.headers.get('content-type') ?? '';
