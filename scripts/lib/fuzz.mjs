@@ -303,7 +303,7 @@ function paramValueArb(doc, param, ctx) {
     if (param.name === 'name') plausible = fc.constantFrom(...ctx.clusters, 'no-such-cluster', 'UPPER-' + ctx.clusters[0]);
     else if (param.name === 'v') plausible = fc.constantFrom('1', '2', '3', 'current', 'latest', '0', '999', '1.5', '-1');
     else if (param.name === 'id') plausible = fc.oneof(fc.constantFrom(...ctx.keyIds), fc.uuid());
-    else plausible = schemaArb(doc, param.schema, ctx, param.name).map(String);
+    else plausible = schemaArb(doc, param.schema, ctx, param.name).map(asText);
   } else if (param.name === 'If-Match') {
     plausible = fc.constantFrom('"r1"', '"r2"', '*', 'W/"r1"', '"r999999"', 'r1');
   } else if (param.name === 'X-Acting-For') {
@@ -323,6 +323,9 @@ function paramValueArb(doc, param, ctx) {
   }
   return fc.oneof({ weight: 8, arbitrary: plausible }, { weight: 1, arbitrary: hostile });
 }
+
+/** Any generated value as text (String() throws on objects with a `toString` key that is not a function). */
+const asText = (v) => (typeof v === 'string' ? v : JSON.stringify(v) ?? '');
 
 /** encodeURIComponent that takes lone surrogates too (as U+FFFD, what a client library would send). */
 const encode = (value) => encodeURIComponent(String(value).toWellFormed());
@@ -349,7 +352,7 @@ function requestArb(doc, op, ctx) {
     accept: rarely(fc.constantFrom('application/json', 'text/markdown', '*/*', 'text/html', 'application/problem+json', '')),
     'x-request-id': rarely(fc.oneof(fc.uuid(), fc.constantFrom(...ctx.secrets.headerValues), fc.string({ maxLength: 200 }))),
   });
-  const extraQuery = rarely(fc.tuple(fc.constantFrom('x', 'limit', 'format', 'url', 'cursor'), hostileValueArb(ctx.secrets).map(String)));
+  const extraQuery = rarely(fc.tuple(fc.constantFrom('x', 'limit', 'format', 'url', 'cursor'), hostileValueArb(ctx.secrets).map(asText)));
   return fc.record({
     params: fc.record(params, { requiredKeys: Object.keys(params) }),
     body: op.hasBody || op.method !== 'GET' ? fc.option(bodyArb(doc, op, ctx), { nil: undefined, freq: 12 }) : fc.constant(undefined),
