@@ -1,4 +1,4 @@
-import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import { type ClusterAddons, type ClusterNetwork, NO_ADDONS, type NodePool } from '../domain/proxy-config';
 import type { Cluster, ConfigVersion } from '../generated/prisma/client';
 
 export interface VersionSummary {
@@ -17,6 +17,7 @@ export interface ClusterView {
   location: string | null;
   nodePools: NodePool[];
   network: ClusterNetwork | null;
+  addons: ClusterAddons;
   requiredApprovals: number;
   revision: number;
   createdBy: string;
@@ -46,10 +47,17 @@ export function clusterView(c: Cluster): ClusterView {
     location: c.location,
     nodePools: c.nodePools as unknown as NodePool[],
     network: (c.network as ClusterNetwork | null) ?? null,
+    addons: clusterAddons(c.addons),
     requiredApprovals: c.requiredApprovals,
     revision: c.revision,
     createdBy: c.createdBy,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
+}
+
+/** The stored add-ons as the domain type: both flags always present, false unless stored as true. */
+export function clusterAddons(stored: unknown): ClusterAddons {
+  const a = stored !== null && typeof stored === 'object' ? (stored as Partial<Record<keyof ClusterAddons, unknown>>) : {};
+  return { istio: a.istio === true || NO_ADDONS.istio, monitoring: a.monitoring === true || NO_ADDONS.monitoring };
 }

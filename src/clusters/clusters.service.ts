@@ -9,7 +9,7 @@ import { type Cluster, Prisma } from '../generated/prisma/client';
 import { checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { currentVersionOf } from '../versions/current-version';
-import { clusterView, type ClusterView, versionSummary } from './cluster.view';
+import { clusterAddons, clusterView, type ClusterView, versionSummary } from './cluster.view';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 
 /** What the validation rules need to know about a cluster: its pools, network and current (approved) config. */
@@ -18,8 +18,17 @@ export function clusterContext(cluster: Cluster, currentConfig: ProxyConfig | nu
     name: cluster.name,
     nodePools: cluster.nodePools as unknown as NodePool[],
     network: (cluster.network as ClusterNetwork | null) ?? null,
+    addons: clusterAddons(cluster.addons),
     currentConfig,
   };
+}
+
+/** The add-on flags a request set (true or false), without the ones it left out. */
+function definedFlags(addons: { istio?: boolean; monitoring?: boolean } | undefined): Partial<Record<'istio' | 'monitoring', boolean>> {
+  const out: Partial<Record<'istio' | 'monitoring', boolean>> = {};
+  if (typeof addons?.istio === 'boolean') out.istio = addons.istio;
+  if (typeof addons?.monitoring === 'boolean') out.monitoring = addons.monitoring;
+  return out;
 }
 
 const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
@@ -43,6 +52,7 @@ export class ClustersService {
             location: input.location ?? null,
             nodePools: (input.nodePools ?? []) as unknown as Prisma.InputJsonValue,
             network: input.network ? (input.network as unknown as Prisma.InputJsonValue) : Prisma.DbNull,
+            addons: { ...clusterAddons(null), ...definedFlags(input.addons) },
             requiredApprovals: input.requiredApprovals ?? 1,
             createdBy: caller.actor,
           },
@@ -88,10 +98,12 @@ export class ClustersService {
       if (input.nodePools !== undefined) data.nodePools = input.nodePools as unknown as Prisma.InputJsonValue;
       if (input.network !== undefined) data.network = input.network === null ? Prisma.DbNull : (input.network as unknown as Prisma.InputJsonValue);
       if (input.requiredApprovals !== undefined) data.requiredApprovals = input.requiredApprovals;
+      // A missing add-on flag is left as it is.
+      const addons = input.addons !== undefined ? { ...clusterAddons(locked.addons), ...definedFlags(input.addons) } : undefined;
+      if (addons) data.addons = addons;
       const before = clusterView(locked);
-      const changed = Object.keys(data).filter(
-        (k) => stableStringify(before[k as keyof typeof before]) !== stableStringify((input as Record<string, unknown>)[k]),
-      );
+      const wanted: Record<string, unknown> = { ...input, ...(addons ? { addons } : {}) };
+      const changed = Object.keys(data).filter((k) => stableStringify(before[k as keyof typeof before]) !== stableStringify(wanted[k]));
       if (changed.length === 0) return this.withVersions(tx, locked);
       const row = await tx.cluster.update({ where: { id: locked.id }, data: { ...data, revision: { increment: 1 } } });
       const after = clusterView(row);
@@ -120,7 +132,7 @@ export class ClustersService {
   async lock(tx: Tx, name: string): Promise<Cluster> {
     const rows = await tx.$queryRaw<Cluster[]>`
       SELECT id, name, resource_group AS "resourceGroup", subscription_id AS "subscriptionId", location,
-             node_pools AS "nodePools", network, required_approvals AS "requiredApprovals", revision,
+             node_pools AS "nodePools", network, addons, required_approvals AS "requiredApprovals", revision,
              last_version AS "lastVersion", created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"
       FROM clusters WHERE name = ${name} FOR UPDATE`;
     if (!rows.length) throw this.notFound(name);

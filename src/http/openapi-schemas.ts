@@ -67,8 +67,21 @@ export const CLUSTER_SCHEMA = obj(
     location: nullable(str()),
     nodePools: { type: 'array', items: NODE_POOL_SCHEMA },
     network: nullable(
-      obj({ serviceCidr: str(), podCidr: str(), nodeSubnetCidrs: { type: 'array', items: str() }, apiServerFqdn: str() }, []),
+      obj(
+        {
+          serviceCidr: str(),
+          podCidr: str(),
+          nodeSubnetCidrs: { type: 'array', items: str() },
+          apiServerFqdn: str(),
+          proxyAddresses: { type: 'array', maxItems: 16, items: str(), description: 'The IP addresses behind the proxy host names (for render format istio)' },
+        },
+        [],
+      ),
     ),
+    addons: obj({
+      istio: { type: 'boolean', description: 'The Istio-based service mesh add-on' },
+      monitoring: { type: 'boolean', description: 'The monitoring add-on' },
+    }),
     requiredApprovals: { type: 'integer', minimum: 1, maximum: 5 },
     revision: { type: 'integer' },
     createdBy: str(),
@@ -77,7 +90,7 @@ export const CLUSTER_SCHEMA = obj(
     currentVersion: VERSION_SUMMARY_SCHEMA,
     latestVersion: VERSION_SUMMARY_SCHEMA,
   },
-  ['name', 'resourceGroup', 'requiredApprovals', 'revision'],
+  ['name', 'resourceGroup', 'addons', 'requiredApprovals', 'revision'],
 );
 
 export const VERSION_SCHEMA = obj({

@@ -4,12 +4,12 @@ import type { Caller } from '../auth/principal';
 import { hasRole } from '../auth/roles';
 import { clusterContext, ClustersService } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
-import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
+import { badRequest, conflict, forbidden, notFound, renderUnsupported, ServiceError } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
 import { nodePoolFindings } from '../domain/validate';
-import { render, type RenderFormat, type Rendering } from '../domain/render';
+import { render, type RenderFormat, type Rendering, RenderUnsupportedError } from '../domain/render';
 import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
 import { etagFor, checkIfMatch } from '../http/etag';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
@@ -269,7 +269,8 @@ export class VersionsService {
       config: v.config as ProxyConfig,
       certificates: v.certificates as unknown as CertificateDescription[],
     });
-    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name };
+    const facts = clusterContext(cluster, null);
+    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), facts), cluster: cluster.name };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
@@ -281,11 +282,18 @@ export class VersionsService {
       if (!version.approvedAt) {
         throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
       }
-      const rendering = render(format, version.config as ProxyConfig, {
-        clusterName: cluster.name,
-        resourceGroup: cluster.resourceGroup,
-        subscriptionId: cluster.subscriptionId,
-      });
+      let rendering: Rendering;
+      try {
+        rendering = render(format, version.config as ProxyConfig, {
+          clusterName: cluster.name,
+          resourceGroup: cluster.resourceGroup,
+          subscriptionId: cluster.subscriptionId,
+          proxyAddresses: clusterContext(cluster, null).network?.proxyAddresses ?? null,
+        });
+      } catch (err) {
+        if (err instanceof RenderUnsupportedError) throw renderUnsupported(`Version ${version.version} cannot be rendered as ${format}: ${err.message}`);
+        throw err;
+      }
       await this.audit.append(tx, caller, {
         action: 'config.rendered',
         cluster: cluster.name,

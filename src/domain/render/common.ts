@@ -5,6 +5,16 @@ export interface RenderTarget {
   clusterName: string;
   resourceGroup: string;
   subscriptionId?: string | null;
+  /** The IP addresses behind the proxy host names (the cluster's network.proxyAddresses), for the Istio ServiceEntry. */
+  proxyAddresses?: readonly string[] | null;
+}
+
+/**
+ * The format cannot express the version (an Istio ServiceEntry for a host-name proxy without known IPs, a disabled
+ * proxy). The service answers it as 409 RENDER_UNSUPPORTED with this message, which says what to do.
+ */
+export class RenderUnsupportedError extends Error {
+  override name = 'RenderUnsupportedError';
 }
 
 /** A rendered config: the HTTP layer sends `body` as is, with `contentType` and, for downloads, `filename`. */

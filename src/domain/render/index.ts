@@ -4,15 +4,17 @@ import { renderAz } from './az';
 import { renderBicep } from './bicep';
 import { renderCli } from './cli';
 import type { Rendering, RenderTarget } from './common';
+import { renderIstio } from './istio';
 import { renderTerraform } from './terraform';
 
 export { CLI_FILENAME } from './cli';
 export { bicepString } from './bicep';
 export { hclString } from './terraform';
 export { shellQuote } from './az';
-export type { Rendering, RenderTarget } from './common';
+export { istioServiceEntry, IP_ONLY_HOST, SERVICE_ENTRY_NAME, type IstioServiceEntry } from './istio';
+export { RenderUnsupportedError, type Rendering, type RenderTarget } from './common';
 
-export const RENDER_FORMATS = ['cli', 'arm', 'bicep', 'terraform', 'az'] as const;
+export const RENDER_FORMATS = ['cli', 'arm', 'bicep', 'terraform', 'az', 'istio'] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
 
 export const isRenderFormat = (value: unknown): value is RenderFormat =>
@@ -20,7 +22,8 @@ export const isRenderFormat = (value: unknown): value is RenderFormat =>
 
 /**
  * A normalized config rendered for a tool. Deterministic: the same input gives byte-identical output. Every body
- * ends with a newline; fields appear in canonical order and absent ones are left out.
+ * ends with a newline; fields appear in canonical order and absent ones are left out. Throws RenderUnsupportedError
+ * when the format cannot express the config (`istio`: no proxy IPs known, or the proxy disabled).
  */
 export function render(format: RenderFormat, config: ProxyConfig, target: RenderTarget): Rendering {
   switch (format) {
@@ -34,6 +37,8 @@ export function render(format: RenderFormat, config: ProxyConfig, target: Render
       return renderTerraform(config);
     case 'az':
       return renderAz(config, target);
+    case 'istio':
+      return renderIstio(config, target);
     default: {
       const unknown: never = format;
       throw new RangeError(`Unknown render format: ${String(unknown)}`);
