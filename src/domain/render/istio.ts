@@ -59,8 +59,9 @@ export function istioServiceEntry(config: ProxyConfig, target: Pick<RenderTarget
     const known = (target.proxyAddresses ?? []).map(hostCidr).filter((c): c is string => c !== null);
     if (known.length === 0) {
       const hosts = [...new Set(named.map((e) => e.host))];
+      const one = hosts.length === 1;
       throw new RenderUnsupportedError(
-        `The proxy ${named.map(endpointLabel).join(' and ')} is given by host name, and an Istio ServiceEntry for it needs IP addresses: add the IP addresses ${hosts.join(' and ')} resolve to as network.proxyAddresses of cluster "${target.clusterName}" (PATCH /v1/clusters/${target.clusterName}), then render again.`,
+        `The proxy is given by host name (${named.map(endpointLabel).join(', ')}), and an Istio ServiceEntry needs the proxy's IP addresses: add the IP addresses ${hosts.join(' and ')} ${one ? 'resolves' : 'resolve'} to as network.proxyAddresses of cluster "${target.clusterName}" (PATCH /v1/clusters/${target.clusterName} with {"network": {..., "proxyAddresses": ["10.0.0.4"]}}), then render again.`,
       );
     }
     for (const cidr of known) add(cidr);
