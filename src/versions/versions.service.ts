@@ -291,7 +291,7 @@ export class VersionsService {
           proxyAddresses: clusterContext(cluster, null).network?.proxyAddresses ?? null,
         });
       } catch (err) {
-        if (err instanceof RenderUnsupportedError) throw renderUnsupported(`Version ${version.version} cannot be rendered as ${format}: ${err.message}`);
+        if (err instanceof RenderUnsupportedError) throw renderUnsupported(`Version ${version.version} cannot be rendered as ${format}. ${err.message}`);
         throw err;
       }
       await this.audit.append(tx, caller, {

@@ -78,10 +78,10 @@ export class ClusterNetworkDto {
       'The IP addresses behind the proxy host names (IPv4 or IPv6 literals, no CIDR, at most 16), for the Istio ServiceEntry (render format istio); kept in canonical form',
   })
   @IsOptional()
-  @IsArray({ message: 'network.proxyAddresses must be an array of IP addresses' })
-  @ArrayMaxSize(MAX_PROXY_ADDRESSES, { message: `network.proxyAddresses holds at most ${MAX_PROXY_ADDRESSES} IP addresses` })
+  @IsArray({ message: 'proxyAddresses must be an array of IP addresses' })
+  @ArrayMaxSize(MAX_PROXY_ADDRESSES, { message: `proxyAddresses holds at most ${MAX_PROXY_ADDRESSES} IP addresses` })
   @IsIpAddress({ each: true })
-  @ArrayUnique({ message: 'network.proxyAddresses must not list the same IP address twice' })
+  @ArrayUnique({ message: 'proxyAddresses must not list the same IP address twice' })
   // Canonical spelling (RFC 5952 for IPv6) so duplicates are caught and renderings stay byte-identical; left as is
   // when the list is too long or an entry is no IP, for the validators above to refuse.
   @Transform(({ value }: { value: unknown }) =>
@@ -94,12 +94,12 @@ export class ClusterNetworkDto {
 export class ClusterAddonsDto {
   @ApiPropertyOptional({ default: false, description: 'The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry' })
   @IsOptionalNotNull()
-  @IsBoolean({ message: 'addons.istio must be true or false' })
+  @IsBoolean({ message: 'istio must be true or false' })
   istio?: boolean;
 
   @ApiPropertyOptional({ default: false, description: 'The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa' })
   @IsOptionalNotNull()
-  @IsBoolean({ message: 'addons.monitoring must be true or false' })
+  @IsBoolean({ message: 'monitoring must be true or false' })
   monitoring?: boolean;
 }
 
