@@ -77,14 +77,27 @@ describe('in the diff', () => {
     expect(md.indexOf('ServiceEntry first')).toBeLessThan(md.indexOf('**Proxy URLs**'));
   });
 
-  it('no such line when the endpoint stays, or without the Istio add-on; no add-on finding without a change', () => {
+  it('no Istio finding and no line when the endpoint stays, nor without the Istio add-on; no add-on finding without a change', () => {
     const same = diffVersions(snap(1, p3128), snap(2, { ...p3128, noProxy: ['.svc'] }), cluster(ISTIO));
     expect(same.proxyEndpointChanged).toBe(false);
-    expect(same.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES', 'ISTIO_SERVICE_ENTRY_NEEDED']);
+    expect(same.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES']);
     expect(diffToMarkdown(same, 'c1')).not.toContain('ServiceEntry first');
     const plain = diffVersions(snap(1, p3128), snap(2, { httpProxy: 'http://10.60.0.9:8080/' }), cluster(NONE));
     expect(diffToMarkdown(plain, 'c1')).not.toContain('ServiceEntry');
     expect(diffVersions(snap(1, p3128), snap(1, p3128), cluster(ISTIO)).impact).toEqual([]);
+  });
+
+  it('MONITORING_TRUSTED_CA when the change adds trustedCa, not when it was there already', () => {
+    const both = cluster({ istio: true, monitoring: true });
+    const added = diffVersions(snap(1, p3128), snap(2, { ...p3128, trustedCa: CA }), both);
+    expect(added.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES', 'MONITORING_TRUSTED_CA']);
+    const kept = diffVersions(snap(2, { ...p3128, trustedCa: CA }), snap(3, { ...p3128, trustedCa: 'QUJD', noProxy: ['.svc'] }), both);
+    expect(kept.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES']);
+    expect(diffVersions(null, snap(1, { ...p3128, trustedCa: CA }), both).impact.map((f) => f.code)).toEqual([
+      'UPDATE_REIMAGES_NODES',
+      'ISTIO_SERVICE_ENTRY_NEEDED',
+      'MONITORING_TRUSTED_CA',
+    ]);
   });
 
   it('a first version on an Istio cluster: the ServiceEntry goes first too', () => {

@@ -295,8 +295,17 @@ export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot, 
         ? [{ ...FIRST_CONFIG_IMPACT }]
         : []
       : impactFindings(from.config, to.config);
-  if (changes.length > 0) for (const f of addonFindings(cluster, from?.config ?? null, to.config)) impact.push(f);
   const proxyEndpointChanged = endpointSet(from?.config) !== endpointSet(to.config);
+  if (changes.length > 0) {
+    // The impact is what this change does: the ServiceEntry matters when the endpoint is new or moves, the monitoring
+    // limit when trustedCa is new (a validation lists both whenever they hold).
+    const caAdded = to.config.trustedCa !== undefined && from?.config.trustedCa === undefined;
+    for (const f of addonFindings(cluster, from?.config ?? null, to.config)) {
+      if (f.code === 'ISTIO_SERVICE_ENTRY_NEEDED' && !proxyEndpointChanged) continue;
+      if (f.code === 'MONITORING_TRUSTED_CA' && !caAdded) continue;
+      impact.push(f);
+    }
+  }
   return {
     from: from?.version ?? null,
     to: to.version,

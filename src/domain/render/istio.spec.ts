@@ -60,13 +60,13 @@ describe('render istio', () => {
     expect(doc.spec.ports).toEqual([{ number: 3128, name: 'tcp-3128', protocol: 'TCP' }]);
   });
 
-  it('HTTP and HTTPS proxies on different ports and addresses: each address and each port once, ports ascending', () => {
+  it('HTTP and HTTPS proxies on different ports and addresses: each address and each port once, HTTP proxy first', () => {
     const { doc } = rendered({ httpProxy: 'http://10.50.0.4:8080/', httpsProxy: 'https://[2001:db8::7]:443/' });
     expect(doc.spec.hosts).toEqual([IP_ONLY_HOST]);
     expect(doc.spec.addresses).toEqual(['10.50.0.4/32', '2001:db8::7/128']);
     expect(doc.spec.ports).toEqual([
-      { number: 443, name: 'tcp-443', protocol: 'TCP' },
       { number: 8080, name: 'tcp-8080', protocol: 'TCP' },
+      { number: 443, name: 'tcp-443', protocol: 'TCP' },
     ]);
   });
 

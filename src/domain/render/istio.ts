@@ -35,7 +35,8 @@ function hostCidr(address: string): string | null {
 /**
  * The Istio ServiceEntry that lets pods in the mesh reach the proxy endpoints of `config` (the AKS page, "Istio Add-On
  * HTTP Proxy for External Services"): every proxy IP as /32 or /128 (a proxy given by host name takes the cluster's
- * `proxyAddresses`), each distinct proxy port once as TCP, MESH_EXTERNAL, resolution NONE. Throws
+ * `proxyAddresses`), each distinct proxy port once as TCP, MESH_EXTERNAL, resolution NONE; addresses and ports in the
+ * order of the config (HTTP proxy first). Throws
  * RenderUnsupportedError for a disabled config, a config without a proxy, and a host-name proxy on a cluster with no
  * proxyAddresses.
  */
@@ -67,9 +68,8 @@ export function istioServiceEntry(config: ProxyConfig, target: Pick<RenderTarget
     for (const cidr of known) add(cidr);
   }
   const hosts = named.length > 0 ? [...new Set(named.map((e) => e.host))] : [IP_ONLY_HOST];
-  const ports = [...new Set(endpoints.map((e) => e.port))]
-    .sort((a, b) => a - b)
-    .map((number) => ({ number, name: `tcp-${number}`, protocol: 'TCP' as const }));
+  // In the order of the config, like the addresses: the HTTP proxy's first, then the HTTPS proxy's.
+  const ports = [...new Set(endpoints.map((e) => e.port))].map((number) => ({ number, name: `tcp-${number}`, protocol: 'TCP' as const }));
   return {
     apiVersion: 'networking.istio.io/v1',
     kind: 'ServiceEntry',
