@@ -1,5 +1,5 @@
-import { type ClusterAddons, type ClusterNetwork, NO_ADDONS, type NodePool } from '../domain/proxy-config';
-import type { Cluster, ConfigVersion } from '../generated/prisma/client';
+import type { ClusterAddons, ClusterNetwork, NodePool } from '../domain/proxy-config';
+import type { ClusterRecord, VersionRecord } from '../repositories/records';
 
 export interface VersionSummary {
   version: number;
@@ -27,7 +27,7 @@ export interface ClusterView {
   latestVersion?: VersionSummary | null;
 }
 
-export function versionSummary(v: ConfigVersion | null | undefined): VersionSummary | null {
+export function versionSummary(v: VersionRecord | null | undefined): VersionSummary | null {
   if (!v) return null;
   return {
     version: v.version,
@@ -39,25 +39,19 @@ export function versionSummary(v: ConfigVersion | null | undefined): VersionSumm
   };
 }
 
-export function clusterView(c: Cluster): ClusterView {
+export function clusterView(c: ClusterRecord): ClusterView {
   return {
     name: c.name,
     resourceGroup: c.resourceGroup,
     subscriptionId: c.subscriptionId,
     location: c.location,
-    nodePools: c.nodePools as unknown as NodePool[],
-    network: (c.network as ClusterNetwork | null) ?? null,
-    addons: clusterAddons(c.addons),
+    nodePools: c.nodePools,
+    network: c.network,
+    addons: { ...c.addons },
     requiredApprovals: c.requiredApprovals,
     revision: c.revision,
     createdBy: c.createdBy,
     createdAt: c.createdAt.toISOString(),
     updatedAt: c.updatedAt.toISOString(),
   };
-}
-
-/** The stored add-ons as the domain type: both flags always present, false unless stored as true. */
-export function clusterAddons(stored: unknown): ClusterAddons {
-  const a = stored !== null && typeof stored === 'object' ? (stored as Partial<Record<keyof ClusterAddons, unknown>>) : {};
-  return { istio: a.istio === true || NO_ADDONS.istio, monitoring: a.monitoring === true || NO_ADDONS.monitoring };
 }

@@ -20,17 +20,12 @@ import {
 } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { canonicalIpAddress, IsCidr, IsIpAddress } from '../../common/validators';
+import { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
 
 /** At most this many proxyAddresses (API.md). */
 export const MAX_PROXY_ADDRESSES = 16;
 
-export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
-
-/**
- * Cluster names are case-insensitive, as Azure's are (`Prod` and `prod` are one AKS cluster): they are kept and
- * looked up lower-cased, so one cluster can never have two histories.
- */
-export const ClusterNameCase = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value));
+export { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
 
 export class NodePoolDto {
   @ApiProperty({ example: 'system' })
