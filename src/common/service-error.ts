@@ -34,5 +34,3 @@ export const conflict = (code: string, message: string, extra?: Record<string, u
 export const forbidden = (code: string, message: string) => new ServiceError('forbidden', code, message);
 export const badRequest = (message: string, extra?: Record<string, unknown>) =>
   new ServiceError('bad_request', 'BAD_REQUEST', message, extra);
-/** 409 RENDER_UNSUPPORTED: the render format cannot express the version (API.md); the message says why and what to do. */
-export const renderUnsupported = (message: string) => conflict('RENDER_UNSUPPORTED', message);

@@ -187,7 +187,7 @@ export class VersionsController {
       'application/yaml': { schema: { type: 'string', description: 'format=istio: one networking.istio.io/v1 ServiceEntry' } },
     },
   })
-  @ApiProblemResponses(400, 401, 403, 404, 409)
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   async render(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,

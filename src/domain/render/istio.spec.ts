@@ -2,7 +2,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { serviceEntryProblems } from '../../../test/support/istio-service-entry';
 import type { ProxyConfig } from '../proxy-config';
-import { RenderUnsupportedError } from './common';
+import { RenderUnsupportedError } from '../errors';
 import { render } from './index';
 import { IP_ONLY_HOST, istioServiceEntry, renderIstio } from './istio';
 

@@ -2,7 +2,8 @@ import { stringify } from 'yaml';
 import { endpointLabel, proxyEndpoints } from '../proxy-endpoints';
 import type { ProxyConfig } from '../proxy-config';
 import { canonicalIPv4, canonicalIPv6 } from '../validate/util';
-import { RenderUnsupportedError, type Rendering, type RenderTarget } from './common';
+import { RenderUnsupportedError } from '../errors';
+import type { Rendering, RenderTarget } from './common';
 
 /** `metadata.name` of the rendered ServiceEntry (API.md). */
 export const SERVICE_ENTRY_NAME = 'aks-http-proxy';
@@ -43,12 +44,13 @@ function hostCidr(address: string): string | null {
 export function istioServiceEntry(config: ProxyConfig, target: Pick<RenderTarget, 'clusterName' | 'proxyAddresses'>): IstioServiceEntry {
   if (config.enabled === false) {
     throw new RenderUnsupportedError(
+      'istio',
       'This version turns the HTTP proxy off (enabled: false), so meshed pods have no proxy to reach and there is no ServiceEntry to render; keep the current ServiceEntry until the cluster has applied this version, then delete it.',
     );
   }
   const endpoints = proxyEndpoints(config);
   if (endpoints.length === 0) {
-    throw new RenderUnsupportedError('This version has no proxy URL (httpProxy or httpsProxy), so there is no ServiceEntry to render.');
+    throw new RenderUnsupportedError('istio', 'This version has no proxy URL (httpProxy or httpsProxy), so there is no ServiceEntry to render.');
   }
   const named = endpoints.filter((e) => e.ip === null);
   const addresses: string[] = [];
@@ -62,6 +64,7 @@ export function istioServiceEntry(config: ProxyConfig, target: Pick<RenderTarget
       const hosts = [...new Set(named.map((e) => e.host))];
       const one = hosts.length === 1;
       throw new RenderUnsupportedError(
+        'istio',
         `The proxy is given by host name (${named.map(endpointLabel).join(', ')}), and an Istio ServiceEntry needs the proxy's IP addresses: add the IP addresses ${hosts.join(' and ')} ${one ? 'resolves' : 'resolve'} to as network.proxyAddresses of cluster "${target.clusterName}" (PATCH /v1/clusters/${target.clusterName} with {"network": {..., "proxyAddresses": ["10.0.0.4"]}}), then render again.`,
       );
     }

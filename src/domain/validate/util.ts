@@ -46,6 +46,8 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   CLUSTER_VMAS_NODE_POOL: 'error',
   UPDATE_REIMAGES_NODES: 'warning',
   PROXY_ENDPOINT_CHANGED: 'warning',
+  PROXY_DISABLED: 'warning',
+  DRIFT: 'warning',
   ISTIO_SERVICE_ENTRY_NEEDED: 'warning',
   MONITORING_TRUSTED_CA: 'warning',
 };
