@@ -249,6 +249,17 @@ describe(`Istio and monitoring add-ons (${DATABASE})`, () => {
       ]);
     });
 
+    it('a version that turns the proxy off (enabled: false): 409 RENDER_UNSUPPORTED, and no add-on warnings', async () => {
+      const { submitted, v } = await approved('v4', { httpProxy: 'http://10.50.0.4:3128', httpsProxy: 'http://10.50.0.4:3129', enabled: false });
+      expect(codes(submitted.body.findings)).toContain('PROXY_DISABLED');
+      expect(codes(submitted.body.findings)).not.toContain('ISTIO_SERVICE_ENTRY_NEEDED');
+      const res = await render('v4', v);
+      expect(res.status).toBe(409);
+      expect(res.body.code).toBe('RENDER_UNSUPPORTED');
+      expect(res.body.detail).toMatch(/enabled: false/);
+      expect((await render('v4', v, 'az')).status).toBe(200);
+    });
+
     it('a version that is not approved is 409 NOT_APPROVED; the format is in the route\'s enum', async () => {
       const pending = await t.http().post('/v1/clusters/v4/configs').set(bearer(alice)).send({ config: { httpProxy: 'http://10.50.0.5:3128' }, reason: 'r' });
       expect(pending.status).toBe(201);
