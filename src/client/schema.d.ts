@@ -246,7 +246,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What to deploy, for an approved version: cli, arm, bicep, terraform or az */
+        /**
+         * What to deploy, for an approved version: cli, arm, bicep, terraform, az or istio
+         * @description istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.
+         */
         get: operations["Versions_render"];
         put?: never;
         post?: never;
@@ -569,6 +572,24 @@ export interface components {
             proxy: string | null;
             reason: string;
         };
+        ClusterAddonsDto: {
+            /**
+             * @description The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry
+             * @default false
+             */
+            istio?: boolean;
+            /**
+             * @description The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa
+             * @default false
+             */
+            monitoring?: boolean;
+        };
+        ClusterAddonsResponse: {
+            /** @description The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry */
+            istio: boolean;
+            /** @description The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa */
+            monitoring: boolean;
+        };
         ClusterNetworkDto: {
             /** @example prod-weu-dns-1a2b3c.hcp.westeurope.azmk8s.io */
             apiServerFqdn?: string;
@@ -580,6 +601,14 @@ export interface components {
             nodeSubnetCidrs?: string[];
             /** @example 10.244.0.0/16 */
             podCidr?: string;
+            /**
+             * @description The IP addresses behind the proxy host names (IPv4 or IPv6 literals, no CIDR, at most 16), for the Istio ServiceEntry (render format istio); kept in canonical form
+             * @example [
+             *       "10.50.0.4",
+             *       "fd00:50::4"
+             *     ]
+             */
+            proxyAddresses?: string[];
             /** @example 10.0.0.0/16 */
             serviceCidr?: string;
         };
@@ -587,6 +616,8 @@ export interface components {
             apiServerFqdn?: string;
             nodeSubnetCidrs?: string[];
             podCidr?: string;
+            /** @description The IP addresses behind the proxy host names (for render format istio) */
+            proxyAddresses?: string[];
             serviceCidr?: string;
         };
         ClusterPage: {
@@ -595,6 +626,7 @@ export interface components {
             nextCursor: string | null;
         };
         ClusterResponse: {
+            addons: components["schemas"]["ClusterAddonsResponse"];
             /** @description Findings that make the current approved config unusable on the cluster as it is now (a Windows or Availability Set pool added later); [] when none (not in lists) */
             blockers?: components["schemas"]["FindingResponse"][];
             /** Format: date-time */
@@ -637,6 +669,8 @@ export interface components {
             roles: ("reader" | "submitter" | "approver" | "admin")[];
         };
         CreateClusterDto: {
+            /** @description Default: both false */
+            addons?: components["schemas"]["ClusterAddonsDto"];
             /** @example westeurope */
             location?: string;
             /**
@@ -772,6 +806,8 @@ export interface components {
             noProxy: components["schemas"]["NoProxyChangeResponse"];
             /** @description The proxy URL fields that differ, in canonical field order */
             proxies: components["schemas"]["ProxyUrlChangeResponse"][];
+            /** @description Whether the proxy endpoints (host and port of HTTP_PROXY and HTTPS_PROXY) differ, a first config included; with the Istio add-on the ServiceEntry must change first */
+            proxyEndpointChanged: boolean;
             /** @description One line for humans */
             summary: string;
             to: number;
@@ -953,6 +989,8 @@ export interface components {
             removed: components["schemas"]["CertificateResponse"][];
         };
         UpdateClusterDto: {
+            /** @description Default: both false */
+            addons?: components["schemas"]["ClusterAddonsDto"];
             /** @example westeurope */
             location?: string;
             network?: components["schemas"]["ClusterNetworkDto"];
@@ -2504,7 +2542,7 @@ export interface operations {
     Versions_render: {
         parameters: {
             query?: {
-                format?: "cli" | "arm" | "bicep" | "terraform" | "az";
+                format?: "cli" | "arm" | "bicep" | "terraform" | "az" | "istio";
             };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
@@ -2526,6 +2564,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                    "application/yaml": string;
                     "text/plain": string;
                 };
             };

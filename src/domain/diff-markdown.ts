@@ -66,6 +66,10 @@ export function diffToMarkdown(diff: ConfigDiff, clusterName: string): string {
 
   if (!diff.changed) return `${lines.join('\n')}\n`;
 
+  if (diff.proxyEndpointChanged && diff.impact.some((f) => f.code === 'ISTIO_SERVICE_ENTRY_NEEDED')) {
+    lines.push('', `\u26A0\uFE0F **Istio add-on:** change the ServiceEntry first: apply the ${codeSpan('istio')} rendering of v${diff.to} before this config.`);
+  }
+
   if (diff.proxies.length > 0) {
     lines.push('', '**Proxy URLs**', '');
     for (const p of diff.proxies) {

@@ -172,10 +172,21 @@ export class VersionsController {
 
   @Get(':v/render')
   @RequireRole('reader')
-  @ApiOperation({ summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform or az' })
+  @ApiOperation({
+    summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform, az or istio',
+    description:
+      'istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.',
+  })
   @ApiParam(V_PARAM)
-  @ApiProduces('application/json', 'text/plain')
-  @ApiOkResponse({ description: 'The rendering, byte-identical on every call', content: { 'application/json': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } })
+  @ApiProduces('application/json', 'text/plain', 'application/yaml')
+  @ApiOkResponse({
+    description: 'The rendering, byte-identical on every call',
+    content: {
+      'application/json': { schema: { type: 'object' } },
+      'text/plain': { schema: { type: 'string' } },
+      'application/yaml': { schema: { type: 'string', description: 'format=istio: one networking.istio.io/v1 ServiceEntry' } },
+    },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   async render(
     @Param('name', ClusterNamePipe) name: string,

@@ -266,7 +266,7 @@ export class VersionsService {
       from = await this.find(cluster, Number(against));
     }
     const snapshot = (v: VersionRecord): VersionSnapshot => ({ version: v.version, config: v.config, certificates: v.certificates });
-    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name };
+    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), clusterContext(cluster, null)), cluster: cluster.name };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
@@ -291,7 +291,12 @@ export class VersionsService {
       const rendering = render(
         format,
         version.config,
-        { clusterName: cluster.name, resourceGroup: cluster.resourceGroup, subscriptionId: cluster.subscriptionId },
+        {
+          clusterName: cluster.name,
+          resourceGroup: cluster.resourceGroup,
+          subscriptionId: cluster.subscriptionId,
+          proxyAddresses: cluster.network?.proxyAddresses ?? null,
+        },
         { precedingApproved },
       );
       await this.audit.append(tx, caller, {

@@ -97,7 +97,7 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
 
   const ordered = orderFindings(configFindings, parsed.order);
   if (cluster) {
-    const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer };
+    const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer, trustedCa: parsed.trustedCa?.pointer };
     append(ordered, validateCluster(cluster, normalized, pointers));
   }
   // Validity is judged on every finding; only the report is bounded.
