@@ -5,6 +5,8 @@
 # SIGTERM stops it cleanly (exit 0); a restart keeps the data. Prints cold and warm start-up times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node 24 (the `node` devDependency), as npm scripts and .ci/run use, not the system's node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 npm run build --silent >/dev/null
 
 DIR=$(mktemp -d)
