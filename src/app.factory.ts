@@ -9,12 +9,14 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
-import { badRequest, ServiceError } from './common/service-error';
+import { ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './auth/api-keys.service';
 import { requestIdFor } from './http/request-id';
 import { toProblem } from './http/problem-details.filter';
+import { validationProblem } from './http/validation-errors';
+import { useLocatingJsonParser } from './http/json-body';
 import { setUpOpenApi } from './http/openapi';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
@@ -71,6 +73,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
 
   // JSON only: any other body type is 415, not silently a string.
   fastify.removeContentTypeParser(['text/plain']);
+  // Malformed JSON is answered with where it breaks (line, column, offset).
+  useLocatingJsonParser(fastify);
 
   const metrics = app.get(MetricsService);
   // Hooks are callback-style (not async): on every request an async hook costs a promise and a microtask turn.
@@ -103,8 +107,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
-    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
+    exposedHeaders: ['ETag', 'Location', 'Content-Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
   const apiKeys = app.get(ApiKeysService);
@@ -128,13 +132,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       forbidNonWhitelisted: true,
       transform: true,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => {
-        const messages = errors.flatMap(function flatten(e): string[] {
-          const own = Object.values(e.constraints ?? {});
-          return [...own, ...(e.children ?? []).flatMap(flatten).map((m) => `${e.property}.${m}`)];
-        });
-        return badRequest(messages.join('; ') || 'The request body is invalid.', { errors: messages });
-      },
+      // The DTO instance on each error lets the messages name the fields a body may have (never sent back).
+      validationError: { target: true, value: true },
+      // One message per field, the most useful one (validation-errors.ts).
+      exceptionFactory: validationProblem,
     }),
   );
   setUpOpenApi(app);

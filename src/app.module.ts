@@ -12,6 +12,7 @@ import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { StrictQueryGuard } from './http/strict-query.guard';
 import { LOGGER } from './logging/logger';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
@@ -44,6 +45,8 @@ export class AppModule {
         { provide: LOGGER, useValue: logger },
         { provide: CLOCK, useValue: clock },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // After authentication: a query parameter the route does not know is a 400 naming it.
+        { provide: APP_GUARD, useClass: StrictQueryGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
       exports: [APP_CONFIG, LOGGER, CLOCK],

@@ -137,7 +137,14 @@ export const DIFF_SCHEMA = obj({
   summary: str('One line for humans'),
 });
 
-const CLIENT_VERDICT = obj({ proxy: nullable(str('The proxy URL the client uses, or null for a direct connection')), reason: str() });
+const CLIENT_VERDICT = obj(
+  {
+    proxy: nullable(str('The proxy URL the client uses, or null for a direct connection (always: null means direct); absent when the client makes no request')),
+    reason: str('The noProxy entry or rule that decided'),
+    error: { type: 'string', enum: ['no request'], description: 'Set (and proxy absent) when the client makes no request at all' },
+  },
+  ['reason'],
+);
 
 export const EXPLAIN_SCHEMA = obj(
   {
@@ -147,10 +154,10 @@ export const EXPLAIN_SCHEMA = obj(
       items: obj(
         {
           url: str(),
-          error: str('Set when the URL is invalid'),
+          error: str('Set, with no clients, when the URL is not an absolute http or https URL (POST /v1/explain)'),
           clients: obj(Object.fromEntries(['go', 'curl', 'python-urllib', 'python-requests', 'node-undici', 'ruby'].map((c) => [c, CLIENT_VERDICT]))),
         },
-        ['url', 'clients'],
+        ['url'],
       ),
     },
     findings: { type: 'array', items: FINDING_SCHEMA, description: 'POST /v1/explain only: the findings of the config' },

@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../common/service-error';
 import { LOGGER } from '../logging/logger';
+import { JsonBodyError } from './json-body';
 
 export interface ProblemDocument {
   type: string;
@@ -111,6 +112,8 @@ const FASTIFY_DETAILS: Record<string, string> = {
 };
 
 function fastifyDetail(err: unknown): string | undefined {
+  // A malformed JSON body: its message says where (line, column, offset) and what was expected, never what it holds.
+  if (err instanceof JsonBodyError) return err.message;
   const code = (err as FastifyLikeError | undefined)?.code;
   return typeof code === 'string' ? FASTIFY_DETAILS[code] : undefined;
 }

@@ -7,7 +7,7 @@ import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
-import { etagFor } from '../http/etag';
+import { answerConditionalGet, etagFor } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
@@ -43,7 +43,7 @@ export class VersionsController {
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
   @ApiResponse({ status: 201, description: 'The new pending version, with Location', schema: VERSION_SCHEMA })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version, with Content-Location (its URL)', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
@@ -80,10 +80,18 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The version', schema: VERSION_SCHEMA })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
+  @ApiOkResponse({ description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
   @ApiProblemResponses(400, 401, 403, 404)
-  get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
-    return this.versions.get(name, v);
+  async get(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VersionView | undefined> {
+    const { version, revision } = await this.versions.get(name, v);
+    return answerConditionalGet(reply, ifNoneMatch, etagFor(revision)) ? undefined : version;
   }
 
   @Post(':v/decisions')
@@ -92,7 +100,7 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 201, description: 'The version after the decision, with Location (the version\'s URL)', schema: VERSION_SCHEMA })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
@@ -142,8 +150,9 @@ export class VersionsController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    const { diff, cluster } = await this.versions.diff(name, v, query.against);
-    return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, diffToMarkdown(diff, cluster)) : diff;
+    const { diff, cluster, version } = await this.versions.diff(name, v, query.against);
+    // Markdown for chat also says who submitted the version, why, its change ticket and the approvals so far.
+    return wantsMarkdown(query.format, accept, reply) ? sendMarkdown(reply, diffToMarkdown(diff, cluster, version)) : diff;
   }
 
   @Get(':v/render')

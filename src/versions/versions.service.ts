@@ -24,6 +24,9 @@ import { versionView, type VersionView, type VersionWithDecisions } from './vers
 
 const WITH_DECISIONS = { decisions: true } as const;
 
+/** The URL of a version (Location, Content-Location). */
+export const versionUrl = (cluster: string, version: number): string => `/v1/clusters/${encodeURIComponent(cluster)}/configs/${version}`;
+
 @Injectable()
 export class VersionsService {
   constructor(
@@ -74,7 +77,8 @@ export class VersionsService {
     if (same) {
       this.metrics.submissions.inc({ outcome: 'unchanged' });
       const decisions = await tx.decision.findMany({ where: { versionId: same.id } });
-      return this.response(200, cluster, versionView(cluster.name, { ...same, decisions }));
+      // API.md: the existing version, with Content-Location naming it.
+      return this.response(200, cluster, versionView(cluster.name, { ...same, decisions }), { 'content-location': versionUrl(cluster.name, same.version) });
     }
 
     const now = this.clock.now();
@@ -119,7 +123,7 @@ export class VersionsService {
     await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
     const view = versionView(cluster.name, { ...created, decisions: [] });
-    return this.response(201, updated, view, `/v1/clusters/${encodeURIComponent(cluster.name)}/configs/${number}`);
+    return this.response(201, updated, view, { location: versionUrl(cluster.name, number) });
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -201,7 +205,8 @@ export class VersionsService {
     const updated = await this.bump(tx, cluster, {});
     await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    return this.response(201, updated, versionView(cluster.name, { ...fresh, decisions }));
+    // API.md: 201 with the version and Location (the version's URL).
+    return this.response(201, updated, versionView(cluster.name, { ...fresh, decisions }), { location: versionUrl(cluster.name, version.version) });
   }
 
   /** The submitter (or an admin) takes a pending version back. */
@@ -226,9 +231,10 @@ export class VersionsService {
     });
   }
 
-  async get(clusterName: string, ref: VersionRef): Promise<VersionView> {
+  /** A version, with the cluster's revision: any change to a version moves it, so it is the version's ETag too. */
+  async get(clusterName: string, ref: VersionRef): Promise<{ version: VersionView; revision: number }> {
     const cluster = await this.cluster(clusterName);
-    return versionView(cluster.name, await this.find(this.database.prisma, cluster, ref));
+    return { version: versionView(cluster.name, await this.find(this.database.prisma, cluster, ref)), revision: cluster.revision };
   }
 
   async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {
@@ -248,7 +254,7 @@ export class VersionsService {
   }
 
   /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
-  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string }> {
+  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string; version: VersionView }> {
     const db = this.database.prisma;
     const cluster = await this.cluster(clusterName);
     const to = await this.find(db, cluster, ref);
@@ -269,7 +275,7 @@ export class VersionsService {
       config: v.config as ProxyConfig,
       certificates: v.certificates as unknown as CertificateDescription[],
     });
-    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name };
+    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name, version: versionView(cluster.name, to) };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
@@ -334,9 +340,7 @@ export class VersionsService {
     return tx.cluster.update({ where: { id: cluster.id }, data: { ...data, revision: { increment: 1 } } });
   }
 
-  private response(statusCode: number, cluster: Cluster, body: VersionView, location?: string): StoredResponse<VersionView> {
-    const headers: Record<string, string> = { etag: etagFor(cluster.revision) };
-    if (location) headers.location = location;
-    return { statusCode, headers, body };
+  private response(statusCode: number, cluster: Cluster, body: VersionView, extra: Record<string, string> = {}): StoredResponse<VersionView> {
+    return { statusCode, headers: { etag: etagFor(cluster.revision), ...extra }, body };
   }
 }
