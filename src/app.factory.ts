@@ -14,7 +14,7 @@ import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './auth/api-keys.service';
 import { requestIdFor } from './http/request-id';
-import { toProblem } from './http/problem-details.filter';
+import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
 import { validationProblem } from './http/validation-errors';
 import { useLocatingJsonParser } from './http/json-body';
 import { setUpOpenApi } from './http/openapi';
@@ -59,6 +59,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       const { problem } = toProblem(error);
       problem.detail = problem.status === 414 ? 'A path segment is too long.' : 'The request URL is malformed.';
       problem.requestId = String(request.id);
+      noteProblemCode(request, problem.code);
       void reply.status(problem.status).headers(securityHeaders).header('x-request-id', request.id).type('application/problem+json').send(problem);
     },
   });
@@ -83,6 +84,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    const principal = (request as { principal?: { actor?: string; via?: string | null } }).principal;
     logger.info(
       {
         reqId: request.id,
@@ -91,7 +93,11 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
         url: request.url,
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
-        actor: (request as { principal?: { actor?: string } }).principal?.actor,
+        actor: principal?.actor,
+        // The bot key that acted for the person (X-Acting-For), as in audit events.
+        via: principal?.via ?? undefined,
+        // The problem code of an error answer, so that logs can be searched by it.
+        code: reply.statusCode >= 400 ? (problemCodeOf(request) ?? undefined) : undefined,
       },
       'request',
     );
@@ -119,8 +125,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       timeWindow: 60_000,
       keyGenerator: rateLimitKeyFor(apiKeys),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
-      errorResponseBuilder: (_request, context) =>
-        new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+      errorResponseBuilder: (request, context) => {
+        noteProblemCode(request, 'RATE_LIMITED');
+        return new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`);
+      },
       addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
       addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     });
