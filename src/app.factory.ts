@@ -16,7 +16,7 @@ import { ApiKeysService } from './auth/api-keys.service';
 import { requestIdFor } from './http/request-id';
 import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
 import { validationProblem } from './http/validation-errors';
-import { useLocatingJsonParser } from './http/json-body';
+import { useLocatingJsonParser } from './http/json-syntax';
 import { setUpOpenApi } from './http/openapi';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';

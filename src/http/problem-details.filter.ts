@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../common/service-error';
 import { LOGGER } from '../logging/logger';
-import { JsonBodyError } from './json-body';
+import { JsonBodyError } from './json-syntax';
 
 export interface ProblemDocument {
   type: string;

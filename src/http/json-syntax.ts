@@ -147,21 +147,30 @@ export class JsonBodyError extends Error {
 type Done = (err: Error | null, body?: unknown) => void;
 
 /**
+ * Wraps a JSON parser's callback: Fastify's "invalid JSON body" error becomes one that says where the text breaks
+ * (line, column, offset) and what was expected, never what it holds. Other errors and results pass through.
+ */
+export function locatingJsonErrors(text: string, done: Done): Done {
+  return (err, value) => {
+    if (err && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY' && !(err instanceof JsonBodyError)) {
+      const at = findJsonSyntaxError(text);
+      // No syntax error: the body was refused for a __proto__ or constructor.prototype key (Fastify's message).
+      done(at ? new JsonBodyError(at) : err);
+      return;
+    }
+    done(err, value);
+  };
+}
+
+/**
  * Fastify's JSON parser (body limit, `__proto__`/`constructor.prototype` refused) with one change: a body that is not
- * JSON is answered with where it breaks (line, column, offset) and what was expected, never with what it holds.
+ * JSON is answered with where it breaks (locatingJsonErrors).
  */
 export function useLocatingJsonParser(fastify: FastifyInstance): void {
   const parse = fastify.getDefaultJsonParser('error', 'error');
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, body: string | Buffer, done: Done) => {
-    parse(request, body as string, (err: Error | null, value?: unknown) => {
-      if (err && (err as { code?: string }).code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
-        const at = findJsonSyntaxError(String(body));
-        // No syntax error: the body was refused for a __proto__ or constructor.prototype key (Fastify's message).
-        done(at ? new JsonBodyError(at) : err);
-        return;
-      }
-      done(err, value);
-    });
+    const text = body as string;
+    parse(request, text, locatingJsonErrors(text, done));
   });
 }
