@@ -41,7 +41,7 @@ mkdir -p "$WORK/app" "$WORK/data"
 for f in package.json node_modules dist prisma; do cp -r "$WORK/build/$f" "$WORK/app/"; done
 chown -R nobody "$WORK/data"
 cd "$WORK/app"
-PORT=3937
+PORT=${DOCKERFILE_PORT:-3937}
 runuser -u nobody -- env NODE_ENV=production PORT=$PORT HOST=0.0.0.0 DATA_DIR="$WORK/data" LOG_LEVEL=warn \
   ADMIN_TOKEN=dockerfile-check-token-0123 "$NODE" dist/main.js >"$WORK/service.log" 2>&1 &
 svc=$!
