@@ -12,7 +12,7 @@ import type { Clock } from './common/clock';
 import { ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
-import { ApiKeysService } from './auth/api-keys.service';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { requestIdFor } from './http/request-id';
 import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
 import { validationProblem } from './http/validation-errors';

@@ -3,14 +3,15 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
-import { AuthModule } from './auth/auth.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { AUTHENTICATOR } from './auth/authenticator';
 import { ClustersModule } from './clusters/clusters.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CLOCK, type Clock, systemClock } from './common/clock';
 import { DatabaseModule } from './database/database.module';
 import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { StrictQueryGuard } from './http/strict-query.guard';
 import { LOGGER } from './logging/logger';
@@ -32,9 +33,8 @@ export class AppModule {
       imports: [
         DatabaseModule,
         AuditModule,
-        AuthModule,
+        ApiKeysModule,
         HealthModule,
-        IdempotencyModule,
         ValidateModule,
         ClustersModule,
         VersionsModule,
@@ -44,6 +44,7 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: CLOCK, useValue: clock },
+        { provide: AUTHENTICATOR, useExisting: ApiKeysService },
         { provide: APP_GUARD, useClass: AuthGuard },
         // After authentication: a query parameter the route does not know is a 400 naming it.
         { provide: APP_GUARD, useClass: StrictQueryGuard },

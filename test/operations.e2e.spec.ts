@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/app.factory';
-import { ADMIN_TOKEN_LINE_MARKER } from '../src/auth/admin-bootstrap.service';
+import { ADMIN_TOKEN_LINE_MARKER } from '../src/api-keys/admin-bootstrap.service';
 import { loadConfig } from '../src/config/app-config';
 import { createLogger } from '../src/logging/logger';
 import { bearer, DATABASE, freshPostgresDatabase, startTestApp, type TestApp } from './support/test-app';

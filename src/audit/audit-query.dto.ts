@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { AuditAction } from './audit.service';
 import { IsRfc3339, IsStorableText } from '../common/text.validators';
-import { ClusterNameCase } from '../clusters/dto/cluster.dto';
+import { ClusterNameCase } from '../common/cluster-name';
 import { PageQueryDto } from '../http/pagination';
 
 /** Every audit action API.md names (the `action` filter accepts these and nothing else). */

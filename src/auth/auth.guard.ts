@@ -1,8 +1,8 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
-import { bearerToken, PRE_AUTHENTICATED } from '../http/rate-limit-key';
-import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
+import { bearerToken } from './token';
+import { AUTHENTICATOR, type Authenticator } from './authenticator';
 import type { AuthenticatedRequest } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
@@ -15,7 +15,7 @@ const ACTING_FOR = /^[A-Za-z0-9._@+-]{1,128}$/;
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
+    @Inject(AUTHENTICATOR) private readonly credentials: Authenticator,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -23,14 +23,12 @@ export class AuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
 
-    const token = bearerToken(request);
-    if (!token) {
+    if (!bearerToken(request)) {
       throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'Send an API key as "Authorization: Bearer <token>".', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
-    const pre = (request as unknown as Record<symbol, AuthenticatedKey | null | undefined>)[PRE_AUTHENTICATED];
-    const key = pre !== undefined ? pre : await this.apiKeys.authenticate(token);
+    const key = await this.credentials.authenticateRequest(request);
     if (!key) {
       throw new ServiceError('unauthenticated', 'UNAUTHENTICATED', 'The token is unknown or revoked.', {
         headers: { 'www-authenticate': 'Bearer error="invalid_token"' },

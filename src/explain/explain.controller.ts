@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
@@ -7,9 +7,10 @@ import { ClustersService } from '../clusters/clusters.service';
 import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown, urlProblem } from '../domain/explain';
 import { badRequest } from '../common/service-error';
 import { holdsKeyMaterial } from '../domain/redact';
-import type { ClusterNetwork, Finding } from '../domain/proxy-config';
+import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
+import { ApiJsonOrMarkdownResponse } from '../http/api-responses';
+import { ExplainResponse } from './explain.response';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainQueryDto, ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
@@ -33,8 +34,7 @@ export class ExplainController {
     summary: 'For each URL and each HTTP client: through which proxy, or direct, and why (?format=markdown for chat)',
     description: 'A URL that is not an absolute http or https URL gets { url, error } and no clients. proxy: null always means "goes direct".',
   })
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: EXPLAIN_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async explain(
     @Body() body: ExplainDto,
@@ -54,8 +54,7 @@ export class ExplainController {
   @Get('clusters/:name/configs/:v/explain')
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)', description: 'A url that is not an absolute http or https URL is 400 BAD_REQUEST naming it.' })
   @ApiParam({ name: 'v', description: 'A version number, current or latest' })
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: EXPLAIN_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,
@@ -76,7 +75,7 @@ export class ExplainController {
       );
     }
     const { config, cluster } = await this.versions.configFor(name, v);
-    const result = explain(config, query.url, cluster.network as ClusterNetwork | null);
+    const result = explain(config, query.url, cluster.network);
     return wantsMarkdown(query.format, accept, reply) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
   }
 }

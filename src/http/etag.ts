@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import type { RevisionPrecondition } from '../common/precondition';
 import { ServiceError } from '../common/service-error';
 
 export const etagFor = (revision: number) => `"r${revision}"`;
@@ -42,3 +43,8 @@ export function answerConditionalGet(reply: FastifyReply, ifNoneMatch: string | 
   reply.status(304);
   return true;
 }
+/** The If-Match header as a precondition for a service: it checks the revision the service locked. */
+export const ifMatch =
+  (header: string | undefined): RevisionPrecondition =>
+  (revision) =>
+    checkIfMatch(header, revision);

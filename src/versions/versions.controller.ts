@@ -1,26 +1,40 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
-import { answerConditionalGet, etagFor } from '../http/etag';
+import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { DiffResponse, VersionResponse } from './version.response';
+import { answerConditionalGet, etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
 import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
 import type { VersionView } from './version.view';
-import { VersionsService } from './versions.service';
+import { type VersionChange, VersionsService } from './versions.service';
+import { type StoredResponse, Writes } from '../writes/writes.service';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
 const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
+
+/** The URL of a version (Location, Content-Location). */
+const versionUrl = (v: VersionView): string => `/v1/clusters/${encodeURIComponent(v.cluster)}/configs/${v.version}`;
+
+/**
+ * A changed version as a response with the cluster's new ETag: 201 with Location (the version's URL) for a new
+ * version or a decision; 200 with Content-Location (the existing version's URL) for an unchanged submission.
+ */
+function versionResponse(change: VersionChange, statusCode: 200 | 201): StoredResponse<VersionView> {
+  const headers: Record<string, string> = { etag: etagFor(change.revision) };
+  headers[statusCode === 201 ? 'location' : 'content-location'] = versionUrl(change.version);
+  return { statusCode, headers, body: change.version };
+}
 
 /** Sends a stored (possibly replayed) response: its status, headers and body. */
 function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { replayed: boolean }): T {
@@ -34,7 +48,7 @@ function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { repla
 export class VersionsController {
   constructor(
     private readonly versions: VersionsService,
-    private readonly idempotency: IdempotencyService,
+    private readonly writes: Writes,
   ) {}
 
   @Post()
@@ -42,20 +56,40 @@ export class VersionsController {
   @ApiOperation({ summary: 'Submit a config (or revert to an earlier version) as a new pending version' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The new pending version, with Location', schema: VERSION_SCHEMA })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version, with Content-Location (its URL)', schema: VERSION_SCHEMA })
+  @ApiBody({
+    type: SubmitConfigDto,
+    examples: {
+      config: {
+        summary: 'A new config',
+        value: { config: { httpProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example'] }, reason: 'Move to the new egress proxy', changeTicket: 'CHG0012345' },
+      },
+      revert: { summary: 'Back to an earlier version', value: { revertTo: 1, reason: 'Roll back: the new proxy drops connections' } },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'The new pending version, with Location and the cluster ETag', type: VersionResponse, headers: { ...LOCATION_HEADER, ...ETAG_HEADER } })
+  @ApiResponse({
+    status: 200,
+    description: 'The canonical content equals the current or pending version: that version, with Content-Location (its URL)',
+    type: VersionResponse,
+    headers: { ...CONTENT_LOCATION_HEADER, ...ETAG_HEADER },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: SubmitConfigDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs`, request.body, (tx) =>
-      this.versions.submit(tx, name, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs`, body: request.body },
+      (tx) => this.versions.submit(tx, name, body, ifMatch(ifMatchHeader), caller),
+      (submission) =>
+        submission.created
+          ? versionResponse(submission, 201)
+          : versionResponse(submission, 200),
     );
     return sendStored(reply, outcome);
   }
@@ -63,7 +97,7 @@ export class VersionsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
-  @ApiOkResponse({ description: 'A page of versions, newest first', schema: page(VERSION_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async history(
     @Param('name', ClusterNamePipe) name: string,
@@ -81,8 +115,12 @@ export class VersionsController {
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
-  @ApiOkResponse({ description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)', schema: VERSION_SCHEMA })
-  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
+  @ApiOkResponse({
+    description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)',
+    type: VersionResponse,
+    headers: ETAG_HEADER,
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)', headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async get(
     @Param('name', ClusterNamePipe) name: string,
@@ -100,20 +138,28 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision, with Location (the version\'s URL)', schema: VERSION_SCHEMA })
+  @ApiResponse({
+    status: 201,
+    description: 'The version after the decision, with Location (the version\'s URL) and the cluster ETag',
+    type: VersionResponse,
+    headers: { ...LOCATION_HEADER, ...ETAG_HEADER },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Body() body: DecisionDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs/${v}/decisions`, request.body, (tx) =>
-      this.versions.decide(tx, name, v, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs/${v}/decisions`, body: request.body },
+      (tx) => this.versions.decide(tx, name, v, body, ifMatch(ifMatchHeader), caller),
+      // API.md: 201 with the version and Location (the version's URL).
+      (change) => versionResponse(change, 201),
     );
     return sendStored(reply, outcome);
   }
@@ -123,7 +169,7 @@ export class VersionsController {
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The withdrawn version', schema: VERSION_SCHEMA })
+  @ApiOkResponse({ description: 'The withdrawn version, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
     @Param('name', ClusterNamePipe) name: string,
@@ -140,8 +186,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
   @ApiParam(V_PARAM)
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: DIFF_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(DiffResponse, 'The diff (or Markdown for chat)')
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,

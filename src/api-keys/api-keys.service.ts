@@ -4,19 +4,17 @@ import { AuditService } from '../audit/audit.service';
 import { conflict, notFound } from '../common/service-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import type { ApiKey } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import { tokenHashOf } from '../http/rate-limit-key';
+import { ApiKeysRepository } from '../repositories/api-keys.repository';
+import { Writes } from '../writes/writes.service';
+import type { ApiKeyRecord } from '../repositories/records';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
-import type { Caller } from './principal';
-import type { Role } from './roles';
+import type { Caller } from '../auth/principal';
+import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
+import type { Role } from '../auth/roles';
+import { bearerToken, tokenHashOf } from '../auth/token';
+import type { FastifyRequest } from 'fastify';
 
-export interface AuthenticatedKey {
-  id: string | null;
-  name: string;
-  roles: Role[];
-  canActFor: boolean;
-}
 
 const TOKEN_PREFIX = 'apc_';
 /** Bound on the cached keys, and how long a cached key is trusted at most. */
@@ -32,7 +30,7 @@ const UNKNOWN_MAX = 10_000;
 /** NOTIFY channel on which a revocation reaches every process on the same database. */
 const REVOKED_CHANNEL = 'api_key_revoked';
 
-function view(row: ApiKey): ApiKeyView {
+function view(row: ApiKeyRecord): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
@@ -46,7 +44,7 @@ function view(row: ApiKey): ApiKeyView {
 }
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements Authenticator {
   private readonly adminTokenHash: Buffer | null;
   /**
    * Keys that authenticated lately, by token hash. Every request needs its key, and a database round trip per
@@ -57,9 +55,13 @@ export class ApiKeysService {
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
+  /** Each request's key, looked up once: the rate limiter asks first, then the auth guard. */
+  private readonly byRequest = new WeakMap<FastifyRequest, Promise<AuthenticatedKey | null>>();
 
   constructor(
-    private readonly database: DatabaseService,
+    database: DatabaseService,
+    private readonly keys: ApiKeysRepository,
+    private readonly writes: Writes,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
@@ -82,7 +84,7 @@ export class ApiKeysService {
     if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return cached.key;
     const refused = this.unknown.get(hash);
     if (refused !== undefined && Date.now() - refused < UNKNOWN_TTL_MS) return null;
-    const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
+    const row = await this.keys.findByTokenHash(hash);
     if (!row || row.revokedAt) {
       this.cache.delete(hash);
       if (this.unknown.size >= UNKNOWN_MAX) this.unknown.clear();
@@ -95,9 +97,24 @@ export class ApiKeysService {
     return key;
   }
 
-  /** Whether a token (by hash) is a valid key seen lately: the rate limiter counts such tokens per key. */
-  isKnownToken(hash: string): boolean {
-    return this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+  /** The key of the request's Bearer token, or null; looked up once per request. */
+  authenticateRequest(request: FastifyRequest): Promise<AuthenticatedKey | null> {
+    let key = this.byRequest.get(request);
+    if (!key) {
+      const token = bearerToken(request);
+      key = token ? this.authenticate(token) : Promise.resolve(null);
+      this.byRequest.set(request, key);
+    }
+    return key;
+  }
+
+  /** What the rate limiter counts a request against: its key (by token hash) when the token is valid, else null. */
+  async rateLimitIdentity(request: FastifyRequest): Promise<string | null> {
+    const token = bearerToken(request);
+    if (!token) return null;
+    const hash = tokenHashOf(token);
+    const known = this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+    return known || (await this.authenticateRequest(request)) ? `key:${hash.slice(0, 32)}` : null;
   }
 
   /** Drops a key from the cache (it was revoked, here or in another process). */
@@ -108,51 +125,41 @@ export class ApiKeysService {
   async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const roles = [...new Set(input.roles)].sort() as Role[];
-    return this.database.transaction(async (tx) => {
-      const existing = await tx.apiKey.findUnique({ where: { name: input.name } });
-      if (existing || (input.name === 'admin' && this.adminTokenHash)) {
-        throw conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
-      }
-      const row = await tx.apiKey.create({
-        data: {
-          name: input.name,
-          tokenHash: tokenHashOf(token),
-          tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
-          roles,
-          canActFor: input.canActFor ?? false,
-          createdBy: caller.actor,
-        },
+    const exists = () => conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
+    return this.writes.run(async (tx) => {
+      const existing = await this.keys.findByName(input.name, tx);
+      if (existing || (input.name === 'admin' && this.adminTokenHash)) throw exists();
+      const row = await this.keys.create(tx, {
+        name: input.name,
+        tokenHash: tokenHashOf(token),
+        tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
+        roles,
+        canActFor: input.canActFor ?? false,
+        createdBy: caller.actor,
       });
       await this.audit.append(tx, caller, {
         action: 'apikey.created',
         details: { id: row.id, name: row.name, roles, canActFor: row.canActFor },
       });
       return { ...view(row), token };
-    });
+    }, { onUniqueViolation: exists });
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
     const after = decodeCursor(cursor, { at: 'timestamp', id: 'uuid' });
-    const rows = await this.database.prisma.apiKey.findMany({
-      where: after
-        ? { OR: [{ createdAt: { gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { gt: after.id } }] }
-        : undefined,
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: limit + 1,
-    });
+    const rows = await this.keys.list(after ?? undefined, limit + 1);
     return toPage(rows, limit, view, (r) => ({ at: r.createdAt.toISOString(), id: r.id }));
   }
 
   async revoke(id: string, caller: Caller): Promise<ApiKeyView> {
-    const revoked = await this.database.transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM api_keys WHERE id = ${id}::uuid FOR UPDATE`;
-      if (!rows.length) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
-      const current = await tx.apiKey.findUniqueOrThrow({ where: { id } });
+    const revoked = await this.writes.run(async (tx) => {
+      const current = await this.keys.lockById(tx, id);
+      if (!current) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
       if (current.revokedAt) return view(current);
-      const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      const row = await this.keys.revoke(tx, id, new Date());
       this.forget(id);
       // Delivered to every process listening on this database when the transaction commits.
-      await tx.$executeRaw`SELECT pg_notify(${REVOKED_CHANNEL}, ${id})`;
+      await this.keys.notify(tx, REVOKED_CHANNEL, id);
       await this.audit.append(tx, caller, { action: 'apikey.revoked', details: { id: row.id, name: row.name } });
       return view(row);
     });
@@ -161,6 +168,6 @@ export class ApiKeysService {
   }
 
   count(): Promise<number> {
-    return this.database.prisma.apiKey.count();
+    return this.keys.count();
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
-import { ROLES, type Role } from './roles';
+import { ROLES, type Role } from '../auth/roles';
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'Who or what uses the key (recorded as the actor)', example: 'alice', pattern: '^[A-Za-z0-9._@+-]{1,64}$' })
