@@ -198,5 +198,6 @@ describe('the generated admin token', () => {
       await app.close();
       await pg?.drop();
     }
-  });
+    // A whole second app with its own database: as long as the other files' start-ups (hookTimeout).
+  }, 60_000);
 });
