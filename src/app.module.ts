@@ -17,6 +17,7 @@ import { StrictQueryGuard } from './http/strict-query.guard';
 import { LOGGER } from './logging/logger';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -39,6 +40,7 @@ export class AppModule {
         ClustersModule,
         VersionsModule,
         ExplainModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },
