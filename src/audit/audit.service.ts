@@ -20,7 +20,8 @@ export type AuditAction =
   | 'apikey.revoked'
   | 'webhook.created'
   | 'webhook.updated'
-  | 'webhook.deleted';
+  | 'webhook.deleted'
+  | 'cluster.observed';
 
 export interface AuditEntry {
   action: AuditAction;
