@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile with dev dependencies, ship only production dependencies, run as a non-root user.
-# Node 22 LTS in the image (the project itself runs on Node 20.19+).
+# Node 24 LTS, the same major as everywhere else (package.json `engines` and the `node` devDependency that npm
+# scripts run); scripts/check-dockerfile.sh fails when they disagree.
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +13,7 @@ COPY scripts/prisma-generate.mjs ./scripts/prisma-generate.mjs
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \

@@ -381,7 +381,7 @@ async function main() {
     const started = Date.now();
     await waitUntil(async () => {
       const res = await client(svc.url, tokens.reader).get('/metrics');
-      const m = /^webhook_oldest_pending_delivery_age_seconds (\S+)/m.exec(res.text);
+      const m = /^aksproxy_webhook_oldest_pending_delivery_age_seconds (\S+)/m.exec(res.text);
       return m && Number(m[1]) === 0;
     }, { timeoutMs: 120_000, intervalMs: 250 });
     latencies.sort((a, b) => a - b);

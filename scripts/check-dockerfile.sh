@@ -6,6 +6,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
+# The project's Node 24 (the `node` devDependency), as npm scripts and .ci/run use, not the system's node: the
+# image's base has the same major, checked next.
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+# One Node major everywhere: the Dockerfile's base images, package.json engines and the node devDependency.
+want=$(node -p 'require("./node_modules/node/package.json").version.split(".")[0]')
+engines=$(node -p 'require("./package.json").engines.node')
+[ "$engines" = ">=$want" ] || { echo "package.json engines.node is $engines, expected >=$want (the node devDependency)" >&2; exit 1; }
+bases=$(grep -E '^FROM ' Dockerfile | awk '{print $2}' | sort -u)
+for base in $bases; do
+  case "$base" in
+    node:"$want"-*|node:"$want") ;;
+    *) echo "Dockerfile base image $base is not Node $want (the node devDependency)" >&2; exit 1 ;;
+  esac
+done
+[ "$(node -p 'process.versions.node.split(".")[0]')" = "$want" ] || { echo "node on PATH is not Node $want" >&2; exit 1; }
+NODE=$(command -v node)  # runuser below may reset PATH
+echo "Node $want everywhere: Dockerfile ($bases), engines ($engines), npm scripts ($(node --version))"
 WORK=$(mktemp -d)
 chmod 755 "$WORK"
 trap 'kill -9 ${svc:-0} 2>/dev/null || true; rm -rf "$WORK"' EXIT
@@ -24,9 +42,9 @@ for f in package.json node_modules dist prisma; do cp -r "$WORK/build/$f" "$WORK
 cp -r bin "$WORK/app/"
 chown -R nobody "$WORK/data"
 cd "$WORK/app"
-PORT=3937
+PORT=${DOCKERFILE_PORT:-3937}
 runuser -u nobody -- env NODE_ENV=production PORT=$PORT HOST=0.0.0.0 DATA_DIR="$WORK/data" LOG_LEVEL=warn \
-  ADMIN_TOKEN=dockerfile-check-token-0123 node dist/main.js >"$WORK/service.log" 2>&1 &
+  ADMIN_TOKEN=dockerfile-check-token-0123 "$NODE" dist/main.js >"$WORK/service.log" 2>&1 &
 svc=$!
 ok=0
 for _ in $(seq 1 200); do

@@ -9,12 +9,13 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
-import { badRequest, ServiceError } from './common/service-error';
+import { ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { requestIdFor } from './http/request-id';
-import { toProblem } from './http/problem-details.filter';
+import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
+import { validationProblem } from './http/validation-errors';
 import { setUpOpenApi } from './http/openapi';
 import { installJsonParser } from './http/json-body';
 import { BoundsPipe } from './http/bounds.pipe';
@@ -66,6 +67,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       const { problem } = toProblem(error);
       problem.detail = problem.status === 414 ? 'A path segment is too long.' : 'The request URL is malformed.';
       problem.requestId = String(request.id);
+      noteProblemCode(request, problem.code);
       void reply.status(problem.status).headers(securityHeaders).header('x-request-id', request.id).type('application/problem+json').send(problem);
     },
   });
@@ -80,7 +82,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
 
   // JSON only: any other body type is 415, not silently a string.
   fastify.removeContentTypeParser(['text/plain']);
-  // Fastify's JSON parser behind a depth check (64 levels), on every route.
+  // Fastify's JSON parser behind a depth check (64 levels), on every route; malformed JSON answered with where it breaks.
   installJsonParser(fastify, { bodyLimit: config.bodyLimitBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
 
   const metrics = app.get(MetricsService);
@@ -90,6 +92,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    const principal = (request as { principal?: { actor?: string; via?: string | null } }).principal;
     logger.info(
       {
         reqId: request.id,
@@ -98,7 +101,11 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
         url: redactSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
-        actor: (request as { principal?: { actor?: string } }).principal?.actor,
+        actor: principal?.actor,
+        // The bot key that acted for the person (X-Acting-For), as in audit events.
+        via: principal?.via ?? undefined,
+        // The problem code of an error answer, so that logs can be searched by it.
+        code: reply.statusCode >= 400 ? (problemCodeOf(request) ?? undefined) : undefined,
       },
       'request',
     );
@@ -120,8 +127,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
-    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
+    exposedHeaders: ['ETag', 'Location', 'Content-Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
   const apiKeys = app.get(ApiKeysService);
@@ -132,8 +139,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       timeWindow: 60_000,
       keyGenerator: rateLimitKeyFor(apiKeys),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
-      errorResponseBuilder: (_request, context) =>
-        new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+      errorResponseBuilder: (request, context) => {
+        noteProblemCode(request, 'RATE_LIMITED');
+        return new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`);
+      },
       addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
       addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     });
@@ -147,13 +156,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       forbidNonWhitelisted: true,
       transform: true,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => {
-        const messages = errors.flatMap(function flatten(e): string[] {
-          const own = Object.values(e.constraints ?? {});
-          return [...own, ...(e.children ?? []).flatMap(flatten).map((m) => `${e.property}.${m}`)];
-        });
-        return badRequest(messages.join('; ') || 'The request body is invalid.', { errors: messages });
-      },
+      // The DTO instance on each error lets the messages name the fields a body may have (never sent back).
+      validationError: { target: true, value: true },
+      // One message per field, the most useful one (validation-errors.ts).
+      exceptionFactory: validationProblem,
     }),
   );
   setUpOpenApi(app);

@@ -299,7 +299,7 @@ describe(`Istio and monitoring add-ons (${DATABASE})`, () => {
       expect(md.status).toBe(200);
       expect(md.headers['content-type']).toMatch(/^text\/markdown/);
       const lines = md.text.split('\n').filter((l) => /ServiceEntry first/.test(l));
-      expect(lines).toEqual([`⚠️ **Istio add-on:** change the ServiceEntry first: apply the \`istio\` rendering of v${v} before this config.`]);
+      expect(lines).toEqual([`⚠️ Istio add-on: change the ServiceEntry first: apply the \`istio\` rendering of v${v} before this config.`]);
     });
 
     it('no such line when the endpoint stays the same, or on a cluster without Istio', async () => {

@@ -229,7 +229,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat) */
+        /**
+         * Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)
+         * @description A url that is not an absolute http or https URL is 400 BAD_REQUEST naming it.
+         */
         get: operations["Explain_explainVersion"];
         put?: never;
         post?: never;
@@ -323,7 +326,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** For each URL and each HTTP client: through which proxy, or direct, and why */
+        /**
+         * For each URL and each HTTP client: through which proxy, or direct, and why (?format=markdown for chat)
+         * @description A URL that is not an absolute http or https URL gets { url, error } and no clients. proxy: null always means "goes direct".
+         */
         post: operations["Explain_explain"];
         delete?: never;
         options?: never;
@@ -568,8 +574,14 @@ export interface components {
             subjectAltNames: string[];
         };
         ClientVerdictResponse: {
-            /** @description The proxy URL the client uses, or null for a direct connection */
-            proxy: string | null;
+            /**
+             * @description Set, with no proxy, when the client makes no request at all
+             * @enum {string}
+             */
+            error?: "no request";
+            /** @description The proxy URL the client uses, or null for a direct connection (null always means direct); absent when the client makes no request */
+            proxy?: string | null;
+            /** @description The noProxy entry or rule that decided */
             reason: string;
         };
         ClusterAddonsDto: {
@@ -860,8 +872,9 @@ export interface components {
             results: components["schemas"]["ExplainUrlResponse"][];
         };
         ExplainUrlResponse: {
-            clients: components["schemas"]["ExplainClientsResponse"];
-            /** @description Set when the URL is invalid */
+            /** @description Absent when error is set */
+            clients?: components["schemas"]["ExplainClientsResponse"];
+            /** @description Set, with no clients, when the URL is not an absolute http or https URL (POST /v1/explain) */
             error?: string;
             url: string;
         };
@@ -1413,7 +1426,7 @@ export interface operations {
                 /** @description Actor (the person, or the key name) */
                 actor?: string;
                 /** @description Action, e.g. config.approved */
-                action?: string;
+                action?: "cluster.created" | "cluster.updated" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "cluster.observed" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted";
                 /** @description Events at or after this RFC 3339 time */
                 since?: string;
                 /** @description Events before this RFC 3339 time */
@@ -1735,6 +1748,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An ETag from an earlier GET: 304 with no body while it is current */
+                "If-None-Match"?: string;
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
             };
@@ -1755,6 +1770,15 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ClusterResponse"];
                 };
+            };
+            /** @description Not modified: If-None-Match names the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
             400: {
@@ -2034,9 +2058,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The canonical content equals the current or pending version: that version */
+            /** @description The canonical content equals the current or pending version: that version, with Content-Location (its URL) */
             200: {
                 headers: {
+                    /** @description The URL of the existing resource this answer is */
+                    "Content-Location"?: string;
                     /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2154,6 +2180,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An ETag from an earlier GET: 304 with no body while it is current */
+                "If-None-Match"?: string;
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
             };
@@ -2166,14 +2194,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The version */
+            /** @description The version, with ETag (the cluster's "r<revision>", which any change to a version moves; usable as If-Match on a decision) */
             200: {
                 headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VersionResponse"];
                 };
+            };
+            /** @description Not modified: If-None-Match names the current ETag (no body) */
+            304: {
+                headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
             400: {
@@ -2255,11 +2294,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The version after the decision, with the cluster ETag */
+            /** @description The version after the decision, with Location (the version's URL) and the cluster ETag */
             201: {
                 headers: {
                     /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
                     ETag?: string;
+                    /** @description The URL of what was created */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2372,6 +2413,7 @@ export interface operations {
             query?: {
                 /** @description A version number, current or previous (default: current, else previous) */
                 against?: string;
+                /** @description markdown: the same as Markdown for chat (or send Accept: text/markdown) */
                 format?: "json" | "markdown";
             };
             header?: {
@@ -2458,6 +2500,7 @@ export interface operations {
             query?: {
                 /** @description URL to explain (repeatable) */
                 url?: string[];
+                /** @description markdown: the same as Markdown for chat (or send Accept: text/markdown) */
                 format?: "json" | "markdown";
             };
             header?: {
@@ -3008,7 +3051,10 @@ export interface operations {
     };
     Explain_explain: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description markdown: the answer as Markdown for chat (or send Accept: text/markdown) */
+                format?: "json" | "markdown";
+            };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
@@ -3022,13 +3068,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Per URL and client: the proxy used or null, and why */
+            /** @description Per URL and client: the proxy used or null, and why (or Markdown) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExplainResponse"];
+                    "text/markdown": string;
                 };
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */

@@ -72,9 +72,9 @@ describe('in the diff', () => {
     expect(d.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES', 'PROXY_ENDPOINT_CHANGED', 'PROXY_ENDPOINT_CHANGED', 'ISTIO_SERVICE_ENTRY_NEEDED', 'MONITORING_TRUSTED_CA']);
     const md = diffToMarkdown(d, 'c1');
     const lines = md.split('\n').filter((l) => l.includes('ServiceEntry first'));
-    expect(lines).toEqual(['⚠️ **Istio add-on:** change the ServiceEntry first: apply the `istio` rendering of v2 before this config.']);
+    expect(lines).toEqual(['⚠️ Istio add-on: change the ServiceEntry first: apply the `istio` rendering of v2 before this config.']);
     // the line comes before the details, right after the summary
-    expect(md.indexOf('ServiceEntry first')).toBeLessThan(md.indexOf('**Proxy URLs**'));
+    expect(md.indexOf('ServiceEntry first')).toBeLessThan(md.indexOf('Proxy URLs:'));
   });
 
   it('no Istio finding and no line when the endpoint stays, nor without the Istio add-on; no add-on finding without a change', () => {

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { RevisionPrecondition } from '../common/precondition';
 import { ServiceError } from '../common/service-error';
 
@@ -21,6 +22,27 @@ export function checkIfMatch(ifMatch: string | undefined, revision: number): voi
   }
 }
 
+/**
+ * If-None-Match against an ETag, with the weak comparison RFC 9110 13.1.2 prescribes for it (`W/"r5"` matches
+ * `"r5"`); `*` matches any current representation.
+ */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const wanted = opaque(etag);
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted);
+}
+
+/**
+ * Conditional GET (API.md Conventions): sets the ETag and, when If-None-Match names it, answers 304 with no body.
+ * Returns true when the caller should send nothing more.
+ */
+export function answerConditionalGet(reply: FastifyReply, ifNoneMatch: string | undefined, etag: string): boolean {
+  reply.header('etag', etag);
+  if (!ifNoneMatchHits(ifNoneMatch, etag)) return false;
+  reply.status(304);
+  return true;
+}
 /** The If-Match header as a precondition for a service: it checks the revision the service locked. */
 export const ifMatch =
   (header: string | undefined): RevisionPrecondition =>

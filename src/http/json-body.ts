@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { badRequest } from '../common/service-error';
+import { locatingJsonErrors } from './json-syntax';
 
 /** The deepest JSON nesting any body may have (API.md "Limits"): no DTO or config needs more than a handful. */
 export const MAX_JSON_DEPTH = 64;
@@ -73,6 +74,6 @@ export function installJsonParser(
       );
       return;
     }
-    parse(request, text, done);
+    parse(request, text, locatingJsonErrors(text, done));
   });
 }

@@ -5,6 +5,7 @@ import { ServiceError, type ServiceErrorKind } from '../common/service-error';
 import { RenderUnsupportedError } from '../domain/errors';
 import { redactSecrets, redactSecretsDeep } from '../domain/redact';
 import { LOGGER } from '../logging/logger';
+import { JsonBodyError } from './json-syntax';
 
 export interface ProblemDocument {
   type: string;
@@ -113,9 +114,22 @@ const FASTIFY_DETAILS: Record<string, string> = {
 };
 
 function fastifyDetail(err: unknown): string | undefined {
+  // A malformed JSON body: its message says where (line, column, offset) and what was expected, never what it holds.
+  if (err instanceof JsonBodyError) return err.message;
   const code = (err as FastifyLikeError | undefined)?.code;
   return typeof code === 'string' ? FASTIFY_DETAILS[code] : undefined;
 }
+
+/** Where the problem `code` of an error answer is kept on the request, for the request log line. */
+export const PROBLEM_CODE = Symbol('problemCode');
+
+/** Remembers the `code` of the problem answered to a request (read by the request log line). */
+export function noteProblemCode(request: object, code: string): void {
+  (request as Record<symbol, string>)[PROBLEM_CODE] = code;
+}
+
+/** The `code` of the problem answered to a request, if any. */
+export const problemCodeOf = (request: object): string | undefined => (request as Record<symbol, string | undefined>)[PROBLEM_CODE];
 
 export function problemType(code: string): string {
   return `urn:aks-proxy-config:problem:${code.toLowerCase().replace(/_/g, '-')}`;
@@ -198,6 +212,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = redactSecretsDeep(raw);
     problem.instance = redactSecrets(path);
     problem.requestId = String(request.id);
+    noteProblemCode(request, problem.code);
     if (unexpected) this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
     else if (problem.status === 503) this.logger.warn({ reqId: request.id, err: (exception as Error)?.message }, 'database unavailable');
     reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);

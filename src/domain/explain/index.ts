@@ -4,8 +4,10 @@
  * Pure: no process.env, no DNS, no network. Each client model reads an environment map the way that client reads
  * the process environment; `explain` feeds them the environment AKS injects (environment.ts).
  *
- * An invalid URL (not absolute `scheme://host...`, bad IPv6 brackets, non-numeric port, whitespace) does not throw:
- * its result has `error` set and every client `{ proxy: null, reason: "invalid URL: ..." }`.
+ * A URL that cannot be explained (not an absolute `http`/`https` URL with a host, bad IPv6 brackets, non-numeric
+ * port, whitespace) does not throw: its result is `{ url, error }` with no `clients` (API.md: `proxy: null` always
+ * means "goes direct", so no client may read as direct for it). A client that makes no request for a valid URL
+ * answers `{ error: "no request", reason }` (types.ts `ClientAnswer`).
  *
  * `explain` takes a config as stored (normalized); `explainAsWritten` a config as submitted, entries validation
  * refuses included.
@@ -14,7 +16,7 @@ import type { ClusterNetwork, ProxyConfig } from '../proxy-config';
 import { effectiveNoProxy } from '../aks';
 import { aksProxyEnvironment, noProxyAsWritten } from './environment';
 import { configAsWritten } from './as-written';
-import { CLIENT_IDS, type ClientId, type ClientModel, type ClientVerdict, type EnvMap } from './types';
+import { answerOf, CLIENT_IDS, type ClientAnswer, type ClientId, type ClientModel, type EnvMap } from './types';
 import { splitUrl } from './url';
 import { redactSecrets } from '../redact';
 import { goProxyForUrl } from './go';
@@ -25,7 +27,8 @@ import { undiciProxyForUrl } from './node-undici';
 import { rubyFindProxy } from './ruby';
 
 export { CLIENT_IDS, CLIENT_LABELS } from './types';
-export type { ClientId, ClientVerdict, EnvMap, ClientModel } from './types';
+export type { ClientAnswer, ClientId, ClientVerdict, EnvMap, ClientModel } from './types';
+export { answerOf, isNoRequest, makesNoRequest } from './types';
 export { aksProxyEnvironment, noProxyAsWritten, type AksProxyEnvironment } from './environment';
 export { configAsWritten, dedupeNoProxy } from './as-written';
 export { goProxyForUrl } from './go';
@@ -46,11 +49,12 @@ export const CLIENT_MODELS: Readonly<Record<ClientId, ClientModel>> = {
   ruby: rubyFindProxy,
 };
 
+/** One URL's answer: per client, or why the URL cannot be explained (then `error` and no `clients`). */
 export interface ExplainUrlResult {
   /** The URL as given. */
   url: string;
-  clients: Record<ClientId, ClientVerdict>;
-  /** Set only when the URL is invalid; then every client has proxy null. */
+  clients?: Record<ClientId, ClientAnswer>;
+  /** "invalid URL: ..."; set only when the URL cannot be explained. */
   error?: string;
 }
 
@@ -77,8 +81,10 @@ export function urlProblem(url: string): string | null {
   if (typeof url !== 'string' || url.trim() === '') return 'the URL is empty';
   if (/[\s\x00-\x1f\x7f]/.test(url)) return 'the URL contains whitespace or control characters';
   const parts = splitUrl(url);
-  if (!parts) return 'not an absolute URL (expected scheme://host[:port]/path, IPv6 hosts in brackets, a numeric port)';
-  if (!parts.hasAuthority || parts.hostname === '') return 'the URL has no host (expected scheme://host[:port]/path)';
+  if (!parts) return 'not an absolute http or https URL (expected http(s)://host[:port]/path, IPv6 hosts in brackets, a numeric port)';
+  if (!parts.hasAuthority) return 'not an absolute http or https URL (expected http(s)://host[:port]/path, e.g. https://mcr.microsoft.com/)';
+  if (parts.scheme !== 'http' && parts.scheme !== 'https') return `only http and https URLs can be explained, not ${parts.scheme}`;
+  if (parts.hostname === '') return 'the URL has no host (expected http(s)://host[:port]/path)';
   if (parts.port !== null && Number(parts.port) > 65535) return 'the URL has an invalid port';
   return null;
 }
@@ -86,16 +92,13 @@ export function urlProblem(url: string): string | null {
 /** Runs every client model on one URL with one environment. */
 export function explainUrl(url: string, env: EnvMap): ExplainUrlResult {
   const problem = urlProblem(url);
-  const clients = {} as Record<ClientId, ClientVerdict>;
   // The URL is echoed, so key material in it (a key pasted as a URL, a token in a query) is withheld (redact.ts).
   const shown = redactSecrets(url);
-  if (problem) {
-    for (const id of CLIENT_IDS) clients[id] = { proxy: null, reason: `invalid URL: ${problem}` };
-    return { url: shown, clients, error: `invalid URL: ${problem}` };
-  }
+  if (problem) return { url: shown, error: `invalid URL: ${problem}` };
+  const clients = {} as Record<ClientId, ClientAnswer>;
   for (const id of CLIENT_IDS) {
-    const verdict = CLIENT_MODELS[id](url, env);
-    clients[id] = shown === url ? verdict : { ...verdict, reason: redactSecrets(verdict.reason) };
+    const answer = answerOf(CLIENT_MODELS[id](url, env));
+    clients[id] = shown === url ? answer : { ...answer, reason: redactSecrets(answer.reason) };
   }
   return { url: shown, clients };
 }
