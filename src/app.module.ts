@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
+import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
 
@@ -32,6 +33,7 @@ export class AppModule {
         DatabaseModule,
         AuditModule,
         AuthModule,
+        PeopleModule,
         HealthModule,
         IdempotencyModule,
         ValidateModule,

@@ -17,7 +17,8 @@ export type AuditAction =
   | 'config.superseded'
   | 'config.rendered'
   | 'apikey.created'
-  | 'apikey.revoked';
+  | 'apikey.revoked'
+  | 'person.updated';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -1,12 +1,14 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { conflict, notFound } from '../common/service-error';
+import { CLOCK, type Clock } from '../common/clock';
+import { badRequest, conflict, notFound } from '../common/service-error';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import type { ApiKey } from '../generated/prisma/client';
+import { type ApiKey, Prisma } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { tokenHashOf } from '../http/rate-limit-key';
+import { parseRfc3339 } from '../common/text.validators';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
 import type { Caller } from './principal';
 import type { Role } from './roles';
@@ -16,6 +18,8 @@ export interface AuthenticatedKey {
   name: string;
   roles: Role[];
   canActFor: boolean;
+  /** From then on the key is refused; null: never. */
+  expiresAt: Date | null;
 }
 
 const TOKEN_PREFIX = 'apc_';
@@ -31,6 +35,12 @@ const UNKNOWN_TTL_MS = 60_000;
 const UNKNOWN_MAX = 10_000;
 /** NOTIFY channel on which a revocation reaches every process on the same database. */
 const REVOKED_CHANNEL = 'api_key_revoked';
+/** lastUsedAt is written at most this often per key (API.md "API keys"). */
+const LAST_USED_EVERY_MS = 60_000;
+
+const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
+const exists = (name: string) =>
+  conflict('API_KEY_EXISTS', `An API key named "${name}" already exists (names are case-insensitive); names identify actors and must be unique.`);
 
 function view(row: ApiKey): ApiKeyView {
   return {
@@ -42,6 +52,8 @@ function view(row: ApiKey): ApiKeyView {
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   };
 }
 
@@ -57,11 +69,14 @@ export class ApiKeysService {
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
+  /** When this process last wrote each key's lastUsedAt. */
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly database: DatabaseService,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.adminTokenHash = config.adminToken ? Buffer.from(tokenHashOf(config.adminToken), 'hex') : null;
     this.notificationsFlowing = database.listen(
@@ -71,15 +86,15 @@ export class ApiKeysService {
     );
   }
 
-  /** The key a token belongs to, or null. Revoked keys are refused at once (looked up on every request). */
+  /** The key a token belongs to, or null. Revoked keys are refused at once, expired ones from their expiresAt on. */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = tokenHashOf(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
-      return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
+      return { id: null, name: 'admin', roles: ['admin'], canActFor: false, expiresAt: null };
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const cached = this.cache.get(hash);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return cached.key;
+    if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return this.unexpired(cached.key);
     const refused = this.unknown.get(hash);
     if (refused !== undefined && Date.now() - refused < UNKNOWN_TTL_MS) return null;
     const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
@@ -89,10 +104,30 @@ export class ApiKeysService {
       this.unknown.set(hash, Date.now());
       return null;
     }
-    const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };
+    const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor, expiresAt: row.expiresAt };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { key, at: Date.now() });
-    return key;
+    return this.unexpired(key);
+  }
+
+  private unexpired(key: AuthenticatedKey): AuthenticatedKey | null {
+    return key.expiresAt && key.expiresAt.getTime() <= this.clock.now().getTime() ? null : key;
+  }
+
+  /** Records that a key was used: lastUsedAt is written at most once a minute per key (per process). */
+  async touch(key: AuthenticatedKey): Promise<void> {
+    if (!key.id) return;
+    const now = this.clock.now();
+    const last = this.touched.get(key.id);
+    if (last !== undefined && now.getTime() - last < LAST_USED_EVERY_MS && now.getTime() >= last) return;
+    if (this.touched.size >= CACHE_MAX) this.touched.clear();
+    this.touched.set(key.id, now.getTime());
+    try {
+      await this.database.prisma.apiKey.updateMany({ where: { id: key.id }, data: { lastUsedAt: now } });
+    } catch {
+      // Bookkeeping only: a failed write must not fail the request; the next minute tries again.
+      this.touched.delete(key.id);
+    }
   }
 
   /** Whether a token (by hash) is a valid key seen lately: the rate limiter counts such tokens per key. */
@@ -105,30 +140,47 @@ export class ApiKeysService {
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
-  async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
+  async create(input: { name: string; roles: Role[]; canActFor?: boolean; expiresAt?: string }, caller: Caller): Promise<CreatedApiKeyView> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const roles = [...new Set(input.roles)].sort() as Role[];
-    return this.database.transaction(async (tx) => {
-      const existing = await tx.apiKey.findUnique({ where: { name: input.name } });
-      if (existing || (input.name === 'admin' && this.adminTokenHash)) {
-        throw conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
-      }
-      const row = await tx.apiKey.create({
-        data: {
-          name: input.name,
-          tokenHash: tokenHashOf(token),
-          tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
-          roles,
-          canActFor: input.canActFor ?? false,
-          createdBy: caller.actor,
-        },
+    const nameKey = input.name.toLowerCase();
+    let expiresAt: Date | null = null;
+    if (input.expiresAt !== undefined) {
+      expiresAt = parseRfc3339(input.expiresAt);
+      if (expiresAt.getTime() <= this.clock.now().getTime()) throw badRequest(`expiresAt must be in the future; ${input.expiresAt} is not.`);
+    }
+    try {
+      return await this.database.transaction(async (tx) => {
+        const existing = await tx.apiKey.findUnique({ where: { nameKey } });
+        if (existing || (nameKey === 'admin' && this.adminTokenHash)) throw exists(input.name);
+        const row = await tx.apiKey.create({
+          data: {
+            name: input.name,
+            nameKey,
+            expiresAt,
+            tokenHash: tokenHashOf(token),
+            tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
+            roles,
+            canActFor: input.canActFor ?? false,
+            createdBy: caller.actor,
+          },
+        });
+        await this.audit.append(tx, caller, {
+          action: 'apikey.created',
+          details: { id: row.id, name: row.name, roles, canActFor: row.canActFor, expiresAt: row.expiresAt?.toISOString() ?? null },
+        });
+        return { ...view(row), token };
       });
-      await this.audit.append(tx, caller, {
-        action: 'apikey.created',
-        details: { id: row.id, name: row.name, roles, canActFor: row.canActFor },
-      });
-      return { ...view(row), token };
-    });
+    } catch (err) {
+      if (isUniqueViolation(err)) throw exists(input.name); // a concurrent create of the same name won the race
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<ApiKeyView> {
+    const row = await this.database.prisma.apiKey.findUnique({ where: { id } });
+    if (!row) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
+    return view(row);
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {

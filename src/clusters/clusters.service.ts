@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
-import { conflict, notFound } from '../common/service-error';
+import { hasRole } from '../auth/roles';
+import { conflict, forbidden, notFound } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
 import type { ClusterContext, ClusterNetwork, NodePool, ProxyConfig } from '../domain/proxy-config';
@@ -32,6 +33,10 @@ export class ClustersService {
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
+    // The approval policy is not the submitter's to set (API.md "Clusters"): more than one approval needs an admin.
+    if ((input.requiredApprovals ?? 1) > 1 && !hasRole(caller.roles, 'admin')) {
+      throw forbidden('FORBIDDEN', `Only an admin may create a cluster that needs ${input.requiredApprovals} approvals; leave requiredApprovals out (1) and ask an admin.`);
+    }
     try {
       return await this.database.transaction(async (tx) => {
         if (await tx.cluster.findUnique({ where: { name: input.name }, select: { id: true } })) throw this.exists(input.name);
@@ -81,6 +86,12 @@ export class ClustersService {
     return this.database.transaction(async (tx) => {
       const locked = await this.lock(tx, name);
       checkIfMatch(ifMatch, locked.revision);
+      if (input.requiredApprovals !== undefined && input.requiredApprovals !== locked.requiredApprovals && !hasRole(caller.roles, 'admin')) {
+        throw forbidden(
+          'FORBIDDEN',
+          `Only an admin may change the approval policy: cluster "${locked.name}" needs ${locked.requiredApprovals} approval${locked.requiredApprovals === 1 ? '' : 's'}.`,
+        );
+      }
       const data: Prisma.ClusterUpdateInput = {};
       if (input.resourceGroup !== undefined) data.resourceGroup = input.resourceGroup;
       if (input.subscriptionId !== undefined) data.subscriptionId = input.subscriptionId;

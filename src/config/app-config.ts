@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { ROLES, type Role } from '../auth/roles';
 
 /** Where the data lives: a PostgreSQL server, or embedded PGlite in a directory (null: in memory, for tests). */
 export type StorageConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | null };
@@ -29,6 +30,25 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** Size of the PostgreSQL connection pool. */
   databasePoolSize: number;
+  /** OpenID Connect bearer tokens beside API keys (OIDC_*), or null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
+}
+
+export interface OidcConfig {
+  /** OIDC_ISSUER: tokens' `iss` must equal it; discovery at <issuer>/.well-known/openid-configuration. */
+  issuer: string;
+  /** OIDC_AUDIENCE: tokens' `aud` must hold it (Entra ID v2.0: the API's application (client) ID). */
+  audience: string;
+  /** OIDC_ACTOR_CLAIM: the claim naming the person; null: preferred_username, upn, email, sub (first present). */
+  actorClaim: string | null;
+  /** OIDC_ROLES_CLAIM (default `roles`). */
+  rolesClaim: string;
+  /** OIDC_ROLE_MAP (`Value=role,...`): claim value to role; null: the role names count as themselves. */
+  roleMap: Record<string, Role[]> | null;
+  /** OIDC_JWKS_MAX_AGE_S (default 600): the issuer's keys are used at most this long before being fetched again. */
+  jwksMaxAgeSeconds: number;
+  /** OIDC_JWKS_COOLDOWN_S (default 30): an unknown `kid` fetches the keys again at most once per this long. */
+  jwksCooldownSeconds: number;
 }
 
 const bool = (name: string) =>
@@ -42,6 +62,8 @@ const int = (name: string, min: number, max: number) =>
     .regex(/^\d+$/, `${name} must be a whole number`)
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+const CLAIM_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 const envSchema = z.object({
   PORT: int('PORT', 0, 65535).default(3000),
@@ -64,7 +86,55 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000),
   SHUTDOWN_DRAIN_MS: int('SHUTDOWN_DRAIN_MS', 0, 600_000).default(1_000),
   DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 1, 100).default(10),
+  OIDC_ISSUER: z
+    .string()
+    .refine(isIssuerUrl, 'OIDC_ISSUER must be an https:// URL without query or fragment (http:// only on a loopback address), e.g. https://login.microsoftonline.com/<tenant-id>/v2.0')
+    .optional(),
+  OIDC_AUDIENCE: z.string().max(512, 'OIDC_AUDIENCE must be at most 512 characters').optional(),
+  OIDC_ACTOR_CLAIM: z.string().regex(CLAIM_NAME, 'OIDC_ACTOR_CLAIM must be a claim name (letters, digits, _ - . :)').optional(),
+  OIDC_ROLES_CLAIM: z.string().regex(CLAIM_NAME, 'OIDC_ROLES_CLAIM must be a claim name (letters, digits, _ - . :)').default('roles'),
+  OIDC_ROLE_MAP: z
+    .string()
+    .transform((v, ctx) => {
+      const map = parseRoleMap(v);
+      if (typeof map === 'string') {
+        ctx.addIssue({ code: 'custom', message: map });
+        return z.NEVER;
+      }
+      return map;
+    })
+    .optional(),
+  OIDC_JWKS_MAX_AGE_S: int('OIDC_JWKS_MAX_AGE_S', 1, 86_400).default(600),
+  OIDC_JWKS_COOLDOWN_S: int('OIDC_JWKS_COOLDOWN_S', 0, 3_600).default(30),
 });
+
+/** An issuer URL as OpenID Connect Discovery requires: https, no query or fragment; http only on loopback (tests). */
+function isIssuerUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.search || url.hash || url.username || url.password) return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+}
+
+/** `Value=role,Value2=role2` (a value may map to several roles when named twice); a message when malformed. */
+export function parseRoleMap(text: string): Record<string, Role[]> | string {
+  const map: Record<string, Role[]> = Object.create(null) as Record<string, Role[]>;
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    const value = eq > 0 ? part.slice(0, eq).trim() : '';
+    const role = eq > 0 ? part.slice(eq + 1).trim() : '';
+    if (!value || !role) return `OIDC_ROLE_MAP must be Value=role pairs separated by commas; "${part}" is not one`;
+    if (!(ROLES as readonly string[]).includes(role)) return `OIDC_ROLE_MAP maps "${value}" to "${role}", which is not one of ${ROLES.join(', ')}`;
+    (map[value] ??= []).includes(role as Role) || map[value].push(role as Role);
+  }
+  if (Object.keys(map).length === 0) return 'OIDC_ROLE_MAP must hold at least one Value=role pair';
+  return map;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -83,6 +153,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) {
+    throw new ConfigError('Invalid configuration: OIDC_AUDIENCE: required when OIDC_ISSUER is set (the API\'s audience, e.g. its Entra ID application (client) ID)');
+  }
   const dataDir = e.DATA_DIR === ':memory:' ? ':memory:' : resolve(e.DATA_DIR);
   return {
     port: e.PORT,
@@ -100,6 +173,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    oidc: e.OIDC_ISSUER
+      ? {
+          issuer: e.OIDC_ISSUER,
+          audience: e.OIDC_AUDIENCE!,
+          actorClaim: e.OIDC_ACTOR_CLAIM ?? null,
+          rolesClaim: e.OIDC_ROLES_CLAIM,
+          roleMap: e.OIDC_ROLE_MAP ?? null,
+          jwksMaxAgeSeconds: e.OIDC_JWKS_MAX_AGE_S,
+          jwksCooldownSeconds: e.OIDC_JWKS_COOLDOWN_S,
+        }
+      : null,
   };
 }
 

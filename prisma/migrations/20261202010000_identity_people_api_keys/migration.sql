@@ -14,5 +14,9 @@ CREATE TABLE "people" (
     CONSTRAINT "people_pkey" PRIMARY KEY ("name")
 );
 
--- API key names are case-insensitive and unique (API.md "API keys": 409 API_KEY_EXISTS).
-CREATE UNIQUE INDEX "api_keys_name_lower_key" ON "api_keys" (lower("name"));
+-- API key names are case-insensitive and unique (API.md "API keys": 409 API_KEY_EXISTS): name_key is the name
+-- lower-cased. Existing keys whose names differ only in case must be renamed before this migration.
+ALTER TABLE "api_keys" ADD COLUMN "name_key" TEXT;
+UPDATE "api_keys" SET "name_key" = lower("name");
+ALTER TABLE "api_keys" ALTER COLUMN "name_key" SET NOT NULL;
+CREATE UNIQUE INDEX "api_keys_name_key_key" ON "api_keys"("name_key");
