@@ -11,7 +11,9 @@
 // the pending version each submission left, one cluster per request), get-current, diff (big v2 against big v1),
 // render (cli), history (?limit=50 on a cluster with BENCH_HISTORY_VERSIONS versions) and history-deep (the same
 // page at a cursor half-way down), audit (the first page of /v1/audit) and audit-deep (a filtered page half-way down
-// BENCH_HISTORY_VERSIONS seeded audit events). The history rows and pool clusters are inserted with SQL while the service is
+// BENCH_HISTORY_VERSIONS seeded audit events), auth-key and auth-oidc (the same small read, GET /v1/clusters/bench-get,
+// with a reader API key, then with an OIDC access token checked against the cached JWKS of a static loopback
+// issuer: the cost of a token check per request next to a key's). The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
 // Environment: BENCH_SECONDS (per scenario, default 8), BENCH_CONNECTIONS (default 10), BENCH_WARMUP_SECONDS
@@ -29,6 +31,7 @@ import { bigConfig, caBundle, noProxyEntries, plainConfig } from './lib/configs.
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
 import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
+import { BENCH_AUDIENCE, startStaticIssuer } from './lib/oidc-issuer.mjs';
 import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
 
 requireBuild('bench');
@@ -71,7 +74,10 @@ async function main() {
   } else {
     storage = { dataDir: join(tmp, 'data') };
   }
-  const env = { LOG_LEVEL: LOG_LEVEL };
+  // A static OIDC issuer on loopback (discovery + JWKS); the service caches its keys (OIDC_JWKS_MAX_AGE_S default).
+  const oidcIssuer = await startStaticIssuer();
+  onCleanup(() => oidcIssuer.close());
+  const env = { LOG_LEVEL: LOG_LEVEL, OIDC_ISSUER: oidcIssuer.issuer, OIDC_AUDIENCE: BENCH_AUDIENCE };
 
   // 1. First start: migrations, keys and the clusters the scenarios read.
   log(`starting the service (${DATABASE}) for set-up`);
@@ -268,6 +274,22 @@ async function main() {
   }
 
   const readerGet = { headers: auth(tokens.reader) };
+
+  // Authentication: one cheap read with a key, then with an OIDC token (JWKS cached after the preflight).
+  const oidcToken = await oidcIssuer.token('bench-reader@contoso.com', ['reader']);
+  const authPreflight = (token) => async () => {
+    const res = expectStatus(await client(svc.url, token).get('/v1/clusters/bench-get'), 200, 'preflight auth');
+    if (res.body.name !== 'bench-get') throw new Error(`auth preflight: unexpected body ${res.text.slice(0, 200)}`);
+  };
+  await scenario('auth-key', { url: on('/v1/clusters/bench-get'), pid: svc.pid, opts: readerGet, preflight: authPreflight(tokens.reader) });
+  await scenario('auth-oidc', {
+    url: on('/v1/clusters/bench-get'),
+    pid: svc.pid,
+    opts: { headers: auth(oidcToken) },
+    preflight: authPreflight(oidcToken),
+  });
+  if (wanted('auth-oidc')) log(`auth-oidc: the issuer served discovery ${oidcIssuer.counts.discovery}x and the JWKS ${oidcIssuer.counts.jwks}x`);
+
   await scenario('get-current', {
     url: on('/v1/clusters/bench-get/configs/current'),
     pid: svc.pid,
