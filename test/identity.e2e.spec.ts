@@ -1,3 +1,4 @@
+import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
@@ -56,7 +57,7 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
       const names: string[] = [];
       let cursor: string | null = null;
       do {
-        const page = await t.http().get(`/v1/people?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(admin).expect(200);
+        const page: Response = await t.http().get(`/v1/people?limit=2${cursor ? `&cursor=${cursor}` : ''}`).set(admin).expect(200);
         expect(page.body.items.length).toBeLessThanOrEqual(2);
         if (page.body.nextCursor) expect(page.headers.link).toMatch(/rel="next"/);
         names.push(...page.body.items.map((p: { name: string }) => p.name));

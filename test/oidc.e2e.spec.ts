@@ -323,3 +323,41 @@ describe(`OIDC issuer down at start-up (${DATABASE})`, () => {
     expect(t.logs.join('')).not.toContain(tk.split('.')[2]);
   });
 });
+
+describe(`rate limits with OIDC tokens (${DATABASE})`, () => {
+  let t: TestApp;
+  let issuer: TestIssuer;
+
+  beforeAll(async () => {
+    issuer = await TestIssuer.create({ 'reader-app': CLIENTS['reader-app'], 'approver-app': CLIENTS['approver-app'] });
+    t = await startTestApp({ env: { ...oidcEnv(issuer.issuer), RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await issuer?.stop();
+  });
+
+  it('a valid token counts per person (users of one portal do not share a limit); forged tokens count per address', async () => {
+    const rita = await issuer.token('reader-app');
+    const ritaAgain = await issuer.token('reader-app'); // another token of the same person: the same budget
+    for (const tk of [rita, rita, ritaAgain]) expect((await t.http().get('/v1/clusters').set(bearer(tk))).status).toBe(200);
+    const over = await t.http().get('/v1/clusters').set(bearer(rita));
+    expect(over.status).toBe(429);
+    expect(over.body.code).toBe('RATE_LIMITED');
+    const abby = await issuer.token('approver-app');
+    expect((await t.http().get('/v1/clusters').set(bearer(abby))).status).toBe(200);
+    // made-up JWTs all count against the client address: after 3, even new ones are 429
+    const [key] = issuer.keys;
+    const codes: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const forged = await new SignJWT({ preferred_username: `mallory${i}`, roles: ['ProxyConfig.Admin'] })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+        .setIssuer('https://evil.example')
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(key.privateKey);
+      codes.push((await t.http().get('/v1/clusters').set(bearer(forged))).status);
+    }
+    expect(codes).toEqual([401, 401, 401, 429, 429]);
+  });
+});

@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
-import { bearerToken, PRE_AUTHENTICATED } from '../http/rate-limit-key';
+import { bearerToken, PRE_AUTHENTICATED, PRE_VERIFIED } from '../http/rate-limit-key';
 import { PeopleService } from '../people/people.service';
 import { PERSON_NAME, PERSON_NAME_RULE } from '../people/person-name';
 import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
-import { looksLikeJwt, OidcVerifier } from './oidc-verifier.service';
+import { looksLikeJwt, OidcVerifier, type TokenCheck } from './oidc-verifier.service';
 import type { AuthenticatedRequest, Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
@@ -52,7 +52,8 @@ export class AuthGuard implements CanActivate {
     }
     if (!this.oidc.enabled || !looksLikeJwt(token)) throw invalidToken('The token is unknown, revoked or expired.');
 
-    const checked = await this.oidc.verify(token);
+    const preVerified = (request as unknown as Record<symbol, TokenCheck | undefined>)[PRE_VERIFIED];
+    const checked = preVerified ?? (await this.oidc.verify(token));
     if (!checked.ok) throw invalidToken(checked.reason);
     await this.people.recordSignIn(checked.actor, checked.roles, String(request.id));
     request.principal = { kind: 'token', keyId: null, keyName: null, roles: checked.roles, canActFor: false, actor: checked.actor, via: null };

@@ -11,15 +11,25 @@ interface TokenChecker {
   authenticate(token: string): Promise<unknown>;
 }
 
+/** The OIDC verifier, as far as the rate limiter needs it. */
+interface JwtChecker {
+  readonly enabled: boolean;
+  verify(token: string): Promise<{ ok: true; actor: string } | { ok: false }>;
+}
+
 /** Where the rate limiter left what it learnt of the token, so the auth guard need not look it up again. */
 export const PRE_AUTHENTICATED = Symbol('preAuthenticated');
+/** Likewise for an OIDC token: the verifier's answer. */
+export const PRE_VERIFIED = Symbol('preVerified');
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Rate limits apply per API key (by the hash of its token, never the token itself) when the token is valid;
  * anything else (no token, made-up tokens) counts against the client address, so inventing a new token per
  * request does not escape the limit.
  */
-export function rateLimitKeyFor(keys: TokenChecker) {
+export function rateLimitKeyFor(keys: TokenChecker, jwts?: JwtChecker) {
   return async (request: FastifyRequest): Promise<string> => {
     const token = bearerToken(request);
     if (token) {
@@ -28,6 +38,12 @@ export function rateLimitKeyFor(keys: TokenChecker) {
       const key = await keys.authenticate(token);
       (request as unknown as Record<symbol, unknown>)[PRE_AUTHENTICATED] = key;
       if (key) return `key:${hash.slice(0, 32)}`;
+      // A valid OIDC token counts per person (a portal's users share its address); an invalid one per address.
+      if (jwts?.enabled && JWT_SHAPE.test(token)) {
+        const checked = await jwts.verify(token);
+        (request as unknown as Record<symbol, unknown>)[PRE_VERIFIED] = checked;
+        if (checked.ok) return `person:${checked.actor}`;
+      }
     }
     return `ip:${request.ip}`;
   };
