@@ -13,7 +13,7 @@ import { badRequest, ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './auth/api-keys.service';
-import { OidcVerifier } from './auth/oidc-verifier.service';
+import { TOKEN_VERIFIER, type TokenVerifier } from './auth/identity';
 import { requestIdFor } from './http/request-id';
 import { toProblem } from './http/problem-details.filter';
 import { setUpOpenApi } from './http/openapi';
@@ -114,7 +114,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       global: true,
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: rateLimitKeyFor(apiKeys, app.get(OidcVerifier)),
+      keyGenerator: rateLimitKeyFor(apiKeys, app.get<TokenVerifier>(TOKEN_VERIFIER)),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
       errorResponseBuilder: (_request, context) =>
         new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),

@@ -13,6 +13,7 @@ import { HealthModule } from './health/health.module';
 import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
+import { OidcModule } from './oidc/oidc.module';
 import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
@@ -34,6 +35,7 @@ export class AppModule {
         AuditModule,
         AuthModule,
         PeopleModule,
+        OidcModule,
         HealthModule,
         IdempotencyModule,
         ValidateModule,

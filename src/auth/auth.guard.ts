@@ -1,11 +1,10 @@
-import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
 import { bearerToken, PRE_AUTHENTICATED, PRE_VERIFIED } from '../http/rate-limit-key';
-import { PeopleService } from '../people/people.service';
-import { PERSON_NAME, PERSON_NAME_RULE } from '../people/person-name';
 import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
-import { looksLikeJwt, OidcVerifier, type TokenCheck } from './oidc-verifier.service';
+import { looksLikeJwt, PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenCheck, type TokenVerifier } from './identity';
+import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
 import type { AuthenticatedRequest, Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
@@ -24,8 +23,8 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeysService,
-    private readonly oidc: OidcVerifier,
-    private readonly people: PeopleService,
+    @Inject(TOKEN_VERIFIER) private readonly oidc: TokenVerifier,
+    @Inject(PEOPLE_DIRECTORY) private readonly people: PeopleDirectory,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

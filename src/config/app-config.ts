@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { ROLES, type Role } from '../auth/roles';
 
 /** Where the data lives: a PostgreSQL server, or embedded PGlite in a directory (null: in memory, for tests). */
 export type StorageConfig = { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string | null };
@@ -44,7 +43,7 @@ export interface OidcConfig {
   /** OIDC_ROLES_CLAIM (default `roles`). */
   rolesClaim: string;
   /** OIDC_ROLE_MAP (`Value=role,...`): claim value to role; null: the role names count as themselves. */
-  roleMap: Record<string, Role[]> | null;
+  roleMap: Record<string, string[]> | null;
   /** OIDC_JWKS_MAX_AGE_S (default 600): the issuer's keys are used at most this long before being fetched again. */
   jwksMaxAgeSeconds: number;
   /** OIDC_JWKS_COOLDOWN_S (default 30): an unknown `kid` fetches the keys again at most once per this long. */
@@ -64,6 +63,8 @@ const int = (name: string, min: number, max: number) =>
     .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
 
 const CLAIM_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** The service's roles (auth/roles.ts has them too; config imports nothing of the app). */
+const ROLE_NAMES = ['reader', 'submitter', 'approver', 'admin'];
 
 const envSchema = z.object({
   PORT: int('PORT', 0, 65535).default(3000),
@@ -122,15 +123,15 @@ function isIssuerUrl(value: string): boolean {
 }
 
 /** `Value=role,Value2=role2` (a value may map to several roles when named twice); a message when malformed. */
-export function parseRoleMap(text: string): Record<string, Role[]> | string {
-  const map: Record<string, Role[]> = Object.create(null) as Record<string, Role[]>;
+export function parseRoleMap(text: string): Record<string, string[]> | string {
+  const map: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
   for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
     const eq = part.lastIndexOf('=');
     const value = eq > 0 ? part.slice(0, eq).trim() : '';
     const role = eq > 0 ? part.slice(eq + 1).trim() : '';
     if (!value || !role) return `OIDC_ROLE_MAP must be Value=role pairs separated by commas; "${part}" is not one`;
-    if (!(ROLES as readonly string[]).includes(role)) return `OIDC_ROLE_MAP maps "${value}" to "${role}", which is not one of ${ROLES.join(', ')}`;
-    (map[value] ??= []).includes(role as Role) || map[value].push(role as Role);
+    if (!ROLE_NAMES.includes(role)) return `OIDC_ROLE_MAP maps "${value}" to "${role}", which is not one of ${ROLE_NAMES.join(', ')}`;
+    if (!(map[value] ??= []).includes(role)) map[value].push(role);
   }
   if (Object.keys(map).length === 0) return 'OIDC_ROLE_MAP must hold at least one Value=role pair';
   return map;

@@ -9,7 +9,8 @@ import { DatabaseService } from '../database/database.service';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { LOGGER } from '../logging/logger';
 import { type Person, PeopleRepository } from '../repositories/people.repository';
-import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
+import type { PeopleDirectory } from '../auth/identity';
+import { PERSON_NAME, PERSON_NAME_RULE } from '../auth/person-name';
 import type { PersonView } from './person.dto';
 
 /** A sign-in is written at most this often per person (unless its roles changed). */
@@ -25,7 +26,7 @@ function view(row: Person): PersonView {
 
 /** Everyone the service knows, and their roles (which serve X-Acting-For). Names are kept lower-cased. */
 @Injectable()
-export class PeopleService {
+export class PeopleService implements PeopleDirectory {
   /** Per person: when its sign-in was last written and with which roles. */
   private readonly signIns = new Map<string, { at: number; roles: string }>();
 

@@ -12,8 +12,9 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig, type OidcConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../logging/logger';
-import { PERSON_NAME } from '../people/person-name';
-import { ROLES, type Role } from './roles';
+import type { TokenCheck, TokenVerifier } from '../auth/identity';
+import { PERSON_NAME } from '../auth/person-name';
+import { ROLES, type Role } from '../auth/roles';
 
 /** The only signature algorithms accepted (API.md): never `none`, never an HMAC algorithm. */
 export const OIDC_ALGORITHMS = ['RS256', 'PS256', 'ES256'] as const;
@@ -27,10 +28,6 @@ const MAX_KID_LENGTH = 256;
 const WARN_EVERY_MS = 10_000;
 const DEFAULT_ACTOR_CLAIMS = ['preferred_username', 'upn', 'email', 'sub'];
 
-/** A JWT in compact form: three base64url parts (signature may be empty, as in alg "none", to refuse it clearly). */
-export const looksLikeJwt = (token: string) => /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token);
-
-export type TokenCheck = { ok: true; actor: string; roles: Role[] } | { ok: false; reason: string };
 
 /**
  * Verifies OpenID Connect access tokens (JWTs) with jose against the issuer's keys, found through discovery.
@@ -39,7 +36,7 @@ export type TokenCheck = { ok: true; actor: string; roles: Role[] } | { ok: fals
  * only; the service starts and API keys keep working. Nothing of a token is ever logged or answered.
  */
 @Injectable()
-export class OidcVerifier implements OnApplicationBootstrap {
+export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   private readonly oidc: OidcConfig | null;
   private keys: JWTVerifyGetKey | null = null;
   private discovery: Promise<void> | null = null;
@@ -212,7 +209,7 @@ function identity(oidc: OidcConfig, payload: JWTPayload): TokenCheck {
   }
   const roles = new Set<Role>();
   for (const r of (raw ?? []) as string[]) {
-    if (oidc.roleMap) for (const role of Object.hasOwn(oidc.roleMap, r) ? oidc.roleMap[r] : []) roles.add(role);
+    if (oidc.roleMap) for (const role of Object.hasOwn(oidc.roleMap, r) ? oidc.roleMap[r] : []) roles.add(role as Role);
     else if ((ROLES as readonly string[]).includes(r)) roles.add(r as Role);
   }
   return { ok: true, actor: value.toLowerCase(), roles: [...roles].sort() };

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TOKEN_VERIFIER } from '../auth/identity';
+import { OidcVerifier } from './oidc-verifier.service';
+
+/** OpenID Connect access tokens (OIDC_ISSUER), behind the TokenVerifier interface the AuthGuard injects. */
+@Module({
+  providers: [OidcVerifier, { provide: TOKEN_VERIFIER, useExisting: OidcVerifier }],
+  exports: [TOKEN_VERIFIER],
+})
+export class OidcModule {}
