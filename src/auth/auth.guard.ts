@@ -1,9 +1,9 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
-import { bearerToken, PRE_AUTHENTICATED, PRE_VERIFIED } from '../http/rate-limit-key';
+import { bearerToken, PRE_AUTHENTICATED } from '../http/rate-limit-key';
 import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
-import { looksLikeJwt, PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenCheck, type TokenVerifier } from './identity';
+import { PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenVerifier } from './identity';
 import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
 import type { AuthenticatedRequest, Principal } from './principal';
 import { IS_PUBLIC } from './public.decorator';
@@ -49,10 +49,8 @@ export class AuthGuard implements CanActivate {
       request.principal = await this.keyPrincipal(request, key, required);
       return true;
     }
-    if (!this.oidc.enabled || !looksLikeJwt(token)) throw invalidToken('The token is unknown, revoked or expired.');
-
-    const preVerified = (request as unknown as Record<symbol, TokenCheck | undefined>)[PRE_VERIFIED];
-    const checked = preVerified ?? (await this.oidc.verify(token));
+    const checked = await this.oidc.verifyRequest(request);
+    if (!checked) throw invalidToken('The token is unknown, revoked or expired.');
     if (!checked.ok) throw invalidToken(checked.reason);
     await this.people.recordSignIn(checked.actor, checked.roles, String(request.id));
     request.principal = { kind: 'token', keyId: null, keyName: null, roles: checked.roles, canActFor: false, actor: checked.actor, via: null };

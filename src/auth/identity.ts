@@ -1,3 +1,4 @@
+import type { FastifyRequest } from 'fastify';
 import type { Role } from './roles';
 
 /** What an OIDC token check found: the person and roles, or why it was refused (safe to show: quotes no token). */
@@ -7,6 +8,10 @@ export type TokenCheck = { ok: true; actor: string; roles: Role[] } | { ok: fals
 export interface TokenVerifier {
   readonly enabled: boolean;
   verify(token: string): Promise<TokenCheck>;
+  /** The check of the request's Bearer token when it is a JWT and OIDC is on, else null; checked once per request. */
+  verifyRequest(request: FastifyRequest): Promise<TokenCheck | null>;
+  /** What the rate limiter counts a request against: the person of a valid token, else null. */
+  rateLimitIdentity(request: FastifyRequest): Promise<string | null>;
 }
 export const TOKEN_VERIFIER = Symbol('TokenVerifier');
 

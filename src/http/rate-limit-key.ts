@@ -13,16 +13,11 @@ interface TokenChecker {
 
 /** The OIDC verifier, as far as the rate limiter needs it. */
 interface JwtChecker {
-  readonly enabled: boolean;
-  verify(token: string): Promise<{ ok: true; actor: string } | { ok: false }>;
+  rateLimitIdentity(request: FastifyRequest): Promise<string | null>;
 }
 
 /** Where the rate limiter left what it learnt of the token, so the auth guard need not look it up again. */
 export const PRE_AUTHENTICATED = Symbol('preAuthenticated');
-/** Likewise for an OIDC token: the verifier's answer. */
-export const PRE_VERIFIED = Symbol('preVerified');
-
-const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * Rate limits apply per API key (by the hash of its token, never the token itself) when the token is valid;
@@ -39,11 +34,8 @@ export function rateLimitKeyFor(keys: TokenChecker, jwts?: JwtChecker) {
       (request as unknown as Record<symbol, unknown>)[PRE_AUTHENTICATED] = key;
       if (key) return `key:${hash.slice(0, 32)}`;
       // A valid OIDC token counts per person (a portal's users share its address); an invalid one per address.
-      if (jwts?.enabled && JWT_SHAPE.test(token)) {
-        const checked = await jwts.verify(token);
-        (request as unknown as Record<symbol, unknown>)[PRE_VERIFIED] = checked;
-        if (checked.ok) return `person:${checked.actor}`;
-      }
+      const person = await jwts?.rateLimitIdentity(request);
+      if (person) return person;
     }
     return `ip:${request.ip}`;
   };

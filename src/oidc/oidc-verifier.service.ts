@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig, type OidcConfig } from '../config/app-config';
 import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../logging/logger';
-import type { TokenCheck, TokenVerifier } from '../auth/identity';
+import type { FastifyRequest } from 'fastify';
+import { looksLikeJwt, type TokenCheck, type TokenVerifier } from '../auth/identity';
 import { PERSON_NAME } from '../auth/person-name';
 import { ROLES, type Role } from '../auth/roles';
 
@@ -42,6 +43,8 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   private discovery: Promise<void> | null = null;
   private lastDiscoveryAt = 0;
   private lastWarnAt = 0;
+  /** Each request's check, made once: the rate limiter asks first, then the auth guard. */
+  private readonly byRequest = new WeakMap<FastifyRequest, Promise<TokenCheck | null>>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -122,6 +125,22 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
     this.lastWarnAt = Date.now();
     const cause = (err as { cause?: { code?: string } }).cause?.code;
     this.logger.warn({ url, err: (err as Error).message, cause }, 'OIDC issuer not reachable: bearer tokens are refused until it is (API keys keep working)');
+  }
+
+  verifyRequest(request: FastifyRequest): Promise<TokenCheck | null> {
+    let check = this.byRequest.get(request);
+    if (!check) {
+      const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+      check = this.oidc && token && looksLikeJwt(token) ? this.verify(token) : Promise.resolve(null);
+      this.byRequest.set(request, check);
+    }
+    return check;
+  }
+
+  /** What the rate limiter counts a request against: the person of a valid token, else null. */
+  async rateLimitIdentity(request: FastifyRequest): Promise<string | null> {
+    const check = await this.verifyRequest(request);
+    return check?.ok ? `person:${check.actor}` : null;
   }
 
   /** Checks a token; the reason of a refusal is safe to show (it never quotes the token). */
