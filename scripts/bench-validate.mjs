@@ -11,54 +11,16 @@
 //   npx tsc --outDir dist --rootDir src --module commonjs --target ES2022 --moduleResolution node \
 //       --esModuleInterop --skipLibCheck --strict --types node src/domain/validate/index.ts
 //   node scripts/bench-validate.mjs [seconds per case, default 3]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caBundle } from './lib/certificates.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const { validate, clearCertificateCache } = require(join(root, 'dist/domain/validate/index.js'));
 
 const seconds = Number(process.argv[2] ?? 3);
-
-function makeBundle(count) {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-validate-'));
-  try {
-    writeFileSync(
-      join(dir, 'openssl.cnf'),
-      [
-        '[req]',
-        'distinguished_name = dn',
-        'x509_extensions = v3',
-        'prompt = no',
-        '[dn]',
-        'CN = placeholder',
-        '[v3]',
-        'basicConstraints = critical,CA:TRUE',
-        'keyUsage = critical,keyCertSign,cRLSign',
-        'subjectKeyIdentifier = hash',
-        'subjectAltName = DNS:bench-ca.example',
-        '',
-      ].join('\n'),
-    );
-    let pem = '';
-    for (let i = 0; i < count; i++) {
-      const key = i % 2 === 0 ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256'];
-      execFileSync(
-        'openssl',
-        ['req', '-x509', ...key, '-nodes', '-config', 'openssl.cnf', '-subj', `/CN=Bench CA ${i + 1}/O=Bench`, '-days', '365', '-keyout', 'k.pem', '-out', 'c.pem'],
-        { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      pem += readFileSync(join(dir, 'c.pem'), 'utf8');
-    }
-    return Buffer.from(pem).toString('base64');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 function noProxyEntries(count) {
   const out = [];
@@ -119,7 +81,7 @@ const large = {
   httpProxy: 'http://proxy.corp.example:3128/',
   httpsProxy: 'https://proxy.corp.example:3129/',
   noProxy: noProxyEntries(500),
-  trustedCa: makeBundle(20),
+  trustedCa: caBundle(20, { keys: ['rsa2048', 'ec'] }).base64,
 };
 
 measure('plain', plain, {});

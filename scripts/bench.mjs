@@ -27,7 +27,8 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { ROOT, cpuModel, elapsed, envNumber, freePort, log, onCleanup, requireBuild, runCleanups, tempDir, waitUntil } from './lib/common.mjs';
-import { bigConfig, caBundle, noProxyEntries, plainConfig } from './lib/configs.mjs';
+import { caBundle } from './lib/certificates.mjs';
+import { bigConfig, noProxyEntries, plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
 import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
@@ -55,7 +56,7 @@ async function main() {
   const logFile = join(tmp, 'service.log');
 
   log('making a 20-certificate CA bundle with openssl');
-  const bundle = caBundle(tmp, 20);
+  const bundle = caBundle(20);
   const big = bigConfig(bundle.base64);
   // v2 of the diff cluster: two certificates fewer, 50 noProxy entries replaced, another HTTPS proxy port.
   const bigV2 = {

@@ -12,7 +12,7 @@ import type { Clock } from './common/clock';
 import { badRequest, ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
-import { ApiKeysService } from './auth/api-keys.service';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { TOKEN_VERIFIER, type TokenVerifier } from './auth/identity';
 import { requestIdFor } from './http/request-id';
 import { toProblem } from './http/problem-details.filter';

@@ -3,14 +3,15 @@ import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { AuditModule } from './audit/audit.module';
 import { AuthGuard } from './auth/auth.guard';
-import { AuthModule } from './auth/auth.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { AUTHENTICATOR } from './auth/authenticator';
 import { ClustersModule } from './clusters/clusters.module';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { CLOCK, type Clock, systemClock } from './common/clock';
 import { DatabaseModule } from './database/database.module';
 import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
-import { IdempotencyModule } from './idempotency/idempotency.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
 import { OidcModule } from './oidc/oidc.module';
@@ -33,11 +34,10 @@ export class AppModule {
       imports: [
         DatabaseModule,
         AuditModule,
-        AuthModule,
+        ApiKeysModule,
         PeopleModule,
         OidcModule,
         HealthModule,
-        IdempotencyModule,
         ValidateModule,
         ClustersModule,
         VersionsModule,
@@ -47,6 +47,7 @@ export class AppModule {
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: CLOCK, useValue: clock },
+        { provide: AUTHENTICATOR, useExisting: ApiKeysService },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],

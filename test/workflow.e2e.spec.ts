@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiClient } from '../src/client';
 import { testCertificates } from './support/certificates';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
@@ -395,5 +396,43 @@ describe(`change workflow (${DATABASE})`, () => {
     const verify = await get(dave, '/v1/audit/verify');
     expect(verify.body).toMatchObject({ ok: true, head: expect.stringMatching(/^[0-9a-f]{64}$/) });
     expect(verify.body.events).toBeGreaterThan(20);
+  });
+
+  it('the typed client generated from /openapi.json walks the same workflow over real HTTP', async () => {
+    const base = await t.url();
+    const asAlice = createApiClient(base, alice);
+    const asBob = createApiClient(base, bob);
+    const asDave = createApiClient(base, dave);
+
+    const created = await asAlice.POST('/v1/clusters', { body: { name: 'typed-client', resourceGroup: 'rg-typed' } });
+    expect(created.response.status).toBe(201);
+    expect(created.response.headers.get('location')).toBe('/v1/clusters/typed-client');
+    expect(created.data?.revision).toBe(1);
+
+    const submitted = await asAlice.POST('/v1/clusters/{name}/configs', {
+      params: { path: { name: 'typed-client' }, header: { 'If-Match': created.response.headers.get('etag')! } },
+      body: { config: v1Config, reason: 'through the typed client' },
+    });
+    expect(submitted.response.status).toBe(201);
+    expect(submitted.data).toMatchObject({ cluster: 'typed-client', version: 1, status: 'pending', submittedBy: 'alice' });
+
+    const decided = await asBob.POST('/v1/clusters/{name}/configs/{v}/decisions', {
+      params: { path: { name: 'typed-client', v: '1' } },
+      body: { decision: 'approve', comment: 'ok' },
+    });
+    expect(decided.response.status).toBe(201);
+    expect(decided.data?.status).toBe('approved');
+    expect(decided.data?.decisions.map((d) => d.actor)).toEqual(['bob']);
+
+    const cluster = await asDave.GET('/v1/clusters/{name}', { params: { path: { name: 'typed-client' } } });
+    expect(cluster.data?.currentVersion?.version).toBe(1);
+    expect(cluster.response.headers.get('etag')).toBe(`"r${cluster.data?.revision}"`);
+
+    const refused = await asDave.POST('/v1/clusters/{name}/configs', {
+      params: { path: { name: 'typed-client' } },
+      body: { config: v2Config, reason: 'a reader cannot submit' },
+    });
+    expect(refused.response.status).toBe(403);
+    expect(refused.error).toMatchObject({ code: 'FORBIDDEN' });
   });
 });

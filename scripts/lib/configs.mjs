@@ -1,33 +1,4 @@
-// Proxy configs for the bench and the fault clients, and a CA bundle made with the openssl CLI.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-
-/**
- * `count` self-signed EC P-256 CA certificates that the service accepts without an error: subjectAltName,
- * basicConstraints CA:TRUE, valid from now for a year. Returns the PEM bundle and its base64 (a trustedCa value).
- */
-export function caBundle(dir, count = 20) {
-  const pems = [];
-  for (let i = 1; i <= count; i++) {
-    const key = join(dir, `ca${i}.key`);
-    const crt = join(dir, `ca${i}.pem`);
-    execFileSync(
-      'openssl',
-      [
-        'req', '-x509', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-sha256', '-days', '365',
-        '-keyout', key, '-out', crt, '-subj', `/CN=Bench Proxy CA ${i}/O=AKS Proxy Bench`,
-        '-addext', `subjectAltName=DNS:bench-ca-${i}.aks-proxy.test`,
-        '-addext', 'basicConstraints=critical,CA:TRUE',
-        '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    pems.push(readFileSync(crt, 'utf8'));
-  }
-  const pem = pems.join('');
-  return { pems, pem, base64: Buffer.from(pem, 'utf8').toString('base64') };
-}
+// Proxy configs for the bench and the fault clients (CA bundles: caBundle of ./certificates.mjs).
 
 /** A small everyday config; `tag` makes it distinct (a different noProxy entry, so a different content hash). */
 export function plainConfig(tag = '') {

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { IsRfc3339, IsStorableText } from '../common/text.validators';
-import { ClusterNameCase } from '../clusters/dto/cluster.dto';
+import { ClusterNameCase } from '../common/cluster-name';
 import { PageQueryDto } from '../http/pagination';
 
 export class AuditQueryDto extends PageQueryDto {

@@ -4,7 +4,8 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { AUDIT_EVENT_SCHEMA, AUDIT_VERIFY_SCHEMA, page } from '../http/openapi-schemas';
+import { LINK_HEADER, PageOf } from '../http/api-responses';
+import { AuditEventResponse, AuditVerificationResponse } from './audit.response';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { AuditQueryDto } from './audit-query.dto';
 import { AuditService, type AuditEventView, type AuditVerification } from './audit.service';
@@ -18,7 +19,7 @@ export class AuditController {
 
   @Get()
   @ApiOperation({ summary: 'Audit events, oldest first (paginated, filterable)' })
-  @ApiOkResponse({ description: 'A page of audit events, oldest first', schema: page(AUDIT_EVENT_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of audit events, oldest first', type: PageOf(AuditEventResponse), headers: LINK_HEADER })
   async list(
     @Query() query: AuditQueryDto,
     @Req() request: FastifyRequest,
@@ -39,7 +40,7 @@ export class AuditController {
 
   @Get('verify')
   @ApiOperation({ summary: 'Recompute the hash chain of the whole audit trail' })
-  @ApiOkResponse({ description: 'ok, or ok: false with the first bad seq', schema: AUDIT_VERIFY_SCHEMA })
+  @ApiOkResponse({ description: 'ok, or ok: false with the first bad seq', type: AuditVerificationResponse })
   verify(): Promise<AuditVerification> {
     return this.audit.verify();
   }

@@ -1,7 +1,7 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { AuditController } from './audit.controller';
 import { AuditService } from './audit.service';
 
-@Global()
-@Module({ controllers: [AuditController], providers: [AuditService], exports: [AuditService] })
+@Module({ imports: [RepositoriesModule], controllers: [AuditController], providers: [AuditService], exports: [AuditService] })
 export class AuditModule {}

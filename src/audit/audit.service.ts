@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Caller } from '../auth/principal';
 import { CLOCK, type Clock } from '../common/clock';
-import { DatabaseService, type Tx } from '../database/database.service';
+import type { Tx } from '../database/database.service';
 import { auditEventHash, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
-import type { AuditEvent as AuditRow, Prisma } from '../generated/prisma/client';
+import type { Prisma } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 
 export type AuditAction =
   | 'cluster.created'
@@ -46,7 +46,12 @@ export type AuditVerification =
 
 const VERIFY_BATCH = 2_000;
 
-export const SYSTEM_CALLER: Caller = { actor: 'system', via: null, roles: ['admin'], requestId: 'startup' };
+/** Who did it, as the audit trail records it (auth's Caller has these and more). */
+export interface AuditActor {
+  actor: string;
+  via: string | null;
+  requestId: string;
+}
 
 function view(row: AuditRow): AuditEventView {
   return {
@@ -68,12 +73,12 @@ function view(row: AuditRow): AuditEventView {
 @Injectable()
 export class AuditService {
   constructor(
-    private readonly database: DatabaseService,
+    private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /** Appends one event (see appendAll). */
-  async append(tx: Tx, caller: Caller, entry: AuditEntry): Promise<AuditEventView> {
+  async append(tx: Tx, caller: AuditActor, entry: AuditEntry): Promise<AuditEventView> {
     const [event] = await this.appendAll(tx, caller, [entry]);
     return event;
   }
@@ -82,9 +87,9 @@ export class AuditService {
    * Appends events in order. Locks the chain head row until the caller's transaction ends, so concurrent writers
    * (in this process or another one on the same database) queue up and the chain never forks.
    */
-  async appendAll(tx: Tx, caller: Caller, entries: AuditEntry[]): Promise<AuditEventView[]> {
+  async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
     if (entries.length === 0) return [];
-    const [head] = await tx.$queryRaw<{ seq: number; hash: string }[]>`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
+    const head = await this.events.lockHead(tx);
     const at = this.clock.now().toISOString();
     let { seq, hash: prevHash } = head;
     const rows: AuditRow[] = [];
@@ -105,24 +110,19 @@ export class AuditService {
       rows.push({ ...content, at: new Date(at), details: content.details as Prisma.JsonValue, prevHash, hash });
       prevHash = hash;
     }
-    await tx.auditEvent.createMany({
-      data: rows.map((r) => ({ ...r, details: r.details as Prisma.InputJsonValue })),
-    });
-    await tx.auditHead.update({ where: { id: 1 }, data: { seq, hash: prevHash } });
+    await this.events.append(tx, rows, { seq, hash: prevHash });
     return rows.map(view);
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {
     const after = decodeCursor(filter.cursor, { seq: 'int' });
-    const rows = await this.database.prisma.auditEvent.findMany({
-      where: {
-        cluster: filter.cluster,
-        actor: filter.actor?.toLowerCase(),
-        action: filter.action,
-        at: filter.since || filter.until ? { gte: filter.since, lt: filter.until } : undefined,
-        seq: after ? { gt: after.seq } : undefined,
-      },
-      orderBy: { seq: 'asc' },
+    const rows = await this.events.list({
+      cluster: filter.cluster,
+      actor: filter.actor?.toLowerCase(),
+      action: filter.action,
+      since: filter.since,
+      until: filter.until,
+      afterSeq: after?.seq,
       take: filter.limit + 1,
     });
     return toPage(rows, filter.limit, view, (r) => ({ seq: r.seq }));
@@ -130,19 +130,14 @@ export class AuditService {
 
   /** Recomputes the whole chain, in batches, and compares its end with the head row. */
   async verify(): Promise<AuditVerification> {
-    const prisma = this.database.prisma;
-    const head = await prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } });
+    const head = await this.events.head();
     let prevHash = GENESIS_HASH;
     let expected = 1;
     let events = 0;
     for (;;) {
       // Only up to the head read above: events that commit meanwhile belong to a later head (checking them against
       // this one would raise a false alarm whenever anything is written during a verify).
-      const batch = await prisma.auditEvent.findMany({
-        where: { seq: { gte: expected, lte: head.seq } },
-        orderBy: { seq: 'asc' },
-        take: VERIFY_BATCH,
-      });
+      const batch = await this.events.range(expected, head.seq, VERIFY_BATCH);
       for (const row of batch) {
         const check = checkChainLink(expected, prevHash, { ...view(row), details: row.details });
         if (!check.ok) return { ok: false, events, head: head.hash, seq: check.seq, reason: check.reason };
@@ -157,9 +152,9 @@ export class AuditService {
     }
     // Events past the head that no writer recorded there (every writer moves the head in the transaction that
     // appends): the highest seq is read before the head again, so events committed meanwhile never count as such.
-    const { _max } = await prisma.auditEvent.aggregate({ _max: { seq: true } });
-    const latest = await prisma.auditHead.findUniqueOrThrow({ where: { id: 1 } });
-    if ((_max.seq ?? 0) > latest.seq) {
+    const maxSeq = await this.events.maxSeq();
+    const latest = await this.events.head();
+    if (maxSeq > latest.seq) {
       return { ok: false, events, head: head.hash, seq: latest.seq + 1, reason: 'events past the chain head that no writer recorded' };
     }
     return { ok: true, events, head: head.hash };

@@ -1,11 +1,11 @@
 import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
-import { bearerToken, PRE_AUTHENTICATED } from '../http/rate-limit-key';
-import { ApiKeysService, type AuthenticatedKey } from './api-keys.service';
+import { AUTHENTICATOR, type AuthenticatedKey, type Authenticator } from './authenticator';
 import { PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenVerifier } from './identity';
 import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
 import type { AuthenticatedRequest, Principal } from './principal';
+import { bearerToken } from './token';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
 import { hasRole, ROLES, type Role } from './roles';
@@ -22,7 +22,7 @@ const invalidToken = (detail: string) =>
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly apiKeys: ApiKeysService,
+    @Inject(AUTHENTICATOR) private readonly credentials: Authenticator,
     @Inject(TOKEN_VERIFIER) private readonly oidc: TokenVerifier,
     @Inject(PEOPLE_DIRECTORY) private readonly people: PeopleDirectory,
   ) {}
@@ -43,8 +43,7 @@ export class AuthGuard implements CanActivate {
         { headers: { 'www-authenticate': 'Bearer' } },
       );
     }
-    const pre = (request as unknown as Record<symbol, AuthenticatedKey | null | undefined>)[PRE_AUTHENTICATED];
-    const key = pre ?? (await this.apiKeys.authenticate(token));
+    const key = await this.credentials.authenticateRequest(request);
     if (key) {
       request.principal = await this.keyPrincipal(request, key, required);
       return true;
@@ -70,7 +69,6 @@ export class AuthGuard implements CanActivate {
   }
 
   private async keyPrincipal(request: AuthenticatedRequest, key: AuthenticatedKey, required: Role): Promise<Principal> {
-    await this.apiKeys.touch(key);
     // People and keys are named case-insensitively (UPNs, chat handles): "Bob" and "bob" are one actor, so that
     // separation of duties and one-decision-per-approver cannot be dodged by changing case.
     const keyActor = key.name.toLowerCase();

@@ -27,6 +27,9 @@ export interface Caller {
   requestId: string;
 }
 
+/** The service itself, for what it does on its own (the first admin key at startup). */
+export const SYSTEM_CALLER: Caller = { actor: 'system', via: null, roles: ['admin'], requestId: 'startup' };
+
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {

@@ -1,5 +1,5 @@
 import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
-import type { Cluster, ConfigVersion } from '../generated/prisma/client';
+import type { ClusterRecord, VersionRecord } from '../repositories/records';
 
 export interface VersionSummary {
   version: number;
@@ -26,7 +26,7 @@ export interface ClusterView {
   latestVersion?: VersionSummary | null;
 }
 
-export function versionSummary(v: ConfigVersion | null | undefined): VersionSummary | null {
+export function versionSummary(v: VersionRecord | null | undefined): VersionSummary | null {
   if (!v) return null;
   return {
     version: v.version,
@@ -38,14 +38,14 @@ export function versionSummary(v: ConfigVersion | null | undefined): VersionSumm
   };
 }
 
-export function clusterView(c: Cluster): ClusterView {
+export function clusterView(c: ClusterRecord): ClusterView {
   return {
     name: c.name,
     resourceGroup: c.resourceGroup,
     subscriptionId: c.subscriptionId,
     location: c.location,
-    nodePools: c.nodePools as unknown as NodePool[],
-    network: (c.network as ClusterNetwork | null) ?? null,
+    nodePools: c.nodePools,
+    network: c.network,
     requiredApprovals: c.requiredApprovals,
     revision: c.revision,
     createdBy: c.createdBy,

@@ -4,8 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { CLUSTER_SCHEMA, page } from '../http/openapi-schemas';
-import { etagFor } from '../http/etag';
+import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { ClusterResponse } from './cluster.response';
+import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ClusterNamePipe } from './cluster-name.pipe';
 import type { ClusterView } from './cluster.view';
@@ -20,7 +21,7 @@ export class ClustersController {
   @Post()
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Register a cluster' })
-  @ApiCreatedResponse({ description: 'The cluster, with Location and ETag', schema: CLUSTER_SCHEMA })
+  @ApiCreatedResponse({ description: 'The cluster, with Location and ETag', type: ClusterResponse, headers: { ...LOCATION_HEADER, ...ETAG_HEADER } })
   @ApiProblemResponses(400, 401, 403, 409, 413, 415)
   async create(@Body() body: CreateClusterDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<ClusterView> {
     const cluster = await this.clusters.create(body, caller);
@@ -31,7 +32,7 @@ export class ClustersController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'List clusters by name (paginated)' })
-  @ApiOkResponse({ description: 'A page of clusters by name', schema: page(CLUSTER_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of clusters by name', type: PageOf(ClusterResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ClusterView>> {
     const page = await this.clusters.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
@@ -42,7 +43,7 @@ export class ClustersController {
   @Get(':name')
   @RequireRole('reader')
   @ApiOperation({ summary: 'A cluster with its current and latest versions; ETag "r<revision>"' })
-  @ApiOkResponse({ description: 'The cluster, with ETag', schema: CLUSTER_SCHEMA })
+  @ApiOkResponse({ description: 'The cluster, with ETag', type: ClusterResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async get(@Param('name', ClusterNamePipe) name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ClusterView> {
     const cluster = await this.clusters.get(name);
@@ -54,16 +55,16 @@ export class ClustersController {
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Change a cluster (node pools, network, required approvals...)' })
   @ApiHeader({ name: 'If-Match', required: false, description: 'The ETag from GET; stale gives 412' })
-  @ApiOkResponse({ description: 'The cluster, with ETag', schema: CLUSTER_SCHEMA })
+  @ApiOkResponse({ description: 'The cluster, with ETag', type: ClusterResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415)
   async update(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: UpdateClusterDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClusterView> {
-    const cluster = await this.clusters.update(name, body, ifMatch, caller);
+    const cluster = await this.clusters.update(name, body, ifMatch(ifMatchHeader), caller);
     reply.header('etag', etagFor(cluster.revision));
     return cluster;
   }

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
+import { WritesModule } from '../writes/writes.module';
 import { ClustersController } from './clusters.controller';
 import { ClustersService } from './clusters.service';
 
-@Module({ controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
+@Module({ imports: [RepositoriesModule, WritesModule, AuditModule], controllers: [ClustersController], providers: [ClustersService], exports: [ClustersService] })
 export class ClustersModule {}

@@ -1,13 +1,14 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
 import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
-import type { ClusterNetwork, Finding } from '../domain/proxy-config';
+import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { EXPLAIN_SCHEMA } from '../http/openapi-schemas';
+import { ApiJsonOrMarkdownResponse } from '../http/api-responses';
+import { ExplainResponse } from './explain.response';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
@@ -28,7 +29,7 @@ export class ExplainController {
   @Post('explain')
   @HttpCode(200)
   @ApiOperation({ summary: 'For each URL and each HTTP client: through which proxy, or direct, and why' })
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', schema: EXPLAIN_SCHEMA })
+  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', type: ExplainResponse })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
     const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
@@ -42,8 +43,7 @@ export class ExplainController {
   @Get('clusters/:name/configs/:v/explain')
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)' })
   @ApiParam({ name: 'v', description: 'A version number, current or latest' })
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why (or Markdown)', content: { 'application/json': { schema: EXPLAIN_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,
@@ -53,7 +53,7 @@ export class ExplainController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExplainResult | string> {
     const { config, cluster } = await this.versions.configFor(name, v);
-    const result = explain(config, query.url, cluster.network as ClusterNetwork | null);
+    const result = explain(config, query.url, cluster.network);
     return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { CLUSTER_NAME, ClusterNameCase } from '../clusters/dto/cluster.dto';
+import { CLUSTER_NAME, ClusterNameCase } from '../common/cluster-name';
 
 export class ExplainDto {
   @ApiProperty({ type: 'object', additionalProperties: true, description: 'The config as the CLI file holds it' })

@@ -1,9 +1,8 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { HealthController } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { ShutdownState } from './shutdown-state';
 
-@Global()
 @Module({ controllers: [HealthController, MetricsController], providers: [MetricsService, ShutdownState], exports: [MetricsService, ShutdownState] })
 export class HealthModule {}

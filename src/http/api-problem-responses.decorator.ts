@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiResponse } from '@nestjs/swagger';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { FindingResponse } from '../common/domain.responses';
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'BAD_REQUEST: malformed JSON or an invalid body or query',
@@ -15,27 +16,29 @@ const DESCRIPTIONS: Record<number, string> = {
   503: 'DATABASE_UNAVAILABLE: the database is not reachable right now',
 };
 
-export const PROBLEM_SCHEMA = {
-  type: 'object',
-  required: ['type', 'title', 'status', 'detail', 'code'],
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    code: { type: 'string', example: 'BAD_REQUEST' },
-    instance: { type: 'string' },
-    requestId: { type: 'string' },
-    findings: { type: 'array', items: { type: 'object' } },
-  },
-};
+/** An RFC 9457 problem document, as the one filter (problem-details.filter.ts) writes it. */
+export class ProblemResponse {
+  @ApiProperty() type!: string;
+  @ApiProperty() title!: string;
+  @ApiProperty({ type: 'integer' }) status!: number;
+  @ApiProperty() detail!: string;
+  @ApiProperty({ example: 'BAD_REQUEST', description: 'The stable code (API.md)' }) code!: string;
+  @ApiPropertyOptional() instance?: string;
+  @ApiPropertyOptional() requestId?: string;
+  @ApiPropertyOptional({ type: [FindingResponse], description: 'CONFIG_INVALID: every finding' }) findings?: FindingResponse[];
+}
 
 /** Documents the RFC 9457 problem+json responses a route can give (plus 429 and 503, which any route can). */
 export function ApiProblemResponses(...statuses: number[]) {
   const all = [...new Set([...statuses, 429, 503])].sort();
   return applyDecorators(
+    ApiExtraModels(ProblemResponse),
     ...all.map((status) =>
-      ApiResponse({ status, description: DESCRIPTIONS[status] ?? 'Error', content: { 'application/problem+json': { schema: PROBLEM_SCHEMA } } }),
+      ApiResponse({
+        status,
+        description: DESCRIPTIONS[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: { $ref: getSchemaPath(ProblemResponse) } } },
+      }),
     ),
   );
 }

@@ -1,3 +1,4 @@
+import type { RevisionPrecondition } from '../common/precondition';
 import { ServiceError } from '../common/service-error';
 
 export const etagFor = (revision: number) => `"r${revision}"`;
@@ -19,3 +20,9 @@ export function checkIfMatch(ifMatch: string | undefined, revision: number): voi
     );
   }
 }
+
+/** The If-Match header as a precondition for a service: it checks the revision the service locked. */
+export const ifMatch =
+  (header: string | undefined): RevisionPrecondition =>
+  (revision) =>
+    checkIfMatch(header, revision);

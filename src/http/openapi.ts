@@ -1,5 +1,16 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ParameterObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+
+/** X-Acting-For, as every authenticated operation documents it. */
+const ACTING_FOR: ParameterObject = {
+  name: 'X-Acting-For',
+  in: 'header',
+  required: false,
+  description:
+    'With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403.',
+  schema: { type: 'string', pattern: '^[A-Za-z0-9._@+-]{1,128}$' },
+};
 
 export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
@@ -18,6 +29,14 @@ export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject
   for (const path of ['/healthz', '/readyz', '/metrics']) {
     for (const operation of Object.values(document.paths[path] ?? {})) {
       if (operation && typeof operation === 'object' && 'responses' in operation) operation.security = [];
+    }
+  }
+  // Every route that takes a token also takes X-Acting-For (the auth guard reads it for every one of them).
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item)) {
+      if (!operation || typeof operation !== 'object' || !('responses' in operation)) continue;
+      if (Array.isArray(operation.security) && operation.security.length === 0) continue;
+      operation.parameters = [...(operation.parameters ?? []), ACTING_FOR];
     }
   }
   return document;

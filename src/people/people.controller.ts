@@ -1,12 +1,13 @@
 import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { DEFAULT_PAGE_SIZE, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { PeopleService } from './people.service';
-import { PersonPage, PersonView, PutPersonDto } from './person.dto';
+import { PersonView, PutPersonDto } from './person.dto';
 
 @ApiTags('people')
 @RequireRole('admin')
@@ -16,9 +17,9 @@ export class PeopleController {
 
   @Get()
   @ApiOperation({ summary: 'Everyone the service knows: people who signed in with a token, or whom an admin named' })
-  @ApiOkResponse({ type: PersonPage })
+  @ApiOkResponse({ description: 'A page of people', type: PageOf(PersonView), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<PersonPage> {
+  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<PersonView>> {
     const page = await this.people.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
     setNextLink(request, reply, page.nextCursor);
     return page;
@@ -36,7 +37,7 @@ export class PeopleController {
   @Put(':name')
   @ApiOperation({ summary: "Set a person's roles (used when a bot acts for them with X-Acting-For); audited as person.updated" })
   @ApiParam({ name: 'name', example: 'alice@contoso.com' })
-  @ApiCreatedResponse({ type: PersonView, description: 'The person was new' })
+  @ApiCreatedResponse({ type: PersonView, description: 'The person was new', headers: LOCATION_HEADER })
   @ApiOkResponse({ type: PersonView, description: 'The person existed; their roles are now these' })
   @ApiProblemResponses(400, 401, 403)
   async put(

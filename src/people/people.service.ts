@@ -5,10 +5,10 @@ import type { Caller } from '../auth/principal';
 import type { Role } from '../auth/roles';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, notFound } from '../common/service-error';
-import { DatabaseService } from '../database/database.service';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { LOGGER } from '../logging/logger';
 import { type Person, PeopleRepository } from '../repositories/people.repository';
+import { Writes } from '../writes/writes.service';
 import type { PeopleDirectory } from '../auth/identity';
 import { PERSON_NAME, PERSON_NAME_RULE } from '../auth/person-name';
 import type { PersonView } from './person.dto';
@@ -31,7 +31,7 @@ export class PeopleService implements PeopleDirectory {
   private readonly signIns = new Map<string, { at: number; roles: string }>();
 
   constructor(
-    private readonly database: DatabaseService,
+    private readonly writes: Writes,
     private readonly people: PeopleRepository,
     private readonly audit: AuditService,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -65,7 +65,7 @@ export class PeopleService implements PeopleDirectory {
   /** An admin sets a person's roles: created (201) or changed (200), audited as person.updated when anything changed. */
   async put(name: string, input: { roles: Role[] }, caller: Caller): Promise<{ created: boolean; person: PersonView }> {
     const roles = normalizeRoles(input.roles);
-    return this.database.transaction(async (tx) => {
+    return this.writes.run(async (tx) => {
       const now = this.clock.now();
       if (await this.people.insertIfAbsent(tx, { name, roles, source: 'admin', lastSeenAt: null, at: now })) {
         await this.audit.append(tx, caller, { action: 'person.updated', details: { name, before: null, roles, source: 'admin' } });
@@ -92,7 +92,7 @@ export class PeopleService implements PeopleDirectory {
     if (last && last.roles === key && Date.now() - last.at < SIGN_IN_WRITE_EVERY_MS) return;
     const caller: Caller = { actor: name, via: null, roles, requestId };
     try {
-      await this.database.transaction(async (tx) => {
+      await this.writes.run(async (tx) => {
         const now = this.clock.now();
         if (await this.people.insertIfAbsent(tx, { name, roles, source: 'oidc', lastSeenAt: now, at: now })) {
           await this.audit.append(tx, caller, { action: 'person.updated', details: { name, before: null, roles, source: 'oidc' } });

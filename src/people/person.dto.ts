@@ -24,11 +24,3 @@ export class PersonView {
   @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'The last sign-in with a token (recorded at most once a minute)' })
   lastSeenAt!: string | null;
 }
-
-export class PersonPage {
-  @ApiProperty({ type: [PersonView] })
-  items!: PersonView[];
-
-  @ApiProperty({ nullable: true, type: String })
-  nextCursor!: string | null;
-}

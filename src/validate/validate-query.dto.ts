@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, Matches } from 'class-validator';
-import { CLUSTER_NAME, ClusterNameCase } from '../clusters/dto/cluster.dto';
+import { CLUSTER_NAME, ClusterNameCase } from '../common/cluster-name';
 
 export class ValidateQueryDto {
   @ApiPropertyOptional({ description: 'A registered cluster whose rules apply too' })

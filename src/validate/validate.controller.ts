@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { VALIDATION_RESULT_SCHEMA } from '../http/openapi-schemas';
+import { ValidationResultResponse } from './validation.response';
 import { ValidateService } from './validate.service';
 import { ValidateQueryDto } from './validate-query.dto';
 import type { ValidationResult } from '../domain/proxy-config';
@@ -27,7 +27,7 @@ export class ValidateController {
       example: { httpProxy: 'http://proxy.corp.example:3128/', httpsProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example', '10.0.0.0/8'] },
     },
   })
-  @ApiOkResponse({ description: 'The findings, the normalized config and the certificates', schema: VALIDATION_RESULT_SCHEMA })
+  @ApiOkResponse({ description: 'The findings, the normalized config and the certificates', type: ValidationResultResponse })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   validate(@Body() body: unknown, @Query() query: ValidateQueryDto): Promise<ValidationResult> {
     return this.validation.validate(body, query.cluster);

@@ -1,5 +1,5 @@
 import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
-import type { ConfigVersion, Decision } from '../generated/prisma/client';
+import type { VersionWithDecisions } from '../repositories/records';
 
 export interface DecisionView {
   actor: string;
@@ -29,17 +29,15 @@ export interface VersionView {
   closedAt: string | null;
 }
 
-export type VersionWithDecisions = ConfigVersion & { decisions: Decision[] };
-
 export function versionView(cluster: string, v: VersionWithDecisions): VersionView {
   return {
     cluster,
     version: v.version,
     status: v.status,
-    config: v.config as ProxyConfig,
+    config: v.config,
     contentHash: v.contentHash,
-    findings: v.findings as unknown as Finding[],
-    certificates: v.certificates as unknown as CertificateDescription[],
+    findings: v.findings,
+    certificates: v.certificates,
     reason: v.reason,
     changeTicket: v.changeTicket,
     submittedBy: v.submittedBy,

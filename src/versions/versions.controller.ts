@@ -1,26 +1,34 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { DIFF_SCHEMA, page, VERSION_SCHEMA } from '../http/openapi-schemas';
-import { etagFor } from '../http/etag';
+import { ApiJsonOrMarkdownResponse, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { DiffResponse, VersionResponse } from './version.response';
+import { etagFor, ifMatch } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { IdempotencyService, type StoredResponse } from '../idempotency/idempotency.service';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
 import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
 import type { VersionView } from './version.view';
-import { VersionsService } from './versions.service';
+import { type VersionChange, VersionsService } from './versions.service';
+import { type StoredResponse, Writes } from '../writes/writes.service';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
 const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
+
+/** A changed version as a response: 201 (or 200 for an unchanged submission) with the cluster's new ETag, and Location when created. */
+function versionResponse(change: VersionChange, statusCode: number, location?: string): StoredResponse<VersionView> {
+  const headers: Record<string, string> = { etag: etagFor(change.revision) };
+  if (location) headers.location = location;
+  return { statusCode, headers, body: change.version };
+}
 
 /** Sends a stored (possibly replayed) response: its status, headers and body. */
 function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { replayed: boolean }): T {
@@ -34,7 +42,7 @@ function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { repla
 export class VersionsController {
   constructor(
     private readonly versions: VersionsService,
-    private readonly idempotency: IdempotencyService,
+    private readonly writes: Writes,
   ) {}
 
   @Post()
@@ -42,20 +50,35 @@ export class VersionsController {
   @ApiOperation({ summary: 'Submit a config (or revert to an earlier version) as a new pending version' })
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The new pending version, with Location', schema: VERSION_SCHEMA })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', schema: VERSION_SCHEMA })
+  @ApiBody({
+    type: SubmitConfigDto,
+    examples: {
+      config: {
+        summary: 'A new config',
+        value: { config: { httpProxy: 'http://proxy.corp.example:3128/', noProxy: ['.corp.example'] }, reason: 'Move to the new egress proxy', changeTicket: 'CHG0012345' },
+      },
+      revert: { summary: 'Back to an earlier version', value: { revertTo: 1, reason: 'Roll back: the new proxy drops connections' } },
+    },
+  })
+  @ApiResponse({ status: 201, description: 'The new pending version, with Location and the cluster ETag', type: VersionResponse, headers: { ...LOCATION_HEADER, ...ETAG_HEADER } })
+  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: SubmitConfigDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs`, request.body, (tx) =>
-      this.versions.submit(tx, name, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs`, body: request.body },
+      (tx) => this.versions.submit(tx, name, body, ifMatch(ifMatchHeader), caller),
+      (submission) =>
+        submission.created
+          ? versionResponse(submission, 201, `/v1/clusters/${encodeURIComponent(submission.version.cluster)}/configs/${submission.version.version}`)
+          : versionResponse(submission, 200),
     );
     return sendStored(reply, outcome);
   }
@@ -63,7 +86,7 @@ export class VersionsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
-  @ApiOkResponse({ description: 'A page of versions, newest first', schema: page(VERSION_SCHEMA) })
+  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async history(
     @Param('name', ClusterNamePipe) name: string,
@@ -80,7 +103,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The version', schema: VERSION_SCHEMA })
+  @ApiOkResponse({ description: 'The version', type: VersionResponse })
   @ApiProblemResponses(400, 401, 403, 404)
   get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
     return this.versions.get(name, v);
@@ -92,20 +115,22 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision', schema: VERSION_SCHEMA })
+  @ApiResponse({ status: 201, description: 'The version after the decision, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Body() body: DecisionDto,
-    @Headers('if-match') ifMatch: string | undefined,
+    @Headers('if-match') ifMatchHeader: string | undefined,
     @Headers('idempotency-key') key: string | undefined,
     @CurrentCaller() caller: Caller,
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.idempotency.run(caller, key, `POST /v1/clusters/${name}/configs/${v}/decisions`, request.body, (tx) =>
-      this.versions.decide(tx, name, v, body, ifMatch, caller),
+    const outcome = await this.writes.idempotent(
+      { caller, key, scope: `POST /v1/clusters/${name}/configs/${v}/decisions`, body: request.body },
+      (tx) => this.versions.decide(tx, name, v, body, ifMatch(ifMatchHeader), caller),
+      (change) => versionResponse(change, 201),
     );
     return sendStored(reply, outcome);
   }
@@ -115,7 +140,7 @@ export class VersionsController {
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The withdrawn version', schema: VERSION_SCHEMA })
+  @ApiOkResponse({ description: 'The withdrawn version, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
     @Param('name', ClusterNamePipe) name: string,
@@ -132,8 +157,7 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
   @ApiParam(V_PARAM)
-  @ApiProduces('application/json', 'text/markdown')
-  @ApiOkResponse({ description: 'The diff (or Markdown for chat)', content: { 'application/json': { schema: DIFF_SCHEMA }, 'text/markdown': { schema: { type: 'string' } } } })
+  @ApiJsonOrMarkdownResponse(DiffResponse, 'The diff (or Markdown for chat)')
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,

@@ -1,8 +1,16 @@
 import { Module } from '@nestjs/common';
-import { ClustersModule } from '../clusters/clusters.module';
+import { AuditModule } from '../audit/audit.module';
+import { HealthModule } from '../health/health.module';
+import { RepositoriesModule } from '../repositories/repositories.module';
 import { ValidateModule } from '../validate/validate.module';
+import { WritesModule } from '../writes/writes.module';
 import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
-@Module({ imports: [ClustersModule, ValidateModule], controllers: [VersionsController], providers: [VersionsService], exports: [VersionsService] })
+@Module({
+  imports: [RepositoriesModule, WritesModule, AuditModule, HealthModule, ValidateModule],
+  controllers: [VersionsController],
+  providers: [VersionsService],
+  exports: [VersionsService],
+})
 export class VersionsModule {}

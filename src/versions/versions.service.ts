@@ -2,33 +2,45 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { hasRole } from '../auth/roles';
-import { clusterContext, ClustersService } from '../clusters/clusters.service';
+import { clusterContext } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
-import { DatabaseService, type Tx } from '../database/database.service';
+import type { RevisionPrecondition } from '../common/precondition';
+import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
-import { contentHash, isValid, type CertificateDescription, type ProxyConfig } from '../domain/proxy-config';
+import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
-import type { Cluster, ConfigVersion, Prisma } from '../generated/prisma/client';
-import { etagFor, checkIfMatch } from '../http/etag';
+import type { VersionStatus } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import type { StoredResponse } from '../idempotency/idempotency.service';
 import { MetricsService } from '../health/metrics.service';
 import { ValidateService } from '../validate/validate.service';
 import type { DecisionDto } from './dto/decision.dto';
 import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
-import { currentVersionOf } from './current-version';
-import { versionView, type VersionView, type VersionWithDecisions } from './version.view';
+import { ClustersRepository } from '../repositories/clusters.repository';
+import { DecisionsRepository } from '../repositories/decisions.repository';
+import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
+import { VersionsRepository } from '../repositories/versions.repository';
+import { versionView, type VersionView } from './version.view';
+import { Writes } from '../writes/writes.service';
 
-const WITH_DECISIONS = { decisions: true } as const;
+/** A version after a change, and the cluster's revision after it (the cluster ETag). */
+export interface VersionChange {
+  version: VersionView;
+  revision: number;
+}
+
+/** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
+export type Submission = VersionChange & { created: boolean };
 
 @Injectable()
 export class VersionsService {
   constructor(
-    private readonly database: DatabaseService,
-    private readonly clusters: ClustersService,
+    private readonly writes: Writes,
+    private readonly clusters: ClustersRepository,
+    private readonly versions: VersionsRepository,
+    private readonly decisions: DecisionsRepository,
     private readonly validation: ValidateService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
@@ -40,25 +52,25 @@ export class VersionsService {
    * error finding, return the current or pending version when the content is the same, else insert the next
    * number, supersede the older pending version, bump the revision and audit it all.
    */
-  async submit(tx: Tx, clusterName: string, input: SubmitConfigDto, ifMatch: string | undefined, caller: Caller): Promise<StoredResponse<VersionView>> {
+  async submit(tx: Tx, clusterName: string, input: SubmitConfigDto, precondition: RevisionPrecondition, caller: Caller): Promise<Submission> {
     if ((input.config === undefined) === (input.revertTo === undefined)) {
       throw badRequest('Give either config (a new config) or revertTo (an earlier version number), not both or neither.');
     }
-    const cluster = await this.clusters.lock(tx, clusterName);
-    checkIfMatch(ifMatch, cluster.revision);
+    const cluster = await this.clusters.lockByName(tx, clusterName);
+    precondition(cluster.revision);
 
     let submitted: unknown = input.config;
     if (input.revertTo !== undefined) {
-      const old = await tx.configVersion.findUnique({ where: { clusterId_version: { clusterId: cluster.id, version: input.revertTo } } });
+      const old = await this.versions.byNumber(cluster.id, input.revertTo, tx);
       if (!old) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no version ${input.revertTo} to revert to.`);
       submitted = old.config;
     }
 
     const [current, pending] = await Promise.all([
-      tx.configVersion.findFirst(currentVersionOf(cluster.id)),
-      tx.configVersion.findFirst({ where: { clusterId: cluster.id, status: 'pending' }, orderBy: { version: 'desc' } }),
+      this.versions.current(cluster.id, tx),
+      this.versions.pending(cluster.id, tx),
     ]);
-    const result = this.validation.run(submitted, clusterContext(cluster, (current?.config as ProxyConfig | undefined) ?? null));
+    const result = this.validation.run(submitted, clusterContext(cluster, current?.config ?? null));
     if (!isValid(result.findings)) {
       this.metrics.submissions.inc({ outcome: 'invalid' });
       const errors = result.findings.filter((f) => f.severity === 'error');
@@ -73,36 +85,33 @@ export class VersionsService {
     const same = [pending, current].find((v) => v?.contentHash === hash);
     if (same) {
       this.metrics.submissions.inc({ outcome: 'unchanged' });
-      const decisions = await tx.decision.findMany({ where: { versionId: same.id } });
-      return this.response(200, cluster, versionView(cluster.name, { ...same, decisions }));
+      const decisions = await this.decisions.forVersion(tx, same.id);
+      return { version: versionView(cluster.name, { ...same, decisions }), revision: cluster.revision, created: false };
     }
 
     const now = this.clock.now();
     const number = cluster.lastVersion + 1;
     const events: AuditEntry[] = [];
     if (pending) {
-      await tx.configVersion.update({ where: { id: pending.id }, data: { status: 'superseded', closedAt: now } });
+      await this.versions.setStatus(tx, pending.id, { status: 'superseded', closedAt: now });
       events.push({ action: 'config.superseded', cluster: cluster.name, version: pending.version, details: { from: 'pending', supersededBy: number } });
     }
-    const created = await tx.configVersion.create({
-      data: {
-        clusterId: cluster.id,
-        version: number,
-        status: 'pending',
-        config: result.normalized as Prisma.InputJsonValue,
-        contentHash: hash,
-        findings: result.findings as unknown as Prisma.InputJsonValue,
-        certificates: result.certificates as unknown as Prisma.InputJsonValue,
-        reason: input.reason,
-        changeTicket: input.changeTicket ?? null,
-        submittedBy: caller.actor,
-        submittedVia: caller.via,
-        submittedAt: now,
-        requiredApprovals: cluster.requiredApprovals,
-        revertOf: input.revertTo ?? null,
-      },
+    const created = await this.versions.create(tx, {
+      clusterId: cluster.id,
+      version: number,
+      config: result.normalized,
+      contentHash: hash,
+      findings: result.findings,
+      certificates: result.certificates,
+      reason: input.reason,
+      changeTicket: input.changeTicket ?? null,
+      submittedBy: caller.actor,
+      submittedVia: caller.via,
+      submittedAt: now,
+      requiredApprovals: cluster.requiredApprovals,
+      revertOf: input.revertTo ?? null,
     });
-    const updated = await this.bump(tx, cluster, { lastVersion: number });
+    const updated = await this.clusters.update(tx, cluster.id, { lastVersion: number });
     events.push({
       action: 'config.submitted',
       cluster: cluster.name,
@@ -118,8 +127,7 @@ export class VersionsService {
     });
     await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
-    const view = versionView(cluster.name, { ...created, decisions: [] });
-    return this.response(201, updated, view, `/v1/clusters/${encodeURIComponent(cluster.name)}/configs/${number}`);
+    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision: updated.revision, created: true };
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -128,12 +136,12 @@ export class VersionsService {
     clusterName: string,
     ref: VersionRef,
     input: DecisionDto,
-    ifMatch: string | undefined,
+    precondition: RevisionPrecondition,
     caller: Caller,
-  ): Promise<StoredResponse<VersionView>> {
-    const cluster = await this.clusters.lock(tx, clusterName);
-    checkIfMatch(ifMatch, cluster.revision);
-    const version = await this.find(tx, cluster, ref);
+  ): Promise<VersionChange> {
+    const cluster = await this.clusters.lockByName(tx, clusterName);
+    precondition(cluster.revision);
+    const version = await this.find(cluster, ref, tx);
     if (version.status !== 'pending') {
       throw conflict('NOT_PENDING', `Version ${version.version} is ${version.status}; only a pending version can be decided.`);
     }
@@ -163,8 +171,13 @@ export class VersionsService {
       }
     }
     const now = this.clock.now();
-    const decision = await tx.decision.create({
-      data: { versionId: version.id, actor: caller.actor, via: caller.via, decision: input.decision, comment: input.comment ?? '', at: now },
+    const decision = await this.decisions.create(tx, {
+      versionId: version.id,
+      actor: caller.actor,
+      via: caller.via,
+      decision: input.decision,
+      comment: input.comment ?? '',
+      at: now,
     });
     const decisions = [...version.decisions, decision];
     const approvers = decisions.filter((d) => d.decision === 'approve').map((d) => d.actor);
@@ -177,20 +190,20 @@ export class VersionsService {
       },
     ];
 
-    let fresh: ConfigVersion = version;
+    let fresh: VersionRecord = version;
     let result: 'pending' | 'approved' | 'rejected' = 'pending';
     if (input.decision === 'reject') {
       result = 'rejected';
-      fresh = await tx.configVersion.update({ where: { id: version.id }, data: { status: 'rejected', closedAt: now } });
+      fresh = await this.versions.setStatus(tx, version.id, { status: 'rejected', closedAt: now });
       events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
     } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
-      const previous = await tx.configVersion.findFirst(currentVersionOf(cluster.id));
+      const previous = await this.versions.current(cluster.id, tx);
       if (previous) {
-        await tx.configVersion.update({ where: { id: previous.id }, data: { status: 'superseded', closedAt: now } });
+        await this.versions.setStatus(tx, previous.id, { status: 'superseded', closedAt: now });
         events.push({ action: 'config.superseded', cluster: cluster.name, version: previous.version, details: { from: 'approved', supersededBy: version.version } });
       }
-      fresh = await tx.configVersion.update({ where: { id: version.id }, data: { status: 'approved', approvedAt: now } });
+      fresh = await this.versions.setStatus(tx, version.id, { status: 'approved', approvedAt: now });
       events.push({
         action: 'config.approved',
         cluster: cluster.name,
@@ -198,90 +211,71 @@ export class VersionsService {
         details: { contentHash: version.contentHash, approvers, previous: previous?.version ?? null },
       });
     }
-    const updated = await this.bump(tx, cluster, {});
+    const updated = await this.clusters.update(tx, cluster.id, {});
     await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    return this.response(201, updated, versionView(cluster.name, { ...fresh, decisions }));
+    return { version: versionView(cluster.name, { ...fresh, decisions }), revision: updated.revision };
   }
 
   /** The submitter (or an admin) takes a pending version back. */
-  async withdraw(clusterName: string, ref: VersionRef, caller: Caller): Promise<{ version: VersionView; revision: number }> {
-    return this.database.transaction(async (tx) => {
-      const cluster = await this.clusters.lock(tx, clusterName);
-      const version = await this.find(tx, cluster, ref);
+  async withdraw(clusterName: string, ref: VersionRef, caller: Caller): Promise<VersionChange> {
+    return this.writes.run(async (tx) => {
+      const cluster = await this.clusters.lockByName(tx, clusterName);
+      const version = await this.find(cluster, ref, tx);
       if (version.submittedBy !== caller.actor && !hasRole(caller.roles, 'admin')) {
         throw forbidden('FORBIDDEN', `Only ${version.submittedBy}, who submitted version ${version.version}, or an admin can withdraw it.`);
       }
       if (version.status !== 'pending') {
         throw conflict('NOT_PENDING', `Version ${version.version} is ${version.status}; only a pending version can be withdrawn.`);
       }
-      const fresh = await tx.configVersion.update({
-        where: { id: version.id },
-        data: { status: 'withdrawn', closedAt: this.clock.now() },
-        include: WITH_DECISIONS,
-      });
+      const fresh = await this.versions.setStatus(tx, version.id, { status: 'withdrawn', closedAt: this.clock.now() });
       await this.audit.append(tx, caller, { action: 'config.withdrawn', cluster: cluster.name, version: version.version, details: {} });
-      const updated = await this.bump(tx, cluster, {});
+      const updated = await this.clusters.update(tx, cluster.id, {});
       return { version: versionView(cluster.name, fresh), revision: updated.revision };
     });
   }
 
   async get(clusterName: string, ref: VersionRef): Promise<VersionView> {
-    const cluster = await this.cluster(clusterName);
-    return versionView(cluster.name, await this.find(this.database.prisma, cluster, ref));
+    const cluster = await this.clusters.getByName(clusterName);
+    return versionView(cluster.name, await this.find(cluster, ref));
   }
 
   async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {
-    const cluster = await this.cluster(clusterName);
+    const cluster = await this.clusters.getByName(clusterName);
     const before = decodeCursor(cursor, { v: 'int' });
-    const rows = await this.database.prisma.configVersion.findMany({
-      where: {
-        clusterId: cluster.id,
-        status: status as VersionWithDecisions['status'] | undefined,
-        version: before ? { lt: before.v } : undefined,
-      },
-      orderBy: { version: 'desc' },
-      take: limit + 1,
-      include: WITH_DECISIONS,
-    });
+    const rows = await this.versions.history(cluster.id, status as VersionStatus | undefined, before?.v, limit + 1);
     return toPage(rows, limit, (r) => versionView(cluster.name, r), (r) => ({ v: r.version }));
   }
 
   /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
   async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string }> {
-    const db = this.database.prisma;
-    const cluster = await this.cluster(clusterName);
-    const to = await this.find(db, cluster, ref);
-    let from: ConfigVersion | null = null;
+    const cluster = await this.clusters.getByName(clusterName);
+    const to = await this.find(cluster, ref);
+    let from: VersionRecord | null = null;
     if (against === undefined || against === 'current') {
-      const current = await db.configVersion.findFirst(currentVersionOf(cluster.id));
+      const current = await this.versions.current(cluster.id);
       if (against === 'current' && !current) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no current (approved) version to compare with.`);
       // An explicit `current` compares with the current version even when that is `v` itself (no change); only the
       // default falls back to the previous version then.
-      from = current && (against === 'current' || current.version !== to.version) ? current : await this.previous(cluster, to.version);
+      from = current && (against === 'current' || current.version !== to.version) ? current : await this.versions.previous(cluster.id, to.version);
     } else if (against === 'previous') {
-      from = await this.previous(cluster, to.version);
+      from = await this.versions.previous(cluster.id, to.version);
     } else {
-      from = await this.find(db, cluster, Number(against));
+      from = await this.find(cluster, Number(against));
     }
-    const snapshot = (v: ConfigVersion): VersionSnapshot => ({
-      version: v.version,
-      config: v.config as ProxyConfig,
-      certificates: v.certificates as unknown as CertificateDescription[],
-    });
+    const snapshot = (v: VersionRecord): VersionSnapshot => ({ version: v.version, config: v.config, certificates: v.certificates });
     return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
   async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
-    return this.database.transaction(async (tx) => {
-      const cluster = await tx.cluster.findUnique({ where: { name: clusterName } });
-      if (!cluster) throw this.clusters.notFound(clusterName);
-      const version = await this.find(tx, cluster, ref);
+    return this.writes.run(async (tx) => {
+      const cluster = await this.clusters.getByName(clusterName, tx);
+      const version = await this.find(cluster, ref, tx);
       if (!version.approvedAt) {
         throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
       }
-      const rendering = render(format, version.config as ProxyConfig, {
+      const rendering = render(format, version.config, {
         clusterName: cluster.name,
         resourceGroup: cluster.resourceGroup,
         subscriptionId: cluster.subscriptionId,
@@ -297,46 +291,23 @@ export class VersionsService {
   }
 
   /** The normalized config of a version and the cluster's network (for explain). */
-  async configFor(clusterName: string, ref: VersionRef): Promise<{ config: ProxyConfig; cluster: Cluster }> {
-    const cluster = await this.cluster(clusterName);
-    const version = await this.find(this.database.prisma, cluster, ref);
-    return { config: version.config as ProxyConfig, cluster };
+  async configFor(clusterName: string, ref: VersionRef): Promise<{ config: ProxyConfig; cluster: ClusterRecord }> {
+    const cluster = await this.clusters.getByName(clusterName);
+    const version = await this.find(cluster, ref);
+    return { config: version.config, cluster };
   }
 
-  private async cluster(name: string): Promise<Cluster> {
-    const cluster = await this.database.prisma.cluster.findUnique({ where: { name } });
-    if (!cluster) throw this.clusters.notFound(name);
-    return cluster;
-  }
-
-  private async previous(cluster: Cluster, version: number): Promise<ConfigVersion | null> {
-    return this.database.prisma.configVersion.findFirst({
-      where: { clusterId: cluster.id, version: { lt: version } },
-      orderBy: { version: 'desc' },
-    });
-  }
-
-  private async find(db: Tx, cluster: Cluster, ref: VersionRef): Promise<VersionWithDecisions> {
+  private async find(cluster: ClusterRecord, ref: VersionRef, db?: Tx): Promise<VersionWithDecisions> {
     const found =
       ref === 'current'
-        ? await db.configVersion.findFirst({ ...currentVersionOf(cluster.id), include: WITH_DECISIONS })
+        ? await this.versions.currentWithDecisions(cluster.id, db)
         : ref === 'latest'
-          ? await db.configVersion.findFirst({ where: { clusterId: cluster.id }, orderBy: { version: 'desc' }, include: WITH_DECISIONS })
-          : await db.configVersion.findUnique({ where: { clusterId_version: { clusterId: cluster.id, version: ref } }, include: WITH_DECISIONS });
+          ? await this.versions.latestWithDecisions(cluster.id, db)
+          : await this.versions.byNumber(cluster.id, ref, db);
     if (!found) {
       const what = ref === 'current' ? 'current (approved) version' : ref === 'latest' ? 'version yet' : `version ${ref}`;
       throw notFound('VERSION_NOT_FOUND', `Cluster "${cluster.name}" has no ${what}.`);
     }
     return found;
-  }
-
-  private bump(tx: Tx, cluster: Cluster, data: Prisma.ClusterUpdateInput): Promise<Cluster> {
-    return tx.cluster.update({ where: { id: cluster.id }, data: { ...data, revision: { increment: 1 } } });
-  }
-
-  private response(statusCode: number, cluster: Cluster, body: VersionView, location?: string): StoredResponse<VersionView> {
-    const headers: Record<string, string> = { etag: etagFor(cluster.revision) };
-    if (location) headers.location = location;
-    return { statusCode, headers, body };
   }
 }

@@ -19,6 +19,8 @@ export interface TestApp {
   http: () => request.Agent;
   /** Every log line the app wrote, as text. */
   logs: string[];
+  /** The base URL of the app listening on 127.0.0.1 (started on first call), for clients that speak real HTTP. */
+  url(): Promise<string>;
   /** Creates an API key through the API and returns its token. */
   key(name: string, roles: string[], options?: { canActFor?: boolean }): Promise<string>;
   close(): Promise<void>;
@@ -75,11 +77,20 @@ export async function startTestApp(options: { env?: Record<string, string>; cloc
   await app.getHttpAdapter().getInstance().ready();
   const server = app.getHttpServer();
   const http = () => request.agent(server);
+  let listening: Promise<string> | undefined;
   return {
     app,
     http,
     logs,
     databaseUrl: pg?.url ?? null,
+    async url() {
+      listening ??= app.listen(0, '127.0.0.1').then(() => {
+        const address = app.getHttpServer().address();
+        if (!address || typeof address === 'string') throw new Error('the app is not listening on a TCP port');
+        return `http://127.0.0.1:${address.port}`;
+      });
+      return listening;
+    },
     async key(name, roles, opts = {}) {
       const res = await http()
         .post('/v1/api-keys')

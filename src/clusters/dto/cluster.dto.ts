@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
@@ -18,14 +18,9 @@ import {
 } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { IsCidr } from '../../common/validators';
+import { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
 
-export const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
-
-/**
- * Cluster names are case-insensitive, as Azure's are (`Prod` and `prod` are one AKS cluster): they are kept and
- * looked up lower-cased, so one cluster can never have two histories.
- */
-export const ClusterNameCase = () => Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.toLowerCase() : value));
+export { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
 
 export class NodePoolDto {
   @ApiProperty({ example: 'system' })

@@ -3,24 +3,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, notFound } from '../common/service-error';
+import { parseRfc3339 } from '../common/text.validators';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { type ApiKey, Prisma } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
-import { tokenHashOf } from '../http/rate-limit-key';
-import { parseRfc3339 } from '../common/text.validators';
+import { ApiKeysRepository } from '../repositories/api-keys.repository';
+import { Writes } from '../writes/writes.service';
+import type { ApiKeyRecord } from '../repositories/records';
 import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
-import type { Caller } from './principal';
-import type { Role } from './roles';
+import type { Caller } from '../auth/principal';
+import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
+import type { Role } from '../auth/roles';
+import { bearerToken, tokenHashOf } from '../auth/token';
+import type { FastifyRequest } from 'fastify';
 
-export interface AuthenticatedKey {
-  id: string | null;
-  name: string;
-  roles: Role[];
-  canActFor: boolean;
-  /** From then on the key is refused; null: never. */
-  expiresAt: Date | null;
-}
 
 const TOKEN_PREFIX = 'apc_';
 /** Bound on the cached keys, and how long a cached key is trusted at most. */
@@ -38,11 +34,10 @@ const REVOKED_CHANNEL = 'api_key_revoked';
 /** lastUsedAt is written at most this often per key (API.md "API keys"). */
 const LAST_USED_EVERY_MS = 60_000;
 
-const isUniqueViolation = (err: unknown) => err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002';
-const exists = (name: string) =>
-  conflict('API_KEY_EXISTS', `An API key named "${name}" already exists (names are case-insensitive); names identify actors and must be unique.`);
+/** A key as cached: what the guard needs, and when it expires. */
+type CachedKey = AuthenticatedKey & { expiresAt: Date | null };
 
-function view(row: ApiKey): ApiKeyView {
+function view(row: ApiKeyRecord): ApiKeyView {
   return {
     id: row.id,
     name: row.name,
@@ -58,22 +53,26 @@ function view(row: ApiKey): ApiKeyView {
 }
 
 @Injectable()
-export class ApiKeysService {
+export class ApiKeysService implements Authenticator {
   private readonly adminTokenHash: Buffer | null;
   /**
    * Keys that authenticated lately, by token hash. Every request needs its key, and a database round trip per
    * request costs more than the rest of most requests. A revocation clears the key here at once: locally, and in
    * every other process through NOTIFY; while that channel is down the cache is not used at all.
    */
-  private readonly cache = new Map<string, { key: AuthenticatedKey; at: number }>();
+  private readonly cache = new Map<string, { key: CachedKey; at: number }>();
+  /** When this process last wrote each key's lastUsedAt. */
+  private readonly touched = new Map<string, number>();
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
-  /** When this process last wrote each key's lastUsedAt. */
-  private readonly touched = new Map<string, number>();
+  /** Each request's key, looked up once: the rate limiter asks first, then the auth guard. */
+  private readonly byRequest = new WeakMap<FastifyRequest, Promise<AuthenticatedKey | null>>();
 
   constructor(
-    private readonly database: DatabaseService,
+    database: DatabaseService,
+    private readonly keys: ApiKeysRepository,
+    private readonly writes: Writes,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -90,32 +89,33 @@ export class ApiKeysService {
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = tokenHashOf(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
-      return { id: null, name: 'admin', roles: ['admin'], canActFor: false, expiresAt: null };
+      return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return this.unexpired(cached.key);
     const refused = this.unknown.get(hash);
     if (refused !== undefined && Date.now() - refused < UNKNOWN_TTL_MS) return null;
-    const row = await this.database.prisma.apiKey.findUnique({ where: { tokenHash: hash } });
+    const row = await this.keys.findByTokenHash(hash);
     if (!row || row.revokedAt) {
       this.cache.delete(hash);
       if (this.unknown.size >= UNKNOWN_MAX) this.unknown.clear();
       this.unknown.set(hash, Date.now());
       return null;
     }
-    const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor, expiresAt: row.expiresAt };
+    const key: CachedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor, expiresAt: row.expiresAt };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { key, at: Date.now() });
     return this.unexpired(key);
   }
 
-  private unexpired(key: AuthenticatedKey): AuthenticatedKey | null {
-    return key.expiresAt && key.expiresAt.getTime() <= this.clock.now().getTime() ? null : key;
+  private unexpired(key: CachedKey): AuthenticatedKey | null {
+    if (key.expiresAt && key.expiresAt.getTime() <= this.clock.now().getTime()) return null;
+    return { id: key.id, name: key.name, roles: key.roles, canActFor: key.canActFor };
   }
 
-  /** Records that a key was used: lastUsedAt is written at most once a minute per key (per process). */
-  async touch(key: AuthenticatedKey): Promise<void> {
+  /** Records that a key was used: lastUsedAt is written at most once a minute per key (and process). */
+  private async touch(key: AuthenticatedKey): Promise<void> {
     if (!key.id) return;
     const now = this.clock.now();
     const last = this.touched.get(key.id);
@@ -123,16 +123,36 @@ export class ApiKeysService {
     if (this.touched.size >= CACHE_MAX) this.touched.clear();
     this.touched.set(key.id, now.getTime());
     try {
-      await this.database.prisma.apiKey.updateMany({ where: { id: key.id }, data: { lastUsedAt: now } });
+      await this.keys.touch(key.id, now);
     } catch {
       // Bookkeeping only: a failed write must not fail the request; the next minute tries again.
       this.touched.delete(key.id);
     }
   }
 
-  /** Whether a token (by hash) is a valid key seen lately: the rate limiter counts such tokens per key. */
-  isKnownToken(hash: string): boolean {
-    return this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+  /** The key of the request's Bearer token, or null; looked up once per request. */
+  authenticateRequest(request: FastifyRequest): Promise<AuthenticatedKey | null> {
+    let key = this.byRequest.get(request);
+    if (!key) {
+      const token = bearerToken(request);
+      key = token
+        ? this.authenticate(token).then(async (found) => {
+            if (found) await this.touch(found);
+            return found;
+          })
+        : Promise.resolve(null);
+      this.byRequest.set(request, key);
+    }
+    return key;
+  }
+
+  /** What the rate limiter counts a request against: its key (by token hash) when the token is valid, else null. */
+  async rateLimitIdentity(request: FastifyRequest): Promise<string | null> {
+    const token = bearerToken(request);
+    if (!token) return null;
+    const hash = tokenHashOf(token);
+    const known = this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+    return known || (await this.authenticateRequest(request)) ? `key:${hash.slice(0, 32)}` : null;
   }
 
   /** Drops a key from the cache (it was revoked, here or in another process). */
@@ -149,62 +169,50 @@ export class ApiKeysService {
       expiresAt = parseRfc3339(input.expiresAt);
       if (expiresAt.getTime() <= this.clock.now().getTime()) throw badRequest(`expiresAt must be in the future; ${input.expiresAt} is not.`);
     }
-    try {
-      return await this.database.transaction(async (tx) => {
-        const existing = await tx.apiKey.findUnique({ where: { nameKey } });
-        if (existing || (nameKey === 'admin' && this.adminTokenHash)) throw exists(input.name);
-        const row = await tx.apiKey.create({
-          data: {
-            name: input.name,
-            nameKey,
-            expiresAt,
-            tokenHash: tokenHashOf(token),
-            tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
-            roles,
-            canActFor: input.canActFor ?? false,
-            createdBy: caller.actor,
-          },
-        });
-        await this.audit.append(tx, caller, {
-          action: 'apikey.created',
-          details: { id: row.id, name: row.name, roles, canActFor: row.canActFor, expiresAt: row.expiresAt?.toISOString() ?? null },
-        });
-        return { ...view(row), token };
+    const exists = () =>
+      conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists (names are case-insensitive); names identify actors and must be unique.`);
+    return this.writes.run(async (tx) => {
+      const existing = await this.keys.findByNameKey(nameKey, tx);
+      if (existing || (nameKey === 'admin' && this.adminTokenHash)) throw exists();
+      const row = await this.keys.create(tx, {
+        name: input.name,
+        nameKey,
+        expiresAt,
+        tokenHash: tokenHashOf(token),
+        tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
+        roles,
+        canActFor: input.canActFor ?? false,
+        createdBy: caller.actor,
       });
-    } catch (err) {
-      if (isUniqueViolation(err)) throw exists(input.name); // a concurrent create of the same name won the race
-      throw err;
-    }
+      await this.audit.append(tx, caller, {
+        action: 'apikey.created',
+        details: { id: row.id, name: row.name, roles, canActFor: row.canActFor, expiresAt: row.expiresAt?.toISOString() ?? null },
+      });
+      return { ...view(row), token };
+    }, { onUniqueViolation: exists });
   }
 
   async get(id: string): Promise<ApiKeyView> {
-    const row = await this.database.prisma.apiKey.findUnique({ where: { id } });
+    const row = await this.keys.findById(id);
     if (!row) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
     return view(row);
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {
     const after = decodeCursor(cursor, { at: 'timestamp', id: 'uuid' });
-    const rows = await this.database.prisma.apiKey.findMany({
-      where: after
-        ? { OR: [{ createdAt: { gt: new Date(after.at) } }, { createdAt: new Date(after.at), id: { gt: after.id } }] }
-        : undefined,
-      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-      take: limit + 1,
-    });
+    const rows = await this.keys.list(after ?? undefined, limit + 1);
     return toPage(rows, limit, view, (r) => ({ at: r.createdAt.toISOString(), id: r.id }));
   }
 
   async revoke(id: string, caller: Caller): Promise<ApiKeyView> {
-    const revoked = await this.database.transaction(async (tx) => {
-      const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM api_keys WHERE id = ${id}::uuid FOR UPDATE`;
-      if (!rows.length) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
-      const current = await tx.apiKey.findUniqueOrThrow({ where: { id } });
+    const revoked = await this.writes.run(async (tx) => {
+      const current = await this.keys.lockById(tx, id);
+      if (!current) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
       if (current.revokedAt) return view(current);
-      const row = await tx.apiKey.update({ where: { id }, data: { revokedAt: new Date() } });
+      const row = await this.keys.revoke(tx, id, new Date());
       this.forget(id);
       // Delivered to every process listening on this database when the transaction commits.
-      await tx.$executeRaw`SELECT pg_notify(${REVOKED_CHANNEL}, ${id})`;
+      await this.keys.notify(tx, REVOKED_CHANNEL, id);
       await this.audit.append(tx, caller, { action: 'apikey.revoked', details: { id: row.id, name: row.name } });
       return view(row);
     });
@@ -213,6 +221,6 @@ export class ApiKeysService {
   }
 
   count(): Promise<number> {
-    return this.database.prisma.apiKey.count();
+    return this.keys.count();
   }
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
+import { ROLES, type Role } from '../auth/roles';
 import { IsRfc3339 } from '../common/text.validators';
-import { ROLES, type Role } from './roles';
 
 export class CreateApiKeyDto {
   @ApiProperty({ description: 'Who or what uses the key (recorded as the actor, lower-cased); case-insensitively unique', example: 'alice', pattern: '^[A-Za-z0-9._@+-]{1,64}$' })

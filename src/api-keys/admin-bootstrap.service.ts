@@ -2,10 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { SYSTEM_CALLER } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { LOGGER } from '../logging/logger';
 import { ApiKeysService } from './api-keys.service';
+import { SYSTEM_CALLER } from '../auth/principal';
 
 /**
  * With no ADMIN_TOKEN and no key yet, the first start creates an admin key, prints its token once on stdout

@@ -1,18 +1,18 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { page } from '../http/openapi-schemas';
+import { LINK_HEADER, PageOf } from '../http/api-responses';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
-import { type Caller, CurrentCaller } from './principal';
-import { RequireRole } from './roles.decorator';
+import { type Caller, CurrentCaller } from '../auth/principal';
+import { RequireRole } from '../auth/roles.decorator';
 
 @ApiTags('api-keys')
 @RequireRole('admin')
-@ApiExtraModels(ApiKeyView)
+
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
@@ -29,7 +29,7 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never their tokens)' })
-  @ApiOkResponse({ description: 'A page of API keys', schema: page({ $ref: getSchemaPath(ApiKeyView) }) })
+  @ApiOkResponse({ description: 'A page of API keys', type: PageOf(ApiKeyView), headers: LINK_HEADER })
   @ApiProblemResponses(400, 401, 403)
   async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ApiKeyView>> {
     const page = await this.apiKeys.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);

@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import type { ClusterView, VersionSummary } from './cluster.view';
+
+export class NodePoolResponse implements NodePool {
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: ['Linux', 'Windows'] }) osType!: NodePool['osType'];
+  @ApiProperty({ enum: ['VirtualMachineScaleSets', 'AvailabilitySet'] }) type!: NodePool['type'];
+}
+
+export class ClusterNetworkResponse implements ClusterNetwork {
+  @ApiPropertyOptional() serviceCidr?: string;
+  @ApiPropertyOptional() podCidr?: string;
+  @ApiPropertyOptional({ type: [String] }) nodeSubnetCidrs?: string[];
+  @ApiPropertyOptional() apiServerFqdn?: string;
+}
+
+export class VersionSummaryResponse implements VersionSummary {
+  @ApiProperty({ type: 'integer' }) version!: number;
+  @ApiProperty() status!: string;
+  @ApiProperty() contentHash!: string;
+  @ApiProperty() submittedBy!: string;
+  @ApiProperty({ format: 'date-time' }) submittedAt!: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) approvedAt!: string | null;
+}
+
+export class ClusterResponse implements ClusterView {
+  @ApiProperty() name!: string;
+  @ApiProperty() resourceGroup!: string;
+  @ApiProperty({ type: String, nullable: true }) subscriptionId!: string | null;
+  @ApiProperty({ type: String, nullable: true }) location!: string | null;
+  @ApiProperty({ type: [NodePoolResponse] }) nodePools!: NodePoolResponse[];
+  @ApiProperty({ type: ClusterNetworkResponse, nullable: true }) network!: ClusterNetworkResponse | null;
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 5 }) requiredApprovals!: number;
+  @ApiProperty({ type: 'integer', description: 'Moves on every change to the cluster or its versions; the ETag is "r<revision>"' }) revision!: number;
+  @ApiProperty() createdBy!: string;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiPropertyOptional({ type: VersionSummaryResponse, nullable: true, description: 'The newest approved version (not in lists)' })
+  currentVersion?: VersionSummaryResponse | null;
+  @ApiPropertyOptional({ type: VersionSummaryResponse, nullable: true, description: 'The newest version of any status (not in lists)' })
+  latestVersion?: VersionSummaryResponse | null;
+}

@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { notFound } from '../common/service-error';
+import { DatabaseService, type Tx } from '../database/database.service';
+import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import { Prisma } from '../generated/prisma/client';
+import { type ClusterRecord, json, toCluster } from './records';
+
+/** The columns a caller may set on a cluster; JSON columns as domain types. */
+export interface ClusterChanges {
+  resourceGroup?: string;
+  subscriptionId?: string | null;
+  location?: string | null;
+  nodePools?: NodePool[];
+  network?: ClusterNetwork | null;
+  requiredApprovals?: number;
+  lastVersion?: number;
+}
+
+export type NewCluster = Required<Omit<ClusterChanges, 'lastVersion'>> & { name: string; createdBy: string };
+
+export const clusterNotFound = (name: string) => notFound('CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
+
+function data(changes: ClusterChanges): Prisma.ClusterUpdateInput {
+  const { nodePools, network, ...plain } = changes;
+  const out: Prisma.ClusterUpdateInput = { ...plain };
+  if (nodePools !== undefined) out.nodePools = json(nodePools);
+  if (network !== undefined) out.network = network === null ? Prisma.DbNull : json(network);
+  return out;
+}
+
+/** The `clusters` table. Reads default to the shared client; writes take the caller's transaction. */
+@Injectable()
+export class ClustersRepository {
+  constructor(private readonly database: DatabaseService) {}
+
+  async findByName(name: string, db: Tx = this.database.prisma): Promise<ClusterRecord | null> {
+    const row = await db.cluster.findUnique({ where: { name } });
+    return row && toCluster(row);
+  }
+
+  /** The cluster, or 404 CLUSTER_NOT_FOUND. */
+  async getByName(name: string, db: Tx = this.database.prisma): Promise<ClusterRecord> {
+    const row = await this.findByName(name, db);
+    if (!row) throw clusterNotFound(name);
+    return row;
+  }
+
+  /**
+   * Locks the cluster row for the rest of the transaction (every change to a cluster or its versions goes through
+   * here), then reads it through Prisma, so every column comes back typed. 404 CLUSTER_NOT_FOUND.
+   */
+  async lockByName(tx: Tx, name: string): Promise<ClusterRecord> {
+    const [locked] = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM clusters WHERE name = ${name} FOR UPDATE`;
+    if (!locked) throw clusterNotFound(name);
+    return toCluster(await tx.cluster.findUniqueOrThrow({ where: { id: locked.id } }));
+  }
+
+  /** A page of clusters by name, after `afterName`; `take` rows at most. */
+  async list(afterName: string | undefined, take: number): Promise<ClusterRecord[]> {
+    const rows = await this.database.prisma.cluster.findMany({
+      where: afterName !== undefined ? { name: { gt: afterName } } : undefined,
+      orderBy: { name: 'asc' },
+      take,
+    });
+    return rows.map(toCluster);
+  }
+
+  async create(tx: Tx, cluster: NewCluster): Promise<ClusterRecord> {
+    const { name, createdBy, ...rest } = cluster;
+    return toCluster(await tx.cluster.create({ data: { ...(data(rest) as Omit<Prisma.ClusterCreateInput, 'name' | 'createdBy'>), name, createdBy } }));
+  }
+
+  /** Applies the changes and moves the revision (the ETag) on. */
+  async update(tx: Tx, id: string, changes: ClusterChanges): Promise<ClusterRecord> {
+    return toCluster(await tx.cluster.update({ where: { id }, data: { ...data(changes), revision: { increment: 1 } } }));
+  }
+}

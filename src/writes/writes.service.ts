@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
+import { badRequest, ServiceError } from '../common/service-error';
+import { DatabaseService, type Tx } from '../database/database.service';
+import { stableStringify } from '../domain/canonical-json';
+import type { Prisma } from '../generated/prisma/client';
+import { IdempotencyRepository } from '../repositories/idempotency.repository';
+import { isUniqueViolation } from '../repositories/errors';
+import type { IdempotencyRow } from '../repositories/records';
+
+/** A response as the controller decided it (status, headers, body): what an Idempotency-Key replays. */
+export interface StoredResponse<T = unknown> {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: T;
+}
+
+/** Who sent a request with which Idempotency-Key, on which route and with which body. */
+export interface IdempotentRequest {
+  caller: { actor: string; via: string | null };
+  key: string | undefined;
+  scope: string;
+  body: unknown;
+}
+
+export interface WriteOptions {
+  /** The domain error for a unique-constraint race lost to a concurrent writer (else the database error goes up). */
+  onUniqueViolation?: () => Error;
+}
+
+const TTL_MS = 24 * 60 * 60 * 1000;
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The one place that opens the transaction of a write, and the one place that handles a unique-constraint
+ * violation (P2002). Services run their writes through `run`; a route with Idempotency-Key runs through
+ * `idempotent`, where the first successful response (as the controller built it) is stored in the same
+ * transaction as the change, so a retry replays it and never applies the change twice; the same key with another
+ * body is 422 IDEMPOTENCY_KEY_REUSED. Keys are per caller and live 24 hours.
+ */
+@Injectable()
+export class Writes implements OnModuleInit, OnModuleDestroy {
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly database: DatabaseService,
+    private readonly records: IdempotencyRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  onModuleInit(): void {
+    this.sweeper = setInterval(() => void this.sweep().catch(() => {}), 60 * 60 * 1000);
+    this.sweeper.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.sweeper) clearInterval(this.sweeper);
+  }
+
+  /** Deletes expired idempotency records; returns how many. */
+  sweep(): Promise<number> {
+    return this.records.deleteExpired(this.clock.now());
+  }
+
+  /** Runs `work` in one transaction: all of it commits, or none of it. */
+  async run<T>(work: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
+    try {
+      return await this.database.transaction(work);
+    } catch (err) {
+      if (options.onUniqueViolation && isUniqueViolation(err)) throw options.onUniqueViolation();
+      throw err;
+    }
+  }
+
+  /** Runs `work` in one transaction, at most once per Idempotency-Key; `respond` turns its result into the response. */
+  async idempotent<T, B>(
+    request: IdempotentRequest,
+    work: (tx: Tx) => Promise<T>,
+    respond: (result: T) => StoredResponse<B>,
+  ): Promise<StoredResponse<B> & { replayed: boolean }> {
+    const { caller, key, scope } = request;
+    if (key === undefined) return { ...respond(await this.run(work)), replayed: false };
+    if (!KEY.test(key)) throw badRequest('Idempotency-Key must be 1-255 printable ASCII characters.');
+    const principal = `${caller.via ?? caller.actor}:${caller.actor}`;
+    const requestHash = createHash('sha256').update(stableStringify({ scope, body: request.body ?? null })).digest('hex');
+    try {
+      return await this.database.transaction(async (tx) => {
+        const existing = await this.records.find(principal, key, tx);
+        if (existing && existing.expiresAt > this.clock.now()) return this.replay<B>(existing, requestHash, scope);
+        if (existing) await this.records.delete(tx, principal, key);
+        const response = respond(await work(tx));
+        if (response.statusCode < 300) {
+          const now = this.clock.now();
+          await this.records.create(tx, {
+            principal,
+            key,
+            scope,
+            requestHash,
+            statusCode: response.statusCode,
+            headers: response.headers,
+            body: response.body as Prisma.JsonValue,
+            createdAt: now,
+            expiresAt: new Date(now.getTime() + TTL_MS),
+          });
+        }
+        return { ...response, replayed: false };
+      });
+    } catch (err) {
+      // A concurrent request with the same key committed first: its transaction rolled ours back; replay it.
+      if (isUniqueViolation(err)) {
+        const existing = await this.records.find(principal, key);
+        if (existing) return this.replay<B>(existing, requestHash, scope);
+      }
+      throw err;
+    }
+  }
+
+  private replay<B>(record: IdempotencyRow, requestHash: string, scope: string): StoredResponse<B> & { replayed: boolean } {
+    if (record.requestHash !== requestHash || record.scope !== scope) {
+      throw new ServiceError(
+        'unprocessable',
+        'IDEMPOTENCY_KEY_REUSED',
+        'This Idempotency-Key was already used with a different request; use a new key for a new request.',
+      );
+    }
+    return { statusCode: record.statusCode, headers: record.headers, body: record.body as B, replayed: true };
+  }
+}
