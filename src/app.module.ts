@@ -18,6 +18,7 @@ import { OidcModule } from './oidc/oidc.module';
 import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -42,6 +43,7 @@ export class AppModule {
         ClustersModule,
         VersionsModule,
         ExplainModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

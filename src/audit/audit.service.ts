@@ -18,6 +18,9 @@ export type AuditAction =
   | 'config.rendered'
   | 'apikey.created'
   | 'apikey.revoked'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
   | 'person.updated';
 
 export interface AuditEntry {
@@ -69,9 +72,22 @@ function view(row: AuditRow): AuditEventView {
   };
 }
 
+/**
+ * Called with the events appended, inside the transaction that appends them (the webhook outbox writes the
+ * events' deliveries there, so a delivery exists iff its event does).
+ */
+export type AuditAppendHook = (tx: Tx, events: AuditEventView[]) => Promise<void>;
+
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
 @Injectable()
 export class AuditService {
+  private readonly hooks: AuditAppendHook[] = [];
+
+  /** Registers a hook that runs in the transaction of every append (see AuditAppendHook). */
+  onAppend(hook: AuditAppendHook): void {
+    this.hooks.push(hook);
+  }
+
   constructor(
     private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -111,7 +127,9 @@ export class AuditService {
       prevHash = hash;
     }
     await this.events.append(tx, rows, { seq, hash: prevHash });
-    return rows.map(view);
+    const events = rows.map(view);
+    for (const hook of this.hooks) await hook(tx, events);
+    return events;
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {
