@@ -445,7 +445,7 @@ describe(`role matrix (${DATABASE})`, () => {
       expect(created.status, `new-${who}`).toBe(404);
     }
     const hook = await t.http().get(`/v1/webhooks/${hookId}`).set(as(ADMIN_TOKEN)).expect(200);
-    expect(hook.body.description).toMatch(/^changed by (admin|adminKey)$/);
+    expect(hook.body.description).toMatch(/^changed by (admin|adminKey|tokAdmin)$/);
     const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
     const names = keys.body.items.map((k: { name: string }) => k.name);
     expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey', 'k-tokAdmin']));
