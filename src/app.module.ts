@@ -14,6 +14,8 @@ import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
+import { ObservationsModule } from './observations/observations.module';
+import { ReportsModule } from './reports/reports.module';
 import { OidcModule } from './oidc/oidc.module';
 import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
@@ -44,6 +46,8 @@ export class AppModule {
         VersionsModule,
         ExplainModule,
         WebhooksModule,
+        ObservationsModule,
+        ReportsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -328,6 +328,28 @@ describe(`role matrix (${DATABASE})`, () => {
       ok: 202,
       call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/deliveries/${deliveryId}/redeliver`, auth),
     },
+    {
+      method: 'POST',
+      path: '/v1/clusters/{name}/observations',
+      need: 'submitter',
+      ok: 201,
+      call: (_who, auth) =>
+        send('POST', '/v1/clusters/fx/observations', auth, { name: 'fx', provisioningState: 'Succeeded', httpProxyConfig: { ...config1, noProxy: [...config1.noProxy, 'localhost'] } }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/observations',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/clusters/fx/observations', auth),
+    },
+    {
+      method: 'GET',
+      path: '/v1/reports/trusted-ca',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/reports/trusted-ca?expiringWithin=400', auth),
+    },
     { method: 'GET', path: '/v1/api-keys/{id}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/api-keys/${victimId}`, auth) },
     { method: 'GET', path: '/v1/people', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people', auth) },
     { method: 'GET', path: '/v1/people/{name}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people/fx-person', auth) },

@@ -21,6 +21,7 @@ export type AuditAction =
   | 'webhook.created'
   | 'webhook.updated'
   | 'webhook.deleted'
+  | 'cluster.observed'
   | 'person.updated';
 
 export interface AuditEntry {

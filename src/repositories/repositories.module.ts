@@ -4,6 +4,8 @@ import { AuditRepository } from './audit.repository';
 import { ClustersRepository } from './clusters.repository';
 import { ConfigInboxRepository } from './config-inbox.repository';
 import { DecisionsRepository } from './decisions.repository';
+import { DeploymentRepository } from './deployment.repository';
+import { FleetRepository } from './fleet.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { PeopleRepository } from './people.repository';
 import { VersionsRepository } from './versions.repository';
@@ -19,6 +21,11 @@ const REPOSITORIES = [
   PeopleRepository,
   VersionsRepository,
   WebhooksRepository,
+  DecisionsRepository,
+  DeploymentRepository,
+  FleetRepository,
+  IdempotencyRepository,
+  VersionsRepository,
 ];
 
 /** Every query of the service lives in these classes (see README "Where things live"). */
