@@ -23,7 +23,10 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/prisma ./prisma
-RUN mkdir -p /data && chown node:node /data
+# The aks-proxy-config command-line tool (dist/cli, built above): `docker run --rm -v "$PWD:/work" -w /work <image>
+# aks-proxy-config validate config.json`.
+COPY --chown=root:root bin ./bin
+RUN ln -s /app/bin/aks-proxy-config.cjs /usr/local/bin/aks-proxy-config && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

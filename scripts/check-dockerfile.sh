@@ -21,6 +21,7 @@ cp scripts/prisma-generate.mjs "$WORK/build/scripts/"
 # runtime stage: only what the runtime COPY lines take
 mkdir -p "$WORK/app" "$WORK/data"
 for f in package.json node_modules dist prisma; do cp -r "$WORK/build/$f" "$WORK/app/"; done
+cp -r bin "$WORK/app/"
 chown -R nobody "$WORK/data"
 cd "$WORK/app"
 PORT=3937
@@ -33,6 +34,15 @@ for _ in $(seq 1 200); do
   sleep 0.1
 done
 [ "$ok" = 1 ] || { echo "the runtime stage did not become healthy:" >&2; cat "$WORK/service.log" >&2; exit 1; }
+# The CLI in the runtime stage (as the image's /usr/local/bin/aks-proxy-config link runs it), on the Node.js the
+# project uses (the image's is 22.12 or newer; the shell's may be older).
+CLI_NODE=$(command -v "$ROOT/node_modules/.bin/node" || command -v node)
+printf '{"httpProxy": "http://proxy.example:3128/", "noProxy": ["*.bad.example"]}' > "$WORK/proxy.json"
+set +e
+runuser -u nobody -- "$CLI_NODE" "$WORK/app/bin/aks-proxy-config.cjs" validate --json "$WORK/proxy.json" > "$WORK/cli.json"
+cli_status=$?
+set -e
+[ "$cli_status" = 1 ] && grep -q NO_PROXY_WILDCARD "$WORK/cli.json" || { echo "the CLI in the runtime stage did not report the invalid config (exit $cli_status):" >&2; cat "$WORK/cli.json" >&2; exit 1; }
 echo "Dockerfile stages replayed: production-only node_modules ($(du -sh node_modules | cut -f1)), runs as nobody, HEALTHCHECK passes"
 kill -TERM "$svc"; wait "$svc" || true
 cd "$ROOT"

@@ -17,6 +17,11 @@ import { TOKEN_VERIFIER, type TokenVerifier } from './auth/identity';
 import { requestIdFor } from './http/request-id';
 import { toProblem } from './http/problem-details.filter';
 import { setUpOpenApi } from './http/openapi';
+import { installJsonParser } from './http/json-body';
+import { BoundsPipe } from './http/bounds.pipe';
+import { MAX_HEADER_BYTES, problemClientErrorHandler } from './http/client-errors';
+import { buildProblem } from './http/problem-details.filter';
+import { redactSecrets } from './domain/redact';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
@@ -47,6 +52,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // Node's HTTP server: headers and URL together up to 16 KB (431 beyond, API.md "Limits"); a missing Host is
+    // answered below as problem+json instead of Node's empty 400 (requireHostHeader would answer before Fastify).
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+    clientErrorHandler: problemClientErrorHandler(logger, securityHeaders),
     genReqId: requestIdFor,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -72,6 +81,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
 
   // JSON only: any other body type is 415, not silently a string.
   fastify.removeContentTypeParser(['text/plain']);
+  // Fastify's JSON parser behind a depth check (64 levels), on every route.
+  installJsonParser(fastify, { bodyLimit: config.bodyLimitBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
 
   const metrics = app.get(MetricsService);
   // Hooks are callback-style (not async): on every request an async hook costs a promise and a microtask turn.
@@ -85,7 +96,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
         reqId: request.id,
         method: request.method,
         route,
-        url: request.url,
+        url: redactSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         actor: (request as { principal?: { actor?: string } }).principal?.actor,
@@ -99,6 +110,12 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
     if (shutdown.draining) reply.header('connection', 'close');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
+      const problem = buildProblem(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.', { requestId: String(request.id) });
+      void reply.status(400).header('connection', 'close').type('application/problem+json').send(problem);
+      return;
+    }
     done();
   });
   app.enableCors({
@@ -124,6 +141,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   }
 
   app.useGlobalPipes(
+    // Bounds first (array lengths, string lengths, objects vs arrays), so nothing walks an oversized input.
+    new BoundsPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -4,7 +4,8 @@ import type { FastifyReply } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
-import { explain, explainAsWritten, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
+import { explain, explainAsWritten, explainBudgetProblem, type ExplainResult, renderExplainMarkdown } from '../domain/explain';
+import { badRequest } from '../common/service-error';
 import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ApiJsonOrMarkdownResponse } from '../http/api-responses';
@@ -32,6 +33,10 @@ export class ExplainController {
   @ApiOkResponse({ description: 'Per URL and client: the proxy used or null, and why', type: ExplainResponse })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
   async explain(@Body() body: ExplainDto): Promise<ExplainResult & { findings: Finding[] }> {
+    // bounded before any work: (URLs × noProxy entries), see MAX_EXPLAIN_PAIRS
+    const noProxy = (body.config as { noProxy?: unknown }).noProxy;
+    const budget = explainBudgetProblem(body.urls.length, Array.isArray(noProxy) ? noProxy.length : 0);
+    if (budget) throw badRequest(budget);
     const context = body.cluster ? await this.clusters.contextByName(body.cluster) : null;
     const validation = this.validation.run(body.config, context);
     // The config as written, not validation's normalized one (which drops entries such as "*" or "*.svc.example"):
@@ -53,6 +58,8 @@ export class ExplainController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ExplainResult | string> {
     const { config, cluster } = await this.versions.configFor(name, v);
+    const budget = explainBudgetProblem(query.url.length, config.noProxy?.length ?? 0);
+    if (budget) throw badRequest(budget);
     const result = explain(config, query.url, cluster.network);
     return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
   }

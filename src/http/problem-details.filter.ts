@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../common/service-error';
 import { RenderUnsupportedError } from '../domain/errors';
+import { redactSecrets, redactSecretsDeep } from '../domain/redact';
 import { LOGGER } from '../logging/logger';
 
 export interface ProblemDocument {
@@ -187,8 +188,15 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
-    const { problem, headers, unexpected } = toProblem(exception);
-    problem.instance = request.url.split('?')[0];
+    const { problem: raw, headers, unexpected } = toProblem(exception);
+    const path = request.url.split('?')[0];
+    if (raw.status === 404 && raw.code === 'NOT_FOUND' && /^Cannot [A-Z]+ /.test(raw.detail)) {
+      // Nest's "no such route" (Cannot GET /path?query): the path only, never the query string.
+      raw.detail = `Cannot ${request.method} ${path}: no such route.`;
+    }
+    // One redaction rule (domain/redact.ts) for everything a problem echoes: details, messages, findings, the path.
+    const problem = redactSecretsDeep(raw);
+    problem.instance = redactSecrets(path);
     problem.requestId = String(request.id);
     if (unexpected) this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
     else if (problem.status === 503) this.logger.warn({ reqId: request.id, err: (exception as Error)?.message }, 'database unavailable');

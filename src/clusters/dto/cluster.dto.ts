@@ -7,6 +7,7 @@ import {
   IsFQDN,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -99,6 +100,7 @@ export class CreateClusterDto {
 
   @ApiPropertyOptional({ type: ClusterNetworkDto })
   @IsOptional()
+  @IsObject({ message: 'network must be an object, not an array' })
   @ValidateNested()
   @Type(() => ClusterNetworkDto)
   network?: ClusterNetworkDto;

@@ -16,6 +16,7 @@ import { aksProxyEnvironment, noProxyAsWritten } from './environment';
 import { configAsWritten } from './as-written';
 import { CLIENT_IDS, type ClientId, type ClientModel, type ClientVerdict, type EnvMap } from './types';
 import { splitUrl } from './url';
+import { redactSecrets } from '../redact';
 import { goProxyForUrl } from './go';
 import { curlProxyForUrl } from './curl';
 import { urllibProxyForUrl } from './python-urllib';
@@ -58,6 +59,19 @@ export interface ExplainResult {
   results: ExplainUrlResult[];
 }
 
+/**
+ * The most (URL × NO_PROXY entry) pairs one explain request may ask for: every client model reads every entry for
+ * every URL, and 50 URLs against a 10,000-entry list kept the event loop busy for seconds. 25,000 pairs is 50 URLs
+ * against 500 entries, or 2,500 entries against 10 URLs.
+ */
+export const MAX_EXPLAIN_PAIRS = 25_000;
+
+/** Why an explain request is too large to answer at once (a message naming the limit), or null. */
+export function explainBudgetProblem(urlCount: number, noProxyCount: number): string | null {
+  if (urlCount * Math.max(1, noProxyCount) <= MAX_EXPLAIN_PAIRS) return null;
+  return `Explaining ${urlCount} URLs against ${noProxyCount} noProxy entries is ${urlCount * noProxyCount} pairs, over the limit of ${MAX_EXPLAIN_PAIRS}; send fewer URLs per request.`;
+}
+
 /** Why a URL cannot be explained, or null when it can. */
 export function urlProblem(url: string): string | null {
   if (typeof url !== 'string' || url.trim() === '') return 'the URL is empty';
@@ -73,12 +87,17 @@ export function urlProblem(url: string): string | null {
 export function explainUrl(url: string, env: EnvMap): ExplainUrlResult {
   const problem = urlProblem(url);
   const clients = {} as Record<ClientId, ClientVerdict>;
+  // The URL is echoed, so key material in it (a key pasted as a URL, a token in a query) is withheld (redact.ts).
+  const shown = redactSecrets(url);
   if (problem) {
     for (const id of CLIENT_IDS) clients[id] = { proxy: null, reason: `invalid URL: ${problem}` };
-    return { url, clients, error: `invalid URL: ${problem}` };
+    return { url: shown, clients, error: `invalid URL: ${problem}` };
   }
-  for (const id of CLIENT_IDS) clients[id] = CLIENT_MODELS[id](url, env);
-  return { url, clients };
+  for (const id of CLIENT_IDS) {
+    const verdict = CLIENT_MODELS[id](url, env);
+    clients[id] = shown === url ? verdict : { ...verdict, reason: redactSecrets(verdict.reason) };
+  }
+  return { url: shown, clients };
 }
 
 /**
