@@ -13,6 +13,7 @@ import { ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { TOKEN_VERIFIER, type TokenVerifier } from './auth/identity';
 import { requestIdFor } from './http/request-id';
 import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
 import { validationProblem } from './http/validation-errors';
@@ -126,7 +127,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   });
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
     exposedHeaders: ['ETag', 'Location', 'Content-Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
@@ -137,7 +138,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       global: true,
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: rateLimitKeyFor(apiKeys),
+      keyGenerator: rateLimitKeyFor(apiKeys, app.get<TokenVerifier>(TOKEN_VERIFIER)),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
       errorResponseBuilder: (request, context) => {
         noteProblemCode(request, 'RATE_LIMITED');

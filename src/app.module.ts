@@ -17,6 +17,8 @@ import { StrictQueryGuard } from './http/strict-query.guard';
 import { LOGGER } from './logging/logger';
 import { ObservationsModule } from './observations/observations.module';
 import { ReportsModule } from './reports/reports.module';
+import { OidcModule } from './oidc/oidc.module';
+import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -37,6 +39,8 @@ export class AppModule {
         DatabaseModule,
         AuditModule,
         ApiKeysModule,
+        PeopleModule,
+        OidcModule,
         HealthModule,
         ValidateModule,
         ClustersModule,

@@ -73,7 +73,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One API key (never its token) */
+        get: operations["ApiKeys_get"];
         put?: never;
         post?: never;
         /** Revoke an API key at once */
@@ -337,6 +338,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everyone the service knows: people who signed in with a token, or whom an admin named */
+        get: operations["People_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One person (names are case-insensitive) */
+        get: operations["People_get"];
+        /** Set a person's roles (used when a bot acts for them with X-Acting-For); audited as person.updated */
+        put: operations["People_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/reports/trusted-ca": {
         parameters: {
             query?: never;
@@ -509,7 +545,17 @@ export interface components {
             canActFor: boolean;
             createdAt: string;
             createdBy: string;
+            /**
+             * Format: date-time
+             * @description From then on the key is refused; null: never
+             */
+            expiresAt: string | null;
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used (written at most once a minute)
+             */
+            lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             roles: ("reader" | "submitter" | "approver" | "admin")[];
@@ -669,7 +715,13 @@ export interface components {
              */
             canActFor?: boolean;
             /**
-             * @description Who or what uses the key (recorded as the actor)
+             * Format: date-time
+             * @description RFC 3339 time in the future from which the key is refused (401)
+             * @example 2027-06-30T00:00:00Z
+             */
+            expiresAt?: string;
+            /**
+             * @description Who or what uses the key (recorded as the actor, lower-cased); case-insensitively unique
              * @example alice
              */
             name: string;
@@ -731,7 +783,17 @@ export interface components {
             canActFor: boolean;
             createdAt: string;
             createdBy: string;
+            /**
+             * Format: date-time
+             * @description From then on the key is refused; null: never
+             */
+            expiresAt: string | null;
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used (written at most once a minute)
+             */
+            lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             roles: ("reader" | "submitter" | "approver" | "admin")[];
@@ -938,6 +1000,29 @@ export interface components {
             /** @description The approved version compared with */
             version: number | null;
         };
+        PersonPage: {
+            items: components["schemas"]["PersonView"][];
+            /** @description Opaque cursor for the next page */
+            nextCursor: string | null;
+        };
+        PersonView: {
+            /**
+             * Format: date-time
+             * @description The last sign-in with a token (recorded at most once a minute)
+             */
+            lastSeenAt: string | null;
+            /**
+             * @description Lower-cased user name (UPN, e-mail address or chat handle)
+             * @example alice@contoso.com
+             */
+            name: string;
+            roles: ("reader" | "submitter" | "approver" | "admin")[];
+            /**
+             * @description Who set the roles last: a sign-in with a token, or an admin
+             * @enum {string}
+             */
+            source: "oidc" | "admin";
+        };
         ProblemResponse: {
             /**
              * @description The stable code (API.md)
@@ -970,6 +1055,15 @@ export interface components {
             field: "httpProxy" | "httpsProxy";
             from: string | null;
             to: string | null;
+        };
+        PutPersonDto: {
+            /**
+             * @description The roles the person holds when a bot acts for them (X-Acting-For)
+             * @example [
+             *       "approver"
+             *     ]
+             */
+            roles: ("reader" | "submitter" | "approver" | "admin")[];
         };
         SubmitConfigDto: {
             /**
@@ -1310,6 +1404,84 @@ export interface operations {
             };
             /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    ApiKeys_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3125,6 +3297,243 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page (nextCursor) */
+                cursor?: string;
+            };
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of people */
+            200: {
+                headers: {
+                    /** @description rel="next": the next page, when there is one */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonPage"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPersonDto"];
+            };
+        };
+        responses: {
+            /** @description The person existed; their roles are now these */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description The person was new */
+            201: {
+                headers: {
+                    /** @description The URL of what was created */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

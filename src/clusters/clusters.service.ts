@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
-import { conflict } from '../common/service-error';
+import { hasRole } from '../auth/roles';
+import { conflict, forbidden } from '../common/service-error';
 import type { RevisionPrecondition } from '../common/precondition';
 import type { Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
@@ -51,6 +52,10 @@ export class ClustersService {
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
+    // The approval policy is not the submitter's to set (API.md "Clusters"): more than one approval needs an admin.
+    if ((input.requiredApprovals ?? 1) > 1 && !hasRole(caller.roles, 'admin')) {
+      throw forbidden('FORBIDDEN', `Only an admin may create a cluster that needs ${input.requiredApprovals} approvals; leave requiredApprovals out (1) and ask an admin.`);
+    }
     return this.writes.run(
       async (tx) => {
         if (await this.clusters.findByName(input.name, tx)) throw clusterExists(input.name);
@@ -87,6 +92,12 @@ export class ClustersService {
     return this.writes.run(async (tx) => {
       const locked = await this.clusters.lockByName(tx, name);
       precondition(locked.revision);
+      if (input.requiredApprovals !== undefined && input.requiredApprovals !== locked.requiredApprovals && !hasRole(caller.roles, 'admin')) {
+        throw forbidden(
+          'FORBIDDEN',
+          `Only an admin may change the approval policy: cluster "${locked.name}" needs ${locked.requiredApprovals} approval${locked.requiredApprovals === 1 ? '' : 's'}.`,
+        );
+      }
       const before = clusterView(locked);
       const changes: ClusterChanges = {};
       const wanted = { ...input, addons: input.addons !== undefined ? withAddons(locked.addons, input.addons) : undefined };

@@ -55,6 +55,25 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  /** 1 when the OIDC issuer's discovery document and keys were last fetched fine, 0 when not (absent without OIDC). */
+  readonly oidcIssuerUp = new Gauge({
+    name: `${METRIC_PREFIX}oidc_issuer_up`,
+    help: 'Whether the last fetch of the OIDC issuer discovery document or key set succeeded (1) or failed (0)',
+    registers: [this.registry],
+  });
+  readonly oidcFetches = new Counter({
+    name: `${METRIC_PREFIX}oidc_key_fetches_total`,
+    help: 'Fetches of the OIDC discovery document and key set by outcome',
+    labelNames: ['what', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly oidcTokens = new Counter({
+    name: `${METRIC_PREFIX}oidc_token_checks_total`,
+    help: 'OIDC bearer token checks by outcome (accepted, refused)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor(
     database: DatabaseService,
     fleet: FleetRepository,
