@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chatProblems, slackVisible, teamsVisible } from './support/chat-renderers';
-import { bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // What a portal developer and a bot writer trip on (issue 15, "Answers"), against ../shared/API.md: explain URL
 // errors, Markdown offered the same way on both explain routes and the diff, unknown query parameters and filter
@@ -23,6 +23,8 @@ describe(`answers (${DATABASE})`, () => {
       t.key('rita', ['reader']),
       t.key('chatops', ['submitter', 'approver'], { canActFor: true }),
     ]);
+    // the person the bot acts for must be known, with the role it acts with (API.md "People and sign-in")
+    await t.http().put('/v1/people/dora').set(bearer(ADMIN_TOKEN)).send({ roles: ['submitter', 'approver'] }).expect(201);
     await t.http().post('/v1/clusters').set(bearer(sam)).send({ name: 'edge', resourceGroup: 'rg' }).expect(201);
     await t.http().post('/v1/clusters/edge/configs').set(bearer(sam)).send({ config, reason: 'first proxy', changeTicket: 'CHG1' }).expect(201);
     await t.http().post('/v1/clusters/edge/configs/1/decisions').set(bearer(abe)).send({ decision: 'approve' }).expect(201);

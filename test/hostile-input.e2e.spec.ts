@@ -111,7 +111,7 @@ describe('hostile input', () => {
       const pools = await sendWithHealthz('PATCH', '/v1/clusters/hostile', submitter, JSON.stringify({ nodePools: Array(9000).fill({}) }));
       expect(expectProblem(pools, 400, 'BAD_REQUEST').detail).toMatch(/no more than 100 elements/);
       const unknown = await sendWithHealthz('POST', '/v1/api-keys', ADMIN_TOKEN, JSON.stringify({ name: 't', roles: ['reader'], x: Array(9000).fill([]) }));
-      expect(expectProblem(unknown, 400, 'BAD_REQUEST').detail).toMatch(/property x should not exist/);
+      expect(expectProblem(unknown, 400, 'BAD_REQUEST').detail).toMatch(/x is not a field here/);
       const scalar = await sendWithHealthz('POST', '/v1/clusters', submitter, JSON.stringify({ name: Array(9000).fill({}), resourceGroup: 'rg' }));
       expect(expectProblem(scalar, 400, 'BAD_REQUEST').detail).toMatch(/name must be a single value/);
       const body = await sendWithHealthz('POST', '/v1/clusters', submitter, JSON.stringify(Array(9000).fill({})));

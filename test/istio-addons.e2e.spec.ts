@@ -108,7 +108,7 @@ describe(`Istio and monitoring add-ons (${DATABASE})`, () => {
       ['a short-form IPv4 in proxyAddresses', { network: { proxyAddresses: ['10.1'] } }, /"10\.1" is not one/],
       ['a number in proxyAddresses', { network: { proxyAddresses: [167772161] } }, /a number is not one/],
       ['proxyAddresses as one string', { network: { proxyAddresses: '10.50.0.4' } }, /network\.proxyAddresses must be an array/],
-      ['17 proxyAddresses', { network: { proxyAddresses: Array.from({ length: 17 }, (_, i) => `10.50.0.${i + 1}`) } }, /network\.proxyAddresses holds at most 16/],
+      ['17 proxyAddresses', { network: { proxyAddresses: Array.from({ length: 17 }, (_, i) => `10.50.0.${i + 1}`) } }, /network\.proxyAddresses must contain no more than 16 elements/],
       ['the same address twice', { network: { proxyAddresses: ['fd00::4', 'FD00:0::4'] } }, /network\.proxyAddresses must not list the same IP address twice/],
     ])('400 BAD_REQUEST for %s, on create and on PATCH, and nothing is stored', async (_what, body, message) => {
       const created = await createCluster({ name: 'bad', resourceGroup: 'rg', ...body });

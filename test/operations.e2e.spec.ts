@@ -6,7 +6,7 @@ import { createApp } from '../src/app.factory';
 import { ADMIN_TOKEN_LINE_MARKER } from '../src/api-keys/admin-bootstrap.service';
 import { loadConfig } from '../src/config/app-config';
 import { createLogger } from '../src/logging/logger';
-import { bearer, DATABASE, freshPostgresDatabase, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_TOKEN, bearer, DATABASE, freshPostgresDatabase, startTestApp, type TestApp } from './support/test-app';
 
 // What an operator trips on (issue 15, "Operations"): metric names by the Prometheus rules, request log lines that
 // name the bot and the problem code, and the generated admin token on stderr, never in the JSON log stream.
@@ -59,6 +59,8 @@ describe(`operations (${DATABASE})`, () => {
     t = await startTestApp();
     sam = await t.key('sam', ['submitter']);
     bot = await t.key('chatops', ['submitter', 'approver'], { canActFor: true });
+    // the person the bot acts for must be known, with the role it acts with (API.md "People and sign-in")
+    await t.http().put('/v1/people/dora').set(bearer(ADMIN_TOKEN)).send({ roles: ['submitter', 'approver'] }).expect(201);
     await t.http().post('/v1/clusters').set(bearer(sam)).send({ name: 'ops', resourceGroup: 'rg' }).expect(201);
     await t.http().post('/v1/clusters/ops/configs').set(bearer(sam)).send({ config: { httpProxy: 'http://p:3128/' }, reason: 'r' }).expect(201);
     await t.http().post('/v1/clusters/ops/configs/1/decisions').set(bearer(bot)).set('x-acting-for', 'dora').send({ decision: 'approve' }).expect(201);

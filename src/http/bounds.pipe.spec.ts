@@ -49,7 +49,6 @@ describe('every DTO is bounded', () => {
     expect(boundsViolations(UpdateClusterDto, { nodePools: [{ name: ['x'] }] })).toEqual(['nodePools.0.name must be a single value, not an array']);
     expect(boundsViolations(CreateClusterDto, { resourceGroup: { a: 1 }, x: [1] })).toEqual([
       'resourceGroup must be a single value, not an object',
-      'property x should not exist',
     ]);
     // in bounds: nothing to say (the ValidationPipe judges the rest)
     expect(boundsViolations(CreateClusterDto, { name: 'a', resourceGroup: 'rg', nodePools: [{ name: 'p' }], network: { serviceCidr: 'x' } })).toEqual([]);

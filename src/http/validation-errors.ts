@@ -33,7 +33,10 @@ const childPath = (parent: string, property: string) =>
  */
 function oneMessage(error: ValidationError, path: string): string {
   if (error.value === undefined) return `${path} is required`;
-  const messages = Object.values(error.constraints ?? {});
+  // "nested property x must be either object or array" (ValidateNested) never helps when the field has its own check
+  const constraints = { ...(error.constraints ?? {}) };
+  if (Object.keys(constraints).length > 1) delete constraints.nestedValidation;
+  const messages = Object.values(constraints);
   const message = messages[messages.length - 1] ?? `${path} is invalid`;
   return message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : `${path}: ${message}`;
 }
