@@ -103,7 +103,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
     methods: ['GET', 'POST', 'PATCH', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
     exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });

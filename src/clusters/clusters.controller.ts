@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { ClusterResponse } from './cluster.response';
-import { etagFor, ifMatch } from '../http/etag';
+import { etagFor, ifMatch, sendAnswer } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ClusterNamePipe } from './cluster-name.pipe';
 import type { ClusterView } from './cluster.view';
@@ -43,12 +43,17 @@ export class ClustersController {
   @Get(':name')
   @RequireRole('reader')
   @ApiOperation({ summary: 'A cluster with its current and latest versions; ETag "r<revision>"' })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
   @ApiOkResponse({ description: 'The cluster, with ETag', type: ClusterResponse, headers: ETAG_HEADER })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
   @ApiProblemResponses(400, 401, 403, 404)
-  async get(@Param('name', ClusterNamePipe) name: string, @Res({ passthrough: true }) reply: FastifyReply): Promise<ClusterView> {
-    const cluster = await this.clusters.get(name);
-    reply.header('etag', etagFor(cluster.revision));
-    return cluster;
+  async get(
+    @Param('name', ClusterNamePipe) name: string,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ClusterView | undefined> {
+    // The cached JSON text goes out as it is (Fastify does not serialize a string again).
+    return sendAnswer(reply, ifNoneMatch, await this.clusters.answer(name)) as unknown as ClusterView | undefined;
   }
 
   @Patch(':name')

@@ -1,3 +1,4 @@
+import type { FastifyReply } from 'fastify';
 import type { RevisionPrecondition } from '../common/precondition';
 import { ServiceError } from '../common/service-error';
 
@@ -26,3 +27,28 @@ export const ifMatch =
   (header: string | undefined): RevisionPrecondition =>
   (revision) =>
     checkIfMatch(header, revision);
+
+/**
+ * If-None-Match against an ETag, with the weak comparison RFC 9110 13.1.2 prescribes for it (`W/"r5"` matches
+ * `"r5"`); `*` matches any current representation.
+ */
+export function ifNoneMatchHits(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (ifNoneMatch === undefined) return false;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '');
+  const wanted = opaque(etag);
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted);
+}
+
+/**
+ * A conditional GET answered from a serialized body (API.md Conventions): sets the ETag, and answers 304 with no
+ * body when If-None-Match names it, else the JSON body as it is (no second serialization).
+ */
+export function sendAnswer(reply: FastifyReply, ifNoneMatch: string | undefined, answer: { etag: string; body: string }): string | undefined {
+  reply.header('etag', answer.etag);
+  if (ifNoneMatchHits(ifNoneMatch, answer.etag)) {
+    reply.status(304);
+    return undefined;
+  }
+  reply.type('application/json; charset=utf-8');
+  return answer.body;
+}

@@ -8,7 +8,7 @@ import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ApiJsonOrMarkdownResponse, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
-import { etagFor, ifMatch } from '../http/etag';
+import { etagFor, ifMatch, sendAnswer } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
@@ -103,10 +103,18 @@ export class VersionsController {
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
-  @ApiOkResponse({ description: 'The version', type: VersionResponse })
+  @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
+  @ApiOkResponse({ description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves)', type: VersionResponse, headers: ETAG_HEADER })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
   @ApiProblemResponses(400, 401, 403, 404)
-  get(@Param('name', ClusterNamePipe) name: string, @Param('v', VersionRefPipe) v: VersionRef): Promise<VersionView> {
-    return this.versions.get(name, v);
+  async get(
+    @Param('name', ClusterNamePipe) name: string,
+    @Param('v', VersionRefPipe) v: VersionRef,
+    @Headers('if-none-match') ifNoneMatch: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<VersionView | undefined> {
+    // The cached JSON text goes out as it is (Fastify does not serialize a string again).
+    return sendAnswer(reply, ifNoneMatch, await this.versions.answer(name, v)) as unknown as VersionView | undefined;
   }
 
   @Post(':v/decisions')

@@ -24,6 +24,8 @@ import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repo
 import { VersionsRepository } from '../repositories/versions.repository';
 import { versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
+import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
+import { etagFor } from '../http/etag';
 
 /** A version after a change, and the cluster's revision after it (the cluster ETag). */
 export interface VersionChange {
@@ -44,6 +46,7 @@ export class VersionsService {
     private readonly validation: ValidateService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -111,7 +114,8 @@ export class VersionsService {
       requiredApprovals: cluster.requiredApprovals,
       revertOf: input.revertTo ?? null,
     });
-    const updated = await this.clusters.update(tx, cluster.id, { lastVersion: number });
+    const revision = await this.clusters.touch(tx, cluster.id, number);
+    this.cache.afterChange(tx, cluster.name);
     events.push({
       action: 'config.submitted',
       cluster: cluster.name,
@@ -127,7 +131,7 @@ export class VersionsService {
     });
     await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
-    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision: updated.revision, created: true };
+    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision, created: true };
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -211,10 +215,11 @@ export class VersionsService {
         details: { contentHash: version.contentHash, approvers, previous: previous?.version ?? null },
       });
     }
-    const updated = await this.clusters.update(tx, cluster.id, {});
+    const revision = await this.clusters.touch(tx, cluster.id);
+    this.cache.afterChange(tx, cluster.name);
     await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    return { version: versionView(cluster.name, { ...fresh, decisions }), revision: updated.revision };
+    return { version: versionView(cluster.name, { ...fresh, decisions }), revision };
   }
 
   /** The submitter (or an admin) takes a pending version back. */
@@ -230,14 +235,30 @@ export class VersionsService {
       }
       const fresh = await this.versions.setStatus(tx, version.id, { status: 'withdrawn', closedAt: this.clock.now() });
       await this.audit.append(tx, caller, { action: 'config.withdrawn', cluster: cluster.name, version: version.version, details: {} });
-      const updated = await this.clusters.update(tx, cluster.id, {});
-      return { version: versionView(cluster.name, fresh), revision: updated.revision };
+      const revision = await this.clusters.touch(tx, cluster.id);
+      this.cache.afterChange(tx, cluster.name);
+      return { version: versionView(cluster.name, fresh), revision };
     });
   }
 
   async get(clusterName: string, ref: VersionRef): Promise<VersionView> {
     const cluster = await this.clusters.getByName(clusterName);
     return versionView(cluster.name, await this.find(cluster, ref));
+  }
+
+  /**
+   * A version as the GET answers it: its JSON body and ETag (the cluster's revision, which every change to a version
+   * moves), from the read cache when it holds it (see ReadCache for when it does).
+   */
+  async answer(clusterName: string, ref: VersionRef): Promise<CachedAnswer> {
+    const key = String(ref);
+    const hit = this.cache.get(clusterName, key);
+    if (hit) return hit;
+    const ticket = this.cache.begin(clusterName);
+    const cluster = await this.clusters.getByName(clusterName);
+    const answer = { etag: etagFor(cluster.revision), body: JSON.stringify(versionView(cluster.name, await this.find(cluster, ref))) };
+    this.cache.store(ticket, key, answer);
+    return answer;
   }
 
   async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {
