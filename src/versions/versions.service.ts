@@ -69,10 +69,7 @@ export class VersionsService {
       submitted = old.config;
     }
 
-    const [current, pending] = await Promise.all([
-      this.versions.current(cluster.id, tx),
-      this.versions.pending(cluster.id, tx),
-    ]);
+    const { current, pending } = await this.versions.currentAndPending(cluster.id, tx);
     const result = this.validation.run(submitted, clusterContext(cluster, current?.config ?? null));
     if (!isValid(result.findings)) {
       this.metrics.submissions.inc({ outcome: 'invalid' });
@@ -96,7 +93,7 @@ export class VersionsService {
     const number = cluster.lastVersion + 1;
     const events: AuditEntry[] = [];
     if (pending) {
-      await this.versions.setStatus(tx, pending.id, { status: 'superseded', closedAt: now });
+      await this.versions.markStatus(tx, pending.id, { status: 'superseded', closedAt: now });
       events.push({ action: 'config.superseded', cluster: cluster.name, version: pending.version, details: { from: 'pending', supersededBy: number } });
     }
     const created = await this.versions.create(tx, {
@@ -198,21 +195,22 @@ export class VersionsService {
     let result: 'pending' | 'approved' | 'rejected' = 'pending';
     if (input.decision === 'reject') {
       result = 'rejected';
-      fresh = await this.versions.setStatus(tx, version.id, { status: 'rejected', closedAt: now });
+      await this.versions.markStatus(tx, version.id, { status: 'rejected', closedAt: now });
+      fresh = { ...version, status: 'rejected', closedAt: now };
       events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
     } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
-      const previous = await this.versions.current(cluster.id, tx);
-      if (previous) {
-        await this.versions.setStatus(tx, previous.id, { status: 'superseded', closedAt: now });
-        events.push({ action: 'config.superseded', cluster: cluster.name, version: previous.version, details: { from: 'approved', supersededBy: version.version } });
+      const previous = await this.versions.supersedeCurrent(tx, cluster.id, now);
+      if (previous !== null) {
+        events.push({ action: 'config.superseded', cluster: cluster.name, version: previous, details: { from: 'approved', supersededBy: version.version } });
       }
-      fresh = await this.versions.setStatus(tx, version.id, { status: 'approved', approvedAt: now });
+      await this.versions.markStatus(tx, version.id, { status: 'approved', approvedAt: now });
+      fresh = { ...version, status: 'approved', approvedAt: now };
       events.push({
         action: 'config.approved',
         cluster: cluster.name,
         version: version.version,
-        details: { contentHash: version.contentHash, approvers, previous: previous?.version ?? null },
+        details: { contentHash: version.contentHash, approvers, previous },
       });
     }
     const revision = await this.clusters.touch(tx, cluster.id);
