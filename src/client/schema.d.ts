@@ -1333,6 +1333,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An ETag from an earlier GET: 304 with no body while it is current */
+                "If-None-Match"?: string;
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
             };
@@ -1353,6 +1355,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ClusterResponse"];
                 };
+            };
+            /** @description Not modified: If-None-Match names the current ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
             400: {
@@ -1752,6 +1761,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
+                /** @description An ETag from an earlier GET: 304 with no body while it is current */
+                "If-None-Match"?: string;
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
             };
@@ -1764,14 +1775,23 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The version */
+            /** @description The version, with ETag (the cluster's "r<revision>", which any change to a version moves) */
             200: {
                 headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VersionResponse"];
                 };
+            };
+            /** @description Not modified: If-None-Match names the current ETag (no body) */
+            304: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
             400: {
