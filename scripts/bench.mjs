@@ -11,7 +11,11 @@
 // the pending version each submission left, one cluster per request), get-current, diff (big v2 against big v1),
 // render (cli), history (?limit=50 on a cluster with BENCH_HISTORY_VERSIONS versions) and history-deep (the same
 // page at a cursor half-way down), audit (the first page of /v1/audit) and audit-deep (a filtered page half-way down
-// BENCH_HISTORY_VERSIONS seeded audit events). The history rows and pool clusters are inserted with SQL while the service is
+// BENCH_HISTORY_VERSIONS seeded audit events), then submit-0-webhooks and submit-3-webhooks (the submit workload
+// again, without and then with three "*" subscriptions (cloudevents, slack, teams) to a receiver on loopback: the
+// extra cost of the outbox rows in the submission's transaction) and webhook-latency (not autocannon: from each
+// event's time to its CloudEvent's arrival at the receiver, p50/p99, over the deliveries of submit-3-webhooks).
+// The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
 // Also: get-version (version N), get-cluster, get-current-304 (If-None-Match with the current ETag: 304 from the
@@ -40,6 +44,7 @@ import { bigConfig, noProxyEntries, plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
 import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
+import { startReceiver } from './lib/receiver.mjs';
 import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
 
 requireBuild('bench');
@@ -85,7 +90,8 @@ async function main() {
   } else {
     storage = { dataDir: join(tmp, 'data') };
   }
-  const env = { LOG_LEVEL: LOG_LEVEL };
+  // Webhook receivers of the webhook scenarios listen on loopback.
+  const env = { LOG_LEVEL: LOG_LEVEL, WEBHOOK_ALLOW_PRIVATE: 'true' };
 
   // 1. First start: migrations, keys and the clusters the scenarios read.
   log(`starting the service (${DATABASE}) for set-up`);
@@ -456,6 +462,69 @@ async function main() {
       if (HISTORY_VERSIONS >= 200 && res.body.items.length !== 50) throw new Error(`audit-deep: expected 50 items, got ${res.body.items.length}`);
     }),
   });
+
+  // Submissions without and with three subscriptions, and the time from an event to its delivery.
+  if (wanted('submit-0-webhooks') || wanted('submit-3-webhooks') || wanted('webhook-latency')) {
+    const submitOpts = () => ({
+      headers: { ...json, ...auth(tokens.submitter) },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const i = submitted++;
+            req.path = `/v1/clusters/${pool[i % POOL]}/configs`;
+            req.body = JSON.stringify({ config: plainConfig(`w${i}`), reason: `bench webhooks ${i}`, changeTicket: `CHG${i}` });
+            return req;
+          },
+        },
+      ],
+    });
+    await scenario('submit-0-webhooks', { url: on('/'), pid: svc.pid, opts: submitOpts() });
+    const receiver = await startReceiver({ answer: 200 });
+    onCleanup(() => receiver.close());
+    const latencies = [];
+    let measuring = false;
+    receiver.onDelivery = (entry) => {
+      if (!measuring) return;
+      try {
+        const event = JSON.parse(entry.body);
+        if (event.specversion === '1.0' && event.type !== 'com.aksproxy.webhook.created') latencies.push(entry.at - Date.parse(event.time));
+      } catch {
+        /* slack and teams bodies: counted, not timed */
+      }
+    };
+    const hooks = [];
+    for (const format of ['cloudevents', 'slack', 'teams']) {
+      const res = expectStatus(await client(svc.url, ADMIN_TOKEN).post('/v1/webhooks', { url: receiver.url, events: ['*'], format }), 201, `create ${format} webhook`);
+      hooks.push(res.body);
+    }
+    receiver.secret = hooks[0].secret; // the cloudevents one; the others fail verification and are not counted
+    measuring = true;
+    const before = receiver.received.length;
+    const run = await scenario('submit-3-webhooks', { url: on('/'), pid: svc.pid, opts: submitOpts() });
+    // Wait for the deliveries to catch up (3 per event), then report the event → delivery time.
+    const started = Date.now();
+    await waitUntil(async () => {
+      const res = await client(svc.url, tokens.reader).get('/metrics');
+      const m = /^webhook_oldest_pending_delivery_age_seconds (\S+)/m.exec(res.text);
+      return m && Number(m[1]) === 0;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    latencies.sort((a, b) => a - b);
+    const q = (p) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] : null);
+    const line = {
+      scenario: 'webhook-latency',
+      database: DATABASE,
+      deliveries: receiver.received.length - before,
+      timed: latencies.length,
+      p50Ms: q(0.5),
+      p99Ms: q(0.99),
+      maxMs: latencies.at(-1) ?? null,
+      drainedAfterMs: Date.now() - started,
+      submissions: run?.result.requests.total ?? null,
+    };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    lines.push(line);
+  }
 
   // Not a scenario: one full audit/verify over everything (seeded and live), which walks the whole chain.
   {

@@ -10,8 +10,13 @@
 //  (c) PostgreSQL only: a private PostgreSQL server (initdb/pg_ctl in a temp dir, own port) is stopped with
 //      `pg_ctl stop -m immediate` under load: 503 DATABASE_UNAVAILABLE and /readyz 503 meanwhile, recovery
 //      without a service restart once it is back, and the same data checks.
+//  (d) webhooks: a subscriber on loopback is down (503) while clients write, the service is killed with kill -9
+//      (deliveries due, attempts in flight), the receiver comes back, the service restarts on the same data: every
+//      audit event since the subscription must arrive (at least once; duplicates carry the same webhook-id), each
+//      signature must verify with the standardwebhooks package.
 //
 // Environment: DATABASE_URL (PostgreSQL server; a fresh database per check, dropped at the end), FAULT_ROUNDS (3),
+// FAULT_WEBHOOK_WAIT_MS (90000: how long (d) waits for every event after the restart),
 // FAULT_CLIENTS (8), FAULT_CLUSTERS (6), FAULT_LOAD_MIN_MS / FAULT_LOAD_MAX_MS (load before each kill,
 // 1500..4000), FAULT_SEED (the PRNG seed, printed), FAULT_ONLY (e.g. "a" or "b,c"), KEEP_TMP=1, KEEP_DB=1.
 import { join } from 'node:path';
@@ -19,6 +24,7 @@ import { elapsed, envNumber, freePort, log, requireBuild, runCleanups, sleep, te
 import { plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus, request } from './lib/http.mjs';
 import { connect, freshDatabase, privatePostgres } from './lib/postgres.mjs';
+import { startReceiver } from './lib/receiver.mjs';
 import { ADMIN_TOKEN, errorLines, startService } from './lib/service.mjs';
 import { verifyState } from './lib/verify.mjs';
 import { createLedger, prng, settleUnknown, startLoad } from './lib/workload.mjs';
@@ -31,7 +37,8 @@ const CLUSTERS = envNumber('FAULT_CLUSTERS', 6, { min: 1, max: 100 });
 const LOAD_MIN_MS = envNumber('FAULT_LOAD_MIN_MS', 1500, { min: 100, max: 60_000 });
 const LOAD_MAX_MS = envNumber('FAULT_LOAD_MAX_MS', 4000, { min: LOAD_MIN_MS, max: 120_000 });
 const SEED = envNumber('FAULT_SEED', Math.floor(Math.random() * 2 ** 31), { min: 0, max: 2 ** 32 });
-const ONLY = new Set((process.env.FAULT_ONLY || 'a,b,c').split(',').map((s) => s.trim()));
+const WEBHOOK_WAIT_MS = envNumber('FAULT_WEBHOOK_WAIT_MS', 90_000, { min: 1_000, max: 900_000 });
+const ONLY = new Set((process.env.FAULT_ONLY || 'a,b,c,d').split(',').map((s) => s.trim()));
 const DATABASE_URL = process.env.DATABASE_URL || null;
 const DATABASE = DATABASE_URL ? 'postgres' : 'pglite';
 const random = prng(SEED);
@@ -303,6 +310,70 @@ async function checkDatabaseOutage() {
   log(`(c) done in ${elapsed(t0)}`);
 }
 
+// (d) ------------------------------------------------------------------------------------------------------------
+async function checkWebhooksKill() {
+  const t0 = Date.now();
+  const tmp = tempDir('aks-proxy-fault-d-');
+  const storage = DATABASE_URL
+    ? { databaseUrl: (await freshDatabase(DATABASE_URL, 'fault_d')).url, dataDir: join(tmp, 'data') }
+    : { dataDir: join(tmp, 'data') };
+  const logFile = join(tmp, 'service.log');
+  // No WEBHOOK_SECRET_KEY: the key generated into DATA_DIR must survive the kill too.
+  const env = { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_POLL_MS: '500' };
+  const receiver = await startReceiver({ answer: 503 }); // down
+  let svc = await startService({ name: 'service', storage, logFile, env });
+  const ctx = await prepare(svc.url);
+  const hook = expectStatus(await request(svc.url, 'POST', '/v1/webhooks', { token: ADMIN_TOKEN, body: { url: receiver.url, events: ['*'] } }), 201, 'create webhook');
+  receiver.secret = hook.body.secret;
+  const ledger = createLedger();
+  const ms = loadMs();
+  const load = startLoad({
+    clients: CLIENTS, targets: [{ name: 'service', url: svc.url }], runId: 'd', ...ctx, ledger, random,
+    onNetworkError: 'stop', deadline: Date.now() + ms + 30_000,
+  });
+  await sleep(ms);
+  const refused = receiver.received.length;
+  await svc.kill9();
+  load.stop();
+  await load.done;
+  log(`(d) kill -9 after ${ms} ms of load with the receiver down: ${ledger.submits.length} submissions and ${ledger.decisions.length} decisions acknowledged, ${refused} attempts refused so far`);
+  receiver.answer = 200; // back
+  try {
+    svc = await startService({ name: 'service', storage, logFile, env });
+    report('(d) restart after kill -9 with deliveries due', true);
+  } catch (err) {
+    report('(d) restart after kill -9 with deliveries due', false, err.message.split('\n').slice(0, 6).join(' | '));
+    await receiver.close();
+    return;
+  }
+  const api = client(svc.url, ADMIN_TOKEN);
+  const events = [];
+  for (let cursor = null; ;) {
+    const page = expectStatus(await api.get(`/v1/audit?limit=200${cursor ? `&cursor=${cursor}` : ''}`), 200, 'audit');
+    events.push(...page.body.items);
+    cursor = page.body.nextCursor;
+    if (!cursor) break;
+  }
+  const since = events.find((e) => e.action === 'webhook.created')?.seq ?? Infinity;
+  const expected = events.filter((e) => e.seq > since).map((e) => `evt_${e.seq}`); // not its own creation
+  const missing = () => expected.filter((id) => !receiver.delivered.has(id));
+  const arrived = await waitUntil(async () => missing().length === 0, { timeoutMs: WEBHOOK_WAIT_MS, intervalMs: 200 }).catch(() => false);
+  const left = missing();
+  report(
+    `(d) ${DATABASE}: every event since the subscription delivered after kill -9 and restart`,
+    Boolean(arrived) && left.length === 0,
+    left.length ? `${left.length} of ${expected.length} missing after ${WEBHOOK_WAIT_MS} ms, e.g. ${left.slice(0, 5).join(', ')}` : `${expected.length} events, ${receiver.received.length} requests in all`,
+  );
+  const ids = receiver.received.filter((r) => r.status === 200).map((r) => r.id);
+  report('(d) every delivery signed (standardwebhooks verifies it)', receiver.badSignatures === 0, `${receiver.badSignatures} bad of ${receiver.received.length}`);
+  report('(d) no event id outside the audit trail', ids.every((id) => expected.includes(id)), `${new Set(ids).size} distinct ids delivered, ${ids.length - new Set(ids).size} duplicates (same webhook-id)`);
+  const errors = errorLines(logFile);
+  if (errors.length) log(`(d) the service logged ${errors.length} error lines; first: ${errors[0].slice(0, 500)}`);
+  await svc.stop();
+  await receiver.close();
+  log(`(d) done in ${elapsed(t0)}`);
+}
+
 async function main() {
   const t0 = Date.now();
   process.stdout.write(`fault checks on ${DATABASE}: seed ${SEED}, ${ROUNDS} rounds, ${CLIENTS} clients, ${CLUSTERS} clusters, load ${LOAD_MIN_MS}-${LOAD_MAX_MS} ms before each kill\n`);
@@ -310,6 +381,7 @@ async function main() {
     ['a', '(a) kill -9 and restart', checkKillRestart, null],
     ['b', '(b) two processes, kill -9 one', checkTwoProcesses, DATABASE_URL ? null : 'needs PostgreSQL (DATABASE_URL); PGlite allows one process per data directory'],
     ['c', '(c) database outage and recovery', checkDatabaseOutage, DATABASE_URL ? null : 'needs PostgreSQL (DATABASE_URL)'],
+    ['d', '(d) webhooks: kill -9 with deliveries due', checkWebhooksKill, null],
   ];
   for (const [id, name, fn, skipWhy] of steps) {
     if (!ONLY.has(id)) continue;

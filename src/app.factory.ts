@@ -167,6 +167,13 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     }),
   );
   setUpOpenApi(app);
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // A start-up check failed (e.g. WEBHOOK_SECRET_KEY cannot read the stored secrets): release the database (and
+    // its DATA_DIR lock) before the caller reports it.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }

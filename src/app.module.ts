@@ -16,6 +16,7 @@ import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
+import { WebhooksModule } from './webhooks/webhooks.module';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -38,6 +39,7 @@ export class AppModule {
         ClustersModule,
         VersionsModule,
         ExplainModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { DataDirLockedError } from './database/data-dir-lock';
+import { WebhookKeyError } from './webhooks/secret-box';
 import { ShutdownState } from './health/shutdown-state';
 import { createLogger } from './logging/logger';
 
@@ -69,6 +70,12 @@ async function main(): Promise<void> {
       `listening on http://${config.host}:${config.port}`,
     );
   } catch (err) {
+    if (err instanceof WebhookKeyError) {
+      // The stored webhook secrets cannot be read with this key: refuse to start (it could never sign).
+      process.stderr.write(`${err.message}\n`);
+      logger.fatal(err.message);
+      process.exit(2);
+    }
     if (err instanceof DataDirLockedError) {
       process.stderr.write(`${err.message}\n`);
       logger.fatal(err.message);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificates } from './support/certificates';
+import { type Receiver, startReceiver } from './support/receiver';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // ../shared/API.md "Conventions" (Auth) and "API keys": every /v1 route × every kind of caller.
@@ -40,6 +41,10 @@ describe(`role matrix (${DATABASE})`, () => {
   const certs = testCertificates();
   const tokens: Partial<Record<Caller | 'victim', string>> = {};
   let victimId = '';
+  // webhooks: a fixture subscription (to a receiver on loopback) and one of its deliveries
+  let receiver: Receiver;
+  let hookId = '';
+  let deliveryId = '';
 
   const config1 = {
     httpProxy: 'http://proxy.corp.example:3128/',
@@ -217,10 +222,59 @@ describe(`role matrix (${DATABASE})`, () => {
         return send('DELETE', `/v1/api-keys/${id}`, auth);
       },
     },
+    { method: 'GET', path: '/v1/configs', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/configs?status=pending', auth) },
+    {
+      method: 'POST',
+      path: '/v1/webhooks',
+      need: 'admin',
+      ok: 201,
+      call: (who, auth) => send('POST', '/v1/webhooks', auth, { url: receiver.url, events: ['config.approved'], description: `by ${who}` }),
+    },
+    { method: 'GET', path: '/v1/webhooks', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/webhooks', auth) },
+    { method: 'GET', path: '/v1/webhooks/{id}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}`, auth) },
+    {
+      method: 'PATCH',
+      path: '/v1/webhooks/{id}',
+      need: 'admin',
+      ok: 200,
+      call: (who, auth) => send('PATCH', `/v1/webhooks/${hookId}`, auth, { description: `changed by ${who}` }),
+    },
+    {
+      method: 'DELETE',
+      path: '/v1/webhooks/{id}',
+      need: 'admin',
+      ok: 204,
+      call: async (who, auth) => {
+        let id = hookId; // the fixture: callers that may not delete must leave it in place
+        if (ALLOWED.admin.includes(who)) {
+          const created = await t.http().post('/v1/webhooks').set(as(ADMIN_TOKEN)).send({ url: receiver.url, events: ['config.approved'] }).expect(201);
+          id = created.body.id;
+        }
+        return send('DELETE', `/v1/webhooks/${id}`, auth);
+      },
+    },
+    { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', need: 'admin', ok: 200, call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/rotate-secret`, auth) },
+    { method: 'POST', path: '/v1/webhooks/{id}/ping', need: 'admin', ok: 202, call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/ping`, auth) },
+    { method: 'GET', path: '/v1/webhooks/{id}/deliveries', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}/deliveries`, auth) },
+    {
+      method: 'GET',
+      path: '/v1/webhooks/{id}/deliveries/{deliveryId}',
+      need: 'admin',
+      ok: 200,
+      call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}/deliveries/${deliveryId}`, auth),
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
+      need: 'admin',
+      ok: 202,
+      call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/deliveries/${deliveryId}/redeliver`, auth),
+    },
   ];
 
   beforeAll(async () => {
-    t = await startTestApp({ clock: { now: () => certs.now } });
+    receiver = await startReceiver(200);
+    t = await startTestApp({ clock: { now: () => certs.now }, env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
     const [reader, submitter, approver, adminKey, revoked, victim] = await Promise.all([
       t.key(NAMES.reader, ['reader']),
       t.key(NAMES.submitter, ['submitter']),
@@ -250,9 +304,14 @@ describe(`role matrix (${DATABASE})`, () => {
     await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config1, reason: 'v1' }).expect(201);
     await t.http().post('/v1/clusters/fx/configs/1/decisions').set(as(approver)).send({ decision: 'approve' }).expect(201);
     await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config2, reason: 'v2' }).expect(201);
+
+    const hook = await t.http().post('/v1/webhooks').set(as(ADMIN_TOKEN)).send({ url: receiver.url, events: ['config.approved'] }).expect(201);
+    hookId = hook.body.id;
+    deliveryId = (await t.http().post(`/v1/webhooks/${hookId}/ping`).set(as(ADMIN_TOKEN)).expect(202)).body.id;
   });
   afterAll(async () => {
     await t?.close();
+    await receiver?.close();
   });
 
   it('the table covers every /v1 route that /openapi.json documents, and nothing else', async () => {
@@ -296,6 +355,8 @@ describe(`role matrix (${DATABASE})`, () => {
       const created = await t.http().get(`/v1/clusters/new-${who}`).set(as(tokens.reader!));
       expect(created.status, `new-${who}`).toBe(404);
     }
+    const hook = await t.http().get(`/v1/webhooks/${hookId}`).set(as(ADMIN_TOKEN)).expect(200);
+    expect(hook.body.description).toMatch(/^changed by (admin|adminKey)$/);
     const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
     const names = keys.body.items.map((k: { name: string }) => k.name);
     expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey']));

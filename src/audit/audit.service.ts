@@ -16,7 +16,10 @@ export type AuditAction =
   | 'config.superseded'
   | 'config.rendered'
   | 'apikey.created'
-  | 'apikey.revoked';
+  | 'apikey.revoked'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted';
 
 export interface AuditEntry {
   action: AuditAction;
@@ -67,9 +70,22 @@ function view(row: AuditRow): AuditEventView {
   };
 }
 
+/**
+ * Called with the events appended, inside the transaction that appends them (the webhook outbox writes the
+ * events' deliveries there, so a delivery exists iff its event does).
+ */
+export type AuditAppendHook = (tx: Tx, events: AuditEventView[]) => Promise<void>;
+
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
 @Injectable()
 export class AuditService {
+  private readonly hooks: AuditAppendHook[] = [];
+
+  /** Registers a hook that runs in the transaction of every append (see AuditAppendHook). */
+  onAppend(hook: AuditAppendHook): void {
+    this.hooks.push(hook);
+  }
+
   constructor(
     private readonly events: AuditRepository,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -105,7 +121,9 @@ export class AuditService {
       { at, actor: caller.actor, via: caller.via, requestId: caller.requestId },
       contents.map((c) => ({ action: c.action, cluster: c.cluster, version: c.version, details: JSON.stringify(c.details), ...auditHashParts(c) })),
     );
-    return contents.map((c, i) => ({ ...c, ...links[i] }));
+    const events: AuditEventView[] = contents.map((c, i) => ({ ...c, ...links[i] }));
+    for (const hook of this.hooks) await hook(tx, events);
+    return events;
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {

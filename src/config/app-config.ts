@@ -29,6 +29,37 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** Size of the PostgreSQL connection pool. */
   databasePoolSize: number;
+  /** Webhook delivery (API.md "Events and webhooks"); see src/webhooks. */
+  webhooks: WebhookSettings;
+  /** The portal's base URL, for links in chat messages (PUBLIC_URL; null: no links). */
+  publicUrl: string | null;
+}
+
+export interface WebhookSettings {
+  /** WEBHOOK_SECRET_KEY: 32 bytes (base64 or hex) that encrypt the signing secrets at rest; null: a key in DATA_DIR. */
+  secretKey: Buffer | null;
+  /** WEBHOOK_ALLOW_PRIVATE: allow loopback, private, link-local and metadata addresses (tests, on-premises receivers). */
+  allowPrivate: boolean;
+  /** WEBHOOK_MAX_ATTEMPTS (default 8): attempts before a delivery is failed. */
+  maxAttempts: number;
+  /** WEBHOOK_BACKOFF_BASE_MS (default 20 s): the first retry's delay; each next one is 4 times longer (with jitter). */
+  backoffBaseMs: number;
+  /** WEBHOOK_TIMEOUT_MS (default 10 s): the whole attempt, connection to the end of the answer. */
+  timeoutMs: number;
+  /** WEBHOOK_CONCURRENCY (default 16): attempts in flight at once per process. */
+  concurrency: number;
+  /** WEBHOOK_POLL_MS (default 30 s): the safety-net poll (commits and NOTIFY wake the dispatcher at once). */
+  pollMs: number;
+}
+
+/** WEBHOOK_SECRET_KEY: 32 bytes as base64 (44 characters) or hex (64 characters). */
+function secretKeyOf(value: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const key = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return key.length === 32 ? key : null;
+  }
+  return null;
 }
 
 const bool = (name: string) =>
@@ -64,6 +95,21 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int('SHUTDOWN_TIMEOUT_MS', 0, 600_000).default(10_000),
   SHUTDOWN_DRAIN_MS: int('SHUTDOWN_DRAIN_MS', 0, 600_000).default(1_000),
   DATABASE_POOL_SIZE: int('DATABASE_POOL_SIZE', 1, 100).default(10),
+  WEBHOOK_SECRET_KEY: z
+    .string()
+    .refine((v) => secretKeyOf(v) !== null, 'WEBHOOK_SECRET_KEY must be 32 random bytes as base64 (openssl rand -base64 32) or 64 hex characters')
+    .optional(),
+  WEBHOOK_ALLOW_PRIVATE: bool('WEBHOOK_ALLOW_PRIVATE').default(false),
+  WEBHOOK_MAX_ATTEMPTS: int('WEBHOOK_MAX_ATTEMPTS', 1, 50).default(8),
+  WEBHOOK_BACKOFF_BASE_MS: int('WEBHOOK_BACKOFF_BASE_MS', 1, 3_600_000).default(20_000),
+  WEBHOOK_TIMEOUT_MS: int('WEBHOOK_TIMEOUT_MS', 100, 60_000).default(10_000),
+  WEBHOOK_CONCURRENCY: int('WEBHOOK_CONCURRENCY', 1, 256).default(16),
+  WEBHOOK_POLL_MS: int('WEBHOOK_POLL_MS', 50, 3_600_000).default(30_000),
+  PUBLIC_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'PUBLIC_URL must be an http(s) URL like https://proxy-config.example.com')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
 });
 
 export class ConfigError extends Error {
@@ -100,6 +146,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     databasePoolSize: e.DATABASE_POOL_SIZE,
+    webhooks: {
+      secretKey: e.WEBHOOK_SECRET_KEY ? secretKeyOf(e.WEBHOOK_SECRET_KEY) : null,
+      allowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      maxAttempts: e.WEBHOOK_MAX_ATTEMPTS,
+      backoffBaseMs: e.WEBHOOK_BACKOFF_BASE_MS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+      concurrency: e.WEBHOOK_CONCURRENCY,
+      pollMs: e.WEBHOOK_POLL_MS,
+    },
+    publicUrl: e.PUBLIC_URL ?? null,
   };
 }
 

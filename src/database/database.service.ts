@@ -9,6 +9,9 @@ import { NotificationListener } from './notification-listener';
 
 export type Tx = Prisma.TransactionClient;
 
+/** What to run after each open transaction commits, by its transaction client. */
+const afterCommitCallbacks = new WeakMap<Tx, (() => void)[]>();
+
 /** How long a transaction may wait for a connection (PGlite runs one at a time) and run. */
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
 const MIGRATION_RETRY_MS = 2_000;
@@ -126,8 +129,24 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** One interactive transaction. Callers lock what they change (SELECT ... FOR UPDATE) inside it. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(fn, TX_OPTIONS);
+  async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
+    const callbacks: (() => void)[] = [];
+    const result = await this.prisma.$transaction((tx) => {
+      afterCommitCallbacks.set(tx, callbacks);
+      return fn(tx);
+    }, TX_OPTIONS);
+    for (const callback of callbacks) callback();
+    return result;
+  }
+
+  /**
+   * Runs `callback` once the transaction of `tx` has committed (never when it rolls back). A transaction not opened
+   * by transaction() runs it on the next turn of the event loop instead (best effort).
+   */
+  afterCommit(tx: Tx, callback: () => void): void {
+    const callbacks = afterCommitCallbacks.get(tx);
+    if (callbacks) callbacks.push(callback);
+    else setImmediate(callback);
   }
 
   async onApplicationShutdown(): Promise<void> {

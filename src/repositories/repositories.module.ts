@@ -2,11 +2,22 @@ import { Module } from '@nestjs/common';
 import { ApiKeysRepository } from './api-keys.repository';
 import { AuditRepository } from './audit.repository';
 import { ClustersRepository } from './clusters.repository';
+import { ConfigInboxRepository } from './config-inbox.repository';
 import { DecisionsRepository } from './decisions.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { VersionsRepository } from './versions.repository';
+import { WebhooksRepository } from './webhooks.repository';
 
-const REPOSITORIES = [ApiKeysRepository, AuditRepository, ClustersRepository, DecisionsRepository, IdempotencyRepository, VersionsRepository];
+const REPOSITORIES = [
+  ApiKeysRepository,
+  AuditRepository,
+  ClustersRepository,
+  ConfigInboxRepository,
+  DecisionsRepository,
+  IdempotencyRepository,
+  VersionsRepository,
+  WebhooksRepository,
+];
 
 /** Every query of the service lives in these classes (see README "Where things live"). */
 @Module({ providers: REPOSITORIES, exports: REPOSITORIES })

@@ -5,12 +5,13 @@ import { HealthModule } from '../health/health.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { ValidateModule } from '../validate/validate.module';
 import { WritesModule } from '../writes/writes.module';
+import { InboxController } from './inbox.controller';
 import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
 @Module({
   imports: [RepositoriesModule, WritesModule, CacheModule, AuditModule, HealthModule, ValidateModule],
-  controllers: [VersionsController],
+  controllers: [VersionsController, InboxController],
   providers: [VersionsService],
   exports: [VersionsService],
 })

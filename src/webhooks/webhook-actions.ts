@@ -1,0 +1,31 @@
+/**
+ * Every audit action of API.md ("Audit"): the event types a webhook can subscribe to (type = com.aksproxy.<action>).
+ * The dispatcher itself treats actions generically: an action added later is delivered to "*" subscribers as is.
+ */
+export const WEBHOOK_EVENT_ACTIONS = [
+  'cluster.created',
+  'cluster.updated',
+  'cluster.observed',
+  'config.submitted',
+  'config.decided',
+  'config.approved',
+  'config.rejected',
+  'config.withdrawn',
+  'config.superseded',
+  'config.rendered',
+  'apikey.created',
+  'apikey.revoked',
+  'person.updated',
+  'webhook.created',
+  'webhook.updated',
+  'webhook.deleted',
+] as const;
+
+export const ALL_EVENTS = '*';
+
+/** Whether a subscription (events, clusters) wants an event (action, cluster). */
+export function subscriptionMatches(sub: { events: string[]; clusters: string[] }, event: { action: string; cluster: string | null }): boolean {
+  if (!sub.events.includes(ALL_EVENTS) && !sub.events.includes(event.action)) return false;
+  if (sub.clusters.length === 0) return true;
+  return event.cluster !== null && sub.clusters.includes(event.cluster.toLowerCase());
+}

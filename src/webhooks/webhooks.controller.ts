@@ -1,0 +1,117 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { type Caller, CurrentCaller } from '../auth/principal';
+import { RequireRole } from '../auth/roles.decorator';
+import { badRequest } from '../common/service-error';
+import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
+import { LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { CreateWebhookDto, DeliveryView, DeliveryWithAttemptsView, UpdateWebhookDto, WebhookView, WebhookWithSecretView } from './webhook.dto';
+import { WebhooksService } from './webhooks.service';
+
+const uuid = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => badRequest(`${what} must be a UUID.`) });
+
+/** API.md "Events and webhooks": every route is admin (a webhook URL is itself a secret). */
+@ApiTags('webhooks')
+@RequireRole('admin')
+@Controller('v1/webhooks')
+export class WebhooksController {
+  constructor(private readonly webhooks: WebhooksService) {}
+
+  @Post()
+  @ApiOperation({ summary: 'Subscribe a URL to events; the signing secret is in this response only' })
+  @ApiCreatedResponse({ type: WebhookWithSecretView, headers: LOCATION_HEADER })
+  @ApiProblemResponses(400, 401, 403)
+  async create(@Body() body: CreateWebhookDto, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<WebhookWithSecretView> {
+    const created = await this.webhooks.create(body, caller);
+    reply.status(201).header('location', `/v1/webhooks/${created.id}`).header('cache-control', 'no-store');
+    return created;
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List webhooks (never their secrets)' })
+  @ApiOkResponse({ description: 'A page of webhooks', type: PageOf(WebhookView), headers: LINK_HEADER })
+  @ApiProblemResponses(400, 401, 403)
+  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<WebhookView>> {
+    const result = await this.webhooks.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    setNextLink(request, reply, result.nextCursor);
+    return result;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One webhook' })
+  @ApiOkResponse({ type: WebhookView })
+  @ApiProblemResponses(400, 401, 403, 404)
+  get(@Param('id', uuid('id')) id: string): Promise<WebhookView> {
+    return this.webhooks.get(id);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change url, events, clusters, enabled or description' })
+  @ApiOkResponse({ type: WebhookView })
+  @ApiProblemResponses(400, 401, 403, 404, 415)
+  update(@Param('id', uuid('id')) id: string, @Body() body: UpdateWebhookDto, @CurrentCaller() caller: Caller): Promise<WebhookView> {
+    return this.webhooks.update(id, body, caller);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete a webhook and its deliveries' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async delete(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller): Promise<void> {
+    await this.webhooks.delete(id, caller);
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Replace the signing secret; the new one is in this response only' })
+  @ApiOkResponse({ type: WebhookWithSecretView })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async rotateSecret(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<WebhookWithSecretView> {
+    reply.header('cache-control', 'no-store');
+    return this.webhooks.rotateSecret(id, caller);
+  }
+
+  @Post(':id/ping')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a com.aksproxy.ping event to this webhook' })
+  @ApiAcceptedResponse({ type: DeliveryView, description: 'The ping delivery, pending' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  ping(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller): Promise<DeliveryView> {
+    return this.webhooks.ping(id, caller);
+  }
+
+  @Get(':id/deliveries')
+  @ApiOperation({ summary: "A webhook's deliveries, newest first" })
+  @ApiOkResponse({ description: 'A page of deliveries, newest first', type: PageOf(DeliveryView), headers: LINK_HEADER })
+  @ApiProblemResponses(400, 401, 403, 404)
+  async deliveries(
+    @Param('id', uuid('id')) id: string,
+    @Query() query: PageQueryDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<Page<DeliveryView>> {
+    const result = await this.webhooks.deliveries(id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
+    setNextLink(request, reply, result.nextCursor);
+    return result;
+  }
+
+  @Get(':id/deliveries/:deliveryId')
+  @ApiOperation({ summary: 'One delivery with every attempt (status, error, at most 1 KB of the answer)' })
+  @ApiOkResponse({ type: DeliveryWithAttemptsView })
+  @ApiProblemResponses(400, 401, 403, 404)
+  delivery(@Param('id', uuid('id')) id: string, @Param('deliveryId', uuid('deliveryId')) deliveryId: string): Promise<DeliveryWithAttemptsView> {
+    return this.webhooks.delivery(id, deliveryId);
+  }
+
+  @Post(':id/deliveries/:deliveryId/redeliver')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Send a delivery\'s event again (a new delivery, same event id)' })
+  @ApiAcceptedResponse({ type: DeliveryView, description: 'The new delivery, pending' })
+  @ApiProblemResponses(400, 401, 403, 404)
+  redeliver(@Param('id', uuid('id')) id: string, @Param('deliveryId', uuid('deliveryId')) deliveryId: string): Promise<DeliveryView> {
+    return this.webhooks.redeliver(id, deliveryId);
+  }
+}
