@@ -14,6 +14,8 @@ import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { LOGGER } from './logging/logger';
+import { ObservationsModule } from './observations/observations.module';
+import { ReportsModule } from './reports/reports.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -40,6 +42,8 @@ export class AppModule {
         VersionsModule,
         ExplainModule,
         WebhooksModule,
+        ObservationsModule,
+        ReportsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -63,4 +63,13 @@ describe('the request examples of /openapi.json', () => {
       }
     }
   });
+
+  it('POST /v1/clusters/{name}/observations: the az aks show example is recognised and compared', async () => {
+    const cluster = (bodyExamples('/v1/clusters', 'post')[0].value as { name: string }).name.toLowerCase();
+    for (const { value } of bodyExamples('/v1/clusters/{name}/observations', 'post')) {
+      const res = await t.http().post(`/v1/clusters/${cluster}/observations`).set(auth).send(value as object);
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      expect(['in-sync', 'drifted', 'no-approved-version', 'not-configured']).toContain(res.body.state);
+    }
+  });
 });

@@ -270,6 +270,28 @@ describe(`role matrix (${DATABASE})`, () => {
       ok: 202,
       call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/deliveries/${deliveryId}/redeliver`, auth),
     },
+    {
+      method: 'POST',
+      path: '/v1/clusters/{name}/observations',
+      need: 'submitter',
+      ok: 201,
+      call: (_who, auth) =>
+        send('POST', '/v1/clusters/fx/observations', auth, { name: 'fx', provisioningState: 'Succeeded', httpProxyConfig: { ...config1, noProxy: [...config1.noProxy, 'localhost'] } }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/observations',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/clusters/fx/observations', auth),
+    },
+    {
+      method: 'GET',
+      path: '/v1/reports/trusted-ca',
+      need: 'reader',
+      ok: 200,
+      call: (_who, auth) => send('GET', '/v1/reports/trusted-ca?expiringWithin=400', auth),
+    },
   ];
 
   beforeAll(async () => {

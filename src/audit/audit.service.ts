@@ -19,7 +19,8 @@ export type AuditAction =
   | 'apikey.revoked'
   | 'webhook.created'
   | 'webhook.updated'
-  | 'webhook.deleted';
+  | 'webhook.deleted'
+  | 'cluster.observed';
 
 export interface AuditEntry {
   action: AuditAction;

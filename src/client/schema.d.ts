@@ -273,6 +273,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/clusters/{name}/observations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cluster's observations, newest first (paginated) */
+        get: operations["Observations_list"];
+        put?: never;
+        /**
+         * Report what the cluster really holds: the JSON of az aks show (or {"httpProxyConfig": {...}})
+         * @description Compares the cluster with its current approved version: in-sync, drifted (one DRIFT finding per difference), no-approved-version or not-configured. The entries AKS adds to noProxy, key case and the order of entries and certificates do not count. The trustedCa text is never stored or echoed.
+         */
+        post: operations["Observations_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/configs": {
         parameters: {
             query?: never;
@@ -301,6 +322,23 @@ export interface paths {
         put?: never;
         /** For each URL and each HTTP client: through which proxy, or direct, and why */
         post: operations["Explain_explain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/trusted-ca": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** CA certificates of every cluster's current version expiring within N days (expired included), soonest first */
+        get: operations["Reports_trustedCa"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -557,11 +595,15 @@ export interface components {
             nextCursor: string | null;
         };
         ClusterResponse: {
+            /** @description Findings that make the current approved config unusable on the cluster as it is now (a Windows or Availability Set pool added later); [] when none (not in lists) */
+            blockers?: components["schemas"]["FindingResponse"][];
             /** Format: date-time */
             createdAt: string;
             createdBy: string;
             /** @description The newest approved version (not in lists) */
             currentVersion?: components["schemas"]["VersionSummaryResponse"] | null;
+            /** @description The latest observation (POST .../observations), or null (not in lists) */
+            deployment?: components["schemas"]["DeploymentResponse"] | null;
             /** @description The newest version of any status (not in lists) */
             latestVersion?: components["schemas"]["VersionSummaryResponse"] | null;
             location: string | null;
@@ -712,6 +754,14 @@ export interface components {
             /** @example com.aksproxy.config.approved */
             type: string;
         };
+        DeploymentResponse: {
+            /** Format: date-time */
+            observedAt: string;
+            /** @enum {string} */
+            state: "in-sync" | "drifted" | "no-approved-version" | "not-configured";
+            /** @description The approved version compared with */
+            version: number | null;
+        };
         DiffResponse: {
             changed: boolean;
             /** @description RFC 6902 operations turning the "from" config into the "to" config */
@@ -726,6 +776,23 @@ export interface components {
             summary: string;
             to: number;
             trustedCa: components["schemas"]["TrustedCaChangeResponse"];
+        };
+        ExpiringCertificatePage: {
+            items: components["schemas"]["ExpiringCertificateResponse"][];
+            /** @description Opaque cursor for the next page */
+            nextCursor: string | null;
+        };
+        ExpiringCertificateResponse: {
+            cluster: string;
+            /** @description Whole days left (negative once expired) */
+            daysLeft: number;
+            /** Format: date-time */
+            notAfter: string;
+            /** @description lower-case hex */
+            sha256Fingerprint: string;
+            subject: string;
+            /** @description The cluster's current version */
+            version: number;
         };
         ExplainClientsResponse: {
             curl: components["schemas"]["ClientVerdictResponse"];
@@ -799,6 +866,29 @@ export interface components {
             /** @enum {string} */
             type: "VirtualMachineScaleSets" | "AvailabilitySet";
         };
+        ObservationPage: {
+            items: components["schemas"]["ObservationResponse"][];
+            /** @description Opaque cursor for the next page */
+            nextCursor: string | null;
+        };
+        ObservationResponse: {
+            /** @description One DRIFT finding per difference; pointer into the approved config, or /noProxy, /trustedCa for what only the cluster holds */
+            differences: components["schemas"]["FindingResponse"][];
+            /** @description What was compared: httpProxy, httpsProxy, noProxy (without the entries AKS adds), aksAdded, certificates (subject, sha256Fingerprint, notAfter), enabled, provisioningState; never the trustedCa text */
+            observed: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            observedAt: string;
+            /** @description Who posted the observation */
+            observedBy: string;
+            /** @description The bot key that acted for observedBy, else null */
+            observedVia: string | null;
+            /** @enum {string} */
+            state: "in-sync" | "drifted" | "no-approved-version" | "not-configured";
+            /** @description The approved version compared with */
+            version: number | null;
+        };
         ProblemResponse: {
             /**
              * @description The stable code (API.md)
@@ -815,6 +905,11 @@ export interface components {
             type: string;
         };
         ProxyConfigResponse: {
+            /**
+             * @description Only ever false (the proxy is kept saved but not applied); absent means on
+             * @enum {boolean}
+             */
+            enabled?: false;
             httpProxy?: string;
             httpsProxy?: string;
             noProxy?: string[];
@@ -905,6 +1000,10 @@ export interface components {
             revertOf: number | null;
             /** @enum {string} */
             status: "pending" | "approved" | "rejected" | "withdrawn" | "superseded";
+            /** @description The config document as it was sent (private-key material removed): every finding pointer resolves against it */
+            submitted: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             submittedAt: string;
             /** @description The person responsible (the X-Acting-For user when a bot submitted) */
@@ -1158,7 +1257,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED) */
+            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1547,7 +1646,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED) */
+            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2185,7 +2284,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED) */
+            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2486,8 +2585,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED) */
+            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description CONFIG_INVALID (with findings) or IDEMPOTENCY_KEY_REUSED */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2578,8 +2686,198 @@ export interface operations {
                     "application/problem+json": components["schemas"]["ProblemResponse"];
                 };
             };
-            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED) */
+            /** @description Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED) */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    Observations_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page (nextCursor) */
+                cursor?: string;
+            };
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of observations, newest first */
+            200: {
+                headers: {
+                    /** @description rel="next": the next page, when there is one */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObservationPage"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    Observations_create: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description The observation; the cluster ETag moves */
+            201: {
+                headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ObservationResponse"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE: the body is over 1 MiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE: the body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2761,6 +3059,82 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    Reports_trustedCa: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page (nextCursor) */
+                cursor?: string;
+                /** @description Days from now (default 30); certificates already expired are always listed */
+                expiringWithin?: string;
+            };
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of certificates, soonest notAfter first */
+            200: {
+                headers: {
+                    /** @description rel="next": the next page, when there is one */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpiringCertificatePage"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

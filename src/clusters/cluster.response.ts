@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { FindingResponse } from '../common/domain.responses';
 import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
 import type { ClusterView, VersionSummary } from './cluster.view';
+import { DeploymentResponse } from './deployment.response';
 
 export class NodePoolResponse implements NodePool {
   @ApiProperty() name!: string;
@@ -40,4 +42,11 @@ export class ClusterResponse implements ClusterView {
   currentVersion?: VersionSummaryResponse | null;
   @ApiPropertyOptional({ type: VersionSummaryResponse, nullable: true, description: 'The newest version of any status (not in lists)' })
   latestVersion?: VersionSummaryResponse | null;
+  @ApiPropertyOptional({ type: DeploymentResponse, nullable: true, description: 'The latest observation (POST .../observations), or null (not in lists)' })
+  deployment?: DeploymentResponse | null;
+  @ApiPropertyOptional({
+    type: [FindingResponse],
+    description: 'Findings that make the current approved config unusable on the cluster as it is now (a Windows or Availability Set pool added later); [] when none (not in lists)',
+  })
+  blockers?: FindingResponse[];
 }

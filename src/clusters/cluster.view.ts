@@ -1,4 +1,4 @@
-import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import type { ClusterNetwork, Finding, NodePool } from '../domain/proxy-config';
 import type { ClusterRecord, VersionRecord } from '../repositories/records';
 
 export interface VersionSummary {
@@ -24,6 +24,10 @@ export interface ClusterView {
   updatedAt: string;
   currentVersion?: VersionSummary | null;
   latestVersion?: VersionSummary | null;
+  /** The latest observation: { state, version, observedAt }, or null when none was posted. */
+  deployment?: { state: string; version: number | null; observedAt: string } | null;
+  /** Findings that make the current approved config unusable on the cluster as it is now; [] when none. */
+  blockers?: Finding[];
 }
 
 export function versionSummary(v: VersionRecord | null | undefined): VersionSummary | null {

@@ -5,20 +5,31 @@ import { conflict } from '../common/service-error';
 import type { RevisionPrecondition } from '../common/precondition';
 import type { Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
-import type { ClusterContext, ProxyConfig } from '../domain/proxy-config';
+import type { ClusterContext, Finding, ProxyConfig } from '../domain/proxy-config';
+import { nodePoolFindings } from '../domain/validate/cluster';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { type ClusterChanges, ClustersRepository } from '../repositories/clusters.repository';
+import { DeploymentRepository } from '../repositories/deployment.repository';
 import type { ClusterRecord } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
 import { Writes } from '../writes/writes.service';
 import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
 import { etagFor } from '../http/etag';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
+import { deploymentOf } from './deployment.response';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 
 /** What the validation rules need to know about a cluster: its pools, network and current (approved) config. */
 export function clusterContext(cluster: ClusterRecord, currentConfig: ProxyConfig | null): ClusterContext {
   return { name: cluster.name, nodePools: cluster.nodePools, network: cluster.network, currentConfig };
+}
+
+/**
+ * What makes a cluster's current approved config unusable on the cluster as it is now: the node pools the AKS HTTP
+ * proxy does not support (Windows, Availability Set), added after the version was approved.
+ */
+export function blockersOf(cluster: ClusterRecord): Finding[] {
+  return nodePoolFindings(clusterContext(cluster, null));
 }
 
 export const clusterExists = (name: string) => conflict('CLUSTER_EXISTS', `A cluster named "${name}" already exists.`);
@@ -31,6 +42,7 @@ export class ClustersService {
     private readonly versions: VersionsRepository,
     private readonly audit: AuditService,
     private readonly cache: ReadCache,
+    private readonly deployments: DeploymentRepository,
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
@@ -50,7 +62,7 @@ export class ClustersService {
         const view = clusterView(row);
         this.cache.afterChange(tx, row.name);
         await this.audit.append(tx, caller, { action: 'cluster.created', cluster: row.name, details: { ...view } });
-        return { ...view, currentVersion: null, latestVersion: null };
+        return { ...view, currentVersion: null, latestVersion: null, deployment: null, blockers: [] };
       },
       { onUniqueViolation: () => clusterExists(input.name) }, // a concurrent create won the race
     );
@@ -105,8 +117,18 @@ export class ClustersService {
   }
 
   private async withVersions(row: ClusterRecord, db?: Tx): Promise<ClusterView> {
-    const [current, latest] = await Promise.all([this.versions.current(row.id, db), this.versions.latest(row.id, db)]);
-    return { ...clusterView(row), currentVersion: versionSummary(current), latestVersion: versionSummary(latest) };
+    const [current, latest, observation] = await Promise.all([
+      this.versions.current(row.id, db),
+      this.versions.latest(row.id, db),
+      this.deployments.latest(row.id, db),
+    ]);
+    return {
+      ...clusterView(row),
+      currentVersion: versionSummary(current),
+      latestVersion: versionSummary(latest),
+      deployment: deploymentOf(observation),
+      blockers: current ? blockersOf(row) : [],
+    };
   }
 
   async contextByName(name: string): Promise<ClusterContext> {

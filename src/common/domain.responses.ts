@@ -14,6 +14,8 @@ export class ProxyConfigResponse implements ProxyConfig {
   @ApiPropertyOptional() httpsProxy?: string;
   @ApiPropertyOptional({ type: [String] }) noProxy?: string[];
   @ApiPropertyOptional({ description: 'base64 of PEM certificates' }) trustedCa?: string;
+  @ApiPropertyOptional({ type: Boolean, enum: [false], description: 'Only ever false (the proxy is kept saved but not applied); absent means on' })
+  enabled?: boolean;
 }
 
 export class CertificateResponse implements CertificateDescription {

@@ -238,6 +238,9 @@ function summarize(
           : `trustedCa changed${described ? ' (same certificates)' : ''}`,
     );
   }
+  if (changes.some((op) => op.path === '/enabled')) {
+    parts.push(to.config.enabled === false ? 'proxy turned off (enabled: false)' : 'proxy turned back on');
+  }
   const known = new Set<string>(PROXY_CONFIG_FIELDS);
   const otherKeys = [...new Set(changes.map((op) => op.path.split('/')[1] ?? ''))].filter((k) => !known.has(k));
   if (otherKeys.length > 0) parts.push(`${otherKeys.join(', ')} changed`);

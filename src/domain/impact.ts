@@ -1,4 +1,4 @@
-import { contentHash, type Finding, type ProxyConfig } from './proxy-config';
+import { contentHash, isDisabled, type Finding, type ProxyConfig } from './proxy-config';
 
 /** host:port of a proxy URL, or null when there is none or it does not parse. */
 function endpoint(url: string | undefined): string | null {
@@ -26,17 +26,25 @@ export type ProxyPointers = Partial<Record<'httpProxy' | 'httpsProxy', string>>;
 export function impactFindings(current: ProxyConfig | null | undefined, next: ProxyConfig, pointers: ProxyPointers = {}): Finding[] {
   if (!current) return [];
   if (contentHash(current) === contentHash(next)) return [];
+  const switched = isDisabled(current) !== isDisabled(next);
+  const what = !switched
+    ? 'Applying this config'
+    : isDisabled(next)
+      ? 'Turning the HTTP proxy off (enabled: false)'
+      : 'Turning the HTTP proxy back on';
   const findings: Finding[] = [
     {
       code: 'UPDATE_REIMAGES_NODES',
       severity: 'warning',
       pointer: '',
-      message:
-        'Applying this config reimages every node pool of the cluster; make sure Pod Disruption Budgets protect your workloads and schedule the change in a maintenance window.',
+      message: `${what} reimages every node pool of the cluster; make sure Pod Disruption Budgets protect your workloads and schedule the change in a maintenance window.`,
     },
   ];
+  // A proxy that is off is not used, so whether its endpoint is live does not matter yet.
+  if (isDisabled(next)) return findings;
   const effective = (c: ProxyConfig) => ({ httpProxy: c.httpProxy, httpsProxy: c.httpsProxy ?? c.httpProxy });
-  const before = effective(current);
+  // Turning the proxy back on makes its endpoints live again, even when they did not change.
+  const before = isDisabled(current) ? { httpProxy: undefined, httpsProxy: undefined } : effective(current);
   const after = effective(next);
   for (const field of ['httpProxy', 'httpsProxy'] as const) {
     const from = endpoint(before[field]);

@@ -80,19 +80,12 @@ describe('UNKNOWN_FIELD', () => {
     expect(f!.message).toContain('"trustedCa"');
   });
 
-  it('reports enabled, pointing to --enable-http-proxy / --disable-http-proxy', () => {
-    const [f] = findingsOf(run({ ...plain, Enabled: false }), 'UNKNOWN_FIELD');
-    expect(f!.pointer).toBe('/Enabled');
-    expect(f!.message).toContain('--enable-http-proxy');
-    expect(f!.message).toContain('--disable-http-proxy');
-  });
-
-  it('suggests the field for snake_case and other near spellings', () => {
-    const r = run({ http_proxy: 'http://p:1', no_proxy: ['a'], foo: 1 });
+  it('suggests the field for near spellings that the CLI does not match', () => {
+    const r = run({ httpProxyUrl: 'http://p:1', noproxylist: ['a'], foo: 1 });
     const messages = findingsOf(r, 'UNKNOWN_FIELD').map((f) => f.message);
     expect(messages[0]).toContain('"httpProxy"');
     expect(messages[1]).toContain('"noProxy"');
-    expect(messages[2]).toContain('httpProxy, httpsProxy, noProxy or trustedCa');
+    expect(messages[2]).toContain('httpProxy, httpsProxy, noProxy, trustedCa or enabled');
   });
 
   it('escapes pointers (RFC 6901) and quotes odd keys safely', () => {
@@ -113,6 +106,57 @@ describe('UNKNOWN_FIELD', () => {
     expect(codesOf(run({ HTTPPROXY: 'http://p:1', httpsproxy: 'http://p:1', NoProxy: ['a'] }))).not.toContain(
       'UNKNOWN_FIELD',
     );
+  });
+});
+
+describe('snake_case keys (the SDK serializer matches the Python attribute names)', () => {
+  it('reads http_proxy, https_proxy, no_proxy and trusted_ca in any case, with a FIELD_NAME_CASE warning each', () => {
+    const r = run({ http_proxy: 'http://p:1', HTTPS_PROXY: 'http://p:2', No_Proxy: ['a'], trusted_ca: 'x' });
+    expect(codesOf(r)).not.toContain('UNKNOWN_FIELD');
+    const warnings = findingsOf(r, 'FIELD_NAME_CASE');
+    expect(warnings.map((f) => f.pointer)).toEqual(['/http_proxy', '/HTTPS_PROXY', '/No_Proxy', '/trusted_ca']);
+    for (const f of warnings) {
+      expect(f.severity).toBe('warning');
+      expect(f.message).toContain("serializer accepts it");
+      expect(f.message).not.toContain('drops');
+    }
+    expect(warnings[0]!.message).toContain('snake_case name of the field "httpProxy"');
+    expect(r.normalized).toMatchObject({ httpProxy: 'http://p:1/', httpsProxy: 'http://p:2/', noProxy: ['a'] });
+  });
+
+  it('a camelCase key and its snake_case twin with the same value: one is a duplicate', () => {
+    const r = run({ httpProxy: 'http://p:1', http_proxy: 'http://p:1' });
+    expect(findingsOf(r, 'FIELD_NAME_CASE').map((f) => f.pointer)).toEqual(['/http_proxy']);
+    expect(findingsOf(r, 'FIELD_NAME_CASE')[0]!.message).toContain('repeats');
+  });
+
+  it('near miss: other separators are no field names the CLI matches', () => {
+    expect(findingsOf(run({ 'http-proxy': 'http://p:1' }), 'UNKNOWN_FIELD').map((f) => f.pointer)).toEqual(['/http-proxy']);
+  });
+});
+
+describe('enabled', () => {
+  it('false is kept (PROXY_DISABLED warning at its pointer); true normalizes to absent', () => {
+    const off = run({ ...plain, enabled: false });
+    expect(off.valid).toBe(true);
+    expect(off.normalized.enabled).toBe(false);
+    expect(findingsOf(off, 'PROXY_DISABLED')).toEqual([expect.objectContaining({ severity: 'warning', pointer: '/enabled' })]);
+    const on = run({ ...plain, Enabled: true });
+    expect(on.normalized).not.toHaveProperty('enabled');
+    expect(codesOf(on)).toEqual([...codesOf(run(plain)), 'FIELD_NAME_CASE']);
+    expect(codesOf(on)).not.toContain('PROXY_DISABLED');
+    expect(on.normalized).toEqual(run(plain).normalized);
+  });
+
+  it('anything but a boolean is FIELD_TYPE, with a hint for the docs\' "true" string', () => {
+    const s = run({ ...plain, enabled: 'true' });
+    expect(findingsOf(s, 'FIELD_TYPE')).toEqual([expect.objectContaining({ pointer: '/enabled' })]);
+    expect(findingsOf(s, 'FIELD_TYPE')[0]!.message).toContain('without quotes');
+    for (const value of [null, 0, {}, []]) expect(findingsOf(run({ ...plain, enabled: value }), 'FIELD_TYPE')).toHaveLength(1);
+  });
+
+  it('in a wrapped config, the pointer is under the wrapper', () => {
+    expect(findingsOf(run({ httpProxyConfig: { ...plain, enabled: false } }), 'PROXY_DISABLED')[0]!.pointer).toBe('/httpProxyConfig/enabled');
   });
 });
 

@@ -30,6 +30,8 @@ export interface ParsedConfig {
   httpsProxy?: Located<string>;
   noProxy?: ParsedNoProxy;
   trustedCa?: Located<string>;
+  /** `enabled` when it is a boolean (`true` normalizes to absent; `false` turns the proxy off). */
+  enabled?: Located<boolean>;
   /** The fields the object sets under any key spelling and with any value type. */
   present: ProxyConfigField[];
   /** Findings of the reading itself: CONFIG_WRAPPED, UNKNOWN_FIELD, FIELD_NAME_CASE, FIELD_TYPE, NO_PROXY_STRING. */
@@ -38,7 +40,20 @@ export interface ParsedConfig {
   order: string[];
 }
 
-const FIELD_BY_LOWER: ReadonlyMap<string, ProxyConfigField> = new Map(PROXY_CONFIG_FIELDS.map((f) => [f.toLowerCase(), f]));
+/**
+ * Every key the Azure CLI's serializer matches to a field, lower-cased: the API name and the Python attribute name
+ * (snake_case), both case-insensitively (SPEC.md "The file users hand to the CLI").
+ */
+const SNAKE_CASE: Readonly<Record<ProxyConfigField, string>> = {
+  httpProxy: 'http_proxy',
+  httpsProxy: 'https_proxy',
+  noProxy: 'no_proxy',
+  trustedCa: 'trusted_ca',
+  enabled: 'enabled',
+};
+const FIELD_BY_LOWER: ReadonlyMap<string, ProxyConfigField> = new Map(
+  PROXY_CONFIG_FIELDS.flatMap((f) => [[f.toLowerCase(), f] as const, [SNAKE_CASE[f], f] as const]),
+);
 
 /** Wrappers the CLI does not unwrap, by the level they may appear at. */
 const TOP_WRAPPERS: ReadonlyMap<string, string> = new Map([
@@ -47,7 +62,7 @@ const TOP_WRAPPERS: ReadonlyMap<string, string> = new Map([
 ]);
 const INNER_WRAPPERS: ReadonlyMap<string, string> = new Map([['httpproxyconfig', 'httpProxyConfig']]);
 
-const FIELD_LIST = 'httpProxy, httpsProxy, noProxy or trustedCa';
+const FIELD_LIST = 'httpProxy, httpsProxy, noProxy, trustedCa or enabled';
 
 /** A likely intended field for an unknown key, if any. */
 function suggestField(key: string): ProxyConfigField | null {
@@ -63,9 +78,6 @@ function suggestField(key: string): ProxyConfigField | null {
 
 function unknownFieldMessage(key: string): string {
   const name = show(key);
-  if (key.toLowerCase() === 'enabled') {
-    return `${name} is not a field of the CLI file and the Azure CLI drops it silently; remove it and run az aks update with --enable-http-proxy or --disable-http-proxy instead.`;
-  }
   const suggestion = suggestField(key);
   if (suggestion) {
     return `${name} is not a field of the CLI file, so the Azure CLI drops it silently and its value never reaches the cluster; rename it to "${suggestion}".`;
@@ -184,11 +196,14 @@ export function parseCliFile(input: unknown): ParsedConfig {
     result.present.push(field);
     const primary = keys.includes(field) ? field : keys[0]!;
     if (primary !== field) {
+      const snake = primary.toLowerCase() === SNAKE_CASE[field] && SNAKE_CASE[field] !== field.toLowerCase();
       findings.push(
         finding(
           'FIELD_NAME_CASE',
           pointer(...path, primary),
-          `${show(primary)} matches the field "${field}" only case-insensitively; the Azure CLI accepts it, but write "${field}", the name the API and this service use.`,
+          snake
+            ? `${show(primary)} is the snake_case name of the field "${field}"; the Azure CLI's serializer accepts it (it matches keys against the Python attribute name too) and sends it as "${field}", but write "${field}", the name the API and this service use.`
+            : `${show(primary)} matches the field "${field}" only case-insensitively; the Azure CLI's serializer accepts it and sends it as "${field}", but write "${field}", the name the API and this service use.`,
         ),
       );
     }
@@ -267,6 +282,26 @@ function readField(field: ProxyConfigField, value: unknown, p: string, result: P
     return;
   }
 
+  if (field === 'enabled') {
+    if (typeof value === 'boolean') {
+      result.enabled = { value, pointer: p };
+      return;
+    }
+    const hint =
+      typeof value === 'string' && /^(true|false)$/i.test(value.trim())
+        ? `write ${value.trim().toLowerCase()} without quotes (the public ARM example's "true" string is not what the API takes)`
+        : 'write true, or false to keep the config saved but stop applying it';
+    findings.push(
+      finding(
+        'FIELD_TYPE',
+        p,
+        value === null
+          ? 'enabled is null; give true or false, or remove the field (absent means true).'
+          : `enabled is ${jsonType(value)}, but it must be a boolean; ${hint}.`,
+      ),
+    );
+    return;
+  }
   if (typeof value === 'string') {
     result[field] = { value, pointer: p };
     return;

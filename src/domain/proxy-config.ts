@@ -1,21 +1,30 @@
 import { createHash } from 'node:crypto';
 
 /**
- * The four fields of an AKS `httpProxyConfig` as the `az aks --http-proxy-config` file holds them.
+ * The fields of an AKS `httpProxyConfig` as the `az aks --http-proxy-config` file holds them.
  * A normalized config has canonical key names, canonical URLs (`scheme://host:port/`), a sorted,
  * lower-cased, de-duplicated `noProxy`, and `trustedCa` re-encoded canonically. Absent fields are absent
  * (never `undefined` values, never empty strings or arrays).
+ *
+ * `enabled` (SPEC.md "Turning the proxy off and on"): absent means `true`, so a normalized config only ever holds
+ * `enabled: false`; `enabled: true` normalizes to absent and the content hash of a config that never named it does
+ * not change.
  */
 export interface ProxyConfig {
   httpProxy?: string;
   httpsProxy?: string;
   noProxy?: string[];
   trustedCa?: string;
+  /** Only ever `false` in a normalized config: the saved config is kept but AKS stops applying it. */
+  enabled?: boolean;
 }
 
-/** The canonical key names, in the order every canonical rendering uses. */
-export const PROXY_CONFIG_FIELDS = ['httpProxy', 'httpsProxy', 'noProxy', 'trustedCa'] as const;
+/** The canonical key names, in the order every canonical rendering uses (`enabled` last, so old hashes hold). */
+export const PROXY_CONFIG_FIELDS = ['httpProxy', 'httpsProxy', 'noProxy', 'trustedCa', 'enabled'] as const;
 export type ProxyConfigField = (typeof PROXY_CONFIG_FIELDS)[number];
+
+/** Whether a config turns the proxy off (`enabled: false`); absent means on. */
+export const isDisabled = (config: Pick<ProxyConfig, 'enabled'> | null | undefined): boolean => config?.enabled === false;
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -58,7 +67,9 @@ export type FindingCode =
   | 'CLUSTER_WINDOWS_NODE_POOL'
   | 'CLUSTER_VMAS_NODE_POOL'
   | 'UPDATE_REIMAGES_NODES'
-  | 'PROXY_ENDPOINT_CHANGED';
+  | 'PROXY_ENDPOINT_CHANGED'
+  | 'PROXY_DISABLED'
+  | 'DRIFT';
 
 /** One problem or hint about a config. `pointer` is an RFC 6901 pointer into the submitted config, or "". */
 export interface Finding {

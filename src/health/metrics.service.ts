@@ -1,6 +1,21 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DatabaseService } from '../database/database.service';
+import { FleetRepository } from '../repositories/fleet.repository';
+
+/**
+ * The prefix of this service's metric names, in one place. The fleet gauges below use it; the older metrics are
+ * still unprefixed (empty prefix), so the gauges match them until the prefix is set for all at once.
+ */
+export const METRIC_PREFIX = '';
+
+/** Names of the fleet gauges (Prometheus rules: base units in the name, `_total` only on counters). */
+export const FLEET_METRICS = {
+  caEarliestNotAfter: `${METRIC_PREFIX}trusted_ca_earliest_not_after_timestamp_seconds`,
+  pendingVersions: `${METRIC_PREFIX}config_versions_pending`,
+  oldestPendingAge: `${METRIC_PREFIX}config_oldest_pending_version_age_seconds`,
+} as const;
 
 /** Prometheus metrics of this process (prom-client): HTTP, workflow outcomes, database pool. */
 @Injectable()
@@ -32,8 +47,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(database: DatabaseService) {
+  constructor(
+    database: DatabaseService,
+    fleet: FleetRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
     collectDefaultMetrics({ register: this.registry });
+    this.fleetGauges(fleet);
     const pool = (name: string, help: string, pick: (s: ReturnType<DatabaseService['poolState']>) => number) =>
       new Gauge({
         name,
@@ -46,6 +66,46 @@ export class MetricsService {
     pool('db_pool_connections_total', 'Database connections open in the pool', (s) => s.total);
     pool('db_pool_connections_idle', 'Idle database connections in the pool', (s) => s.idle);
     pool('db_pool_requests_waiting', 'Queries waiting for a database connection', (s) => s.waiting);
+  }
+
+  /**
+   * Gauges an operator alerts on, computed at scrape time from two small queries (an index serves the pending ones):
+   * the earliest notAfter of each cluster's current CA bundle, the pending versions and the age of the oldest one.
+   * A scrape while the database is down leaves them out rather than failing /metrics.
+   */
+  private fleetGauges(fleet: FleetRepository): void {
+    new Gauge({
+      name: FLEET_METRICS.caEarliestNotAfter,
+      help: "Earliest notAfter of the CA certificates in each cluster's current approved config, in seconds since the Unix epoch",
+      labelNames: ['cluster'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        try {
+          for (const row of await fleet.earliestCaExpiry()) this.set({ cluster: row.cluster }, Math.floor(row.notAfter.getTime() / 1000));
+        } catch {
+          // database unreachable: no samples this scrape
+        }
+      },
+    });
+    const clock = this.clock;
+    const pending = (name: string, help: string, value: (p: { count: number; oldestSubmittedAt: Date | null }) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers: [this.registry],
+        async collect() {
+            try {
+            this.set(value(await fleet.pending()));
+          } catch {
+            // database unreachable: keep the last value
+          }
+        },
+      });
+    pending(FLEET_METRICS.pendingVersions, 'Config versions waiting for decisions', (p) => p.count);
+    pending(FLEET_METRICS.oldestPendingAge, 'Age of the oldest pending config version, in seconds (0 when none is pending)', (p) =>
+      p.oldestSubmittedAt ? Math.max(0, (clock.now().getTime() - p.oldestSubmittedAt.getTime()) / 1000) : 0,
+    );
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {

@@ -7,7 +7,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'UNAUTHENTICATED: missing, unknown or revoked token',
   403: 'FORBIDDEN (role lacking) or SELF_APPROVAL',
   404: 'Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND)',
-  409: 'Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED)',
+  409: 'Conflict (CLUSTER_EXISTS, ALREADY_DECIDED, NOT_PENDING, NOT_APPROVED, RENDER_UNSUPPORTED)',
   412: 'PRECONDITION_FAILED: If-Match does not match the current ETag',
   413: 'PAYLOAD_TOO_LARGE: the body is over 1 MiB',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not application/json',

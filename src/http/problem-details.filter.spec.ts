@@ -2,12 +2,19 @@ import { NotFoundException } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseConnection } from '../database/database-connection';
 import { ServiceError } from '../common/service-error';
+import { RenderUnsupportedError } from '../domain/errors';
 import { toProblem } from './problem-details.filter';
 
 describe('toProblem', () => {
   it('maps service errors to their status and keeps their code and extra members', () => {
     const { problem } = toProblem(new ServiceError('unprocessable', 'CONFIG_INVALID', 'bad', { findings: [] }));
     expect(problem).toMatchObject({ status: 422, code: 'CONFIG_INVALID', detail: 'bad', findings: [], title: 'Unprocessable Content' });
+  });
+
+  it('maps the domain\'s RenderUnsupportedError to 409 RENDER_UNSUPPORTED with its message', () => {
+    const { problem, unexpected } = toProblem(new RenderUnsupportedError('terraform', 'azurerm cannot disable the proxy.'));
+    expect(problem).toMatchObject({ status: 409, code: 'RENDER_UNSUPPORTED', detail: 'azurerm cannot disable the proxy.', title: 'Conflict' });
+    expect(unexpected).toBe(false);
   });
 
   it('maps Nest HTTP exceptions', () => {

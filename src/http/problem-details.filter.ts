@@ -2,6 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Inject 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../common/service-error';
+import { RenderUnsupportedError } from '../domain/errors';
 import { LOGGER } from '../logging/logger';
 
 export interface ProblemDocument {
@@ -129,6 +130,9 @@ export function toProblem(exception: unknown): { problem: ProblemDocument; heade
     const status = STATUS_BY_KIND[exception.kind];
     const { headers, ...extra } = exception.extra as { headers?: Record<string, string> };
     return { problem: buildProblem(status, exception.code, exception.message, extra), headers: headers ?? {}, unexpected: false };
+  }
+  if (exception instanceof RenderUnsupportedError) {
+    return { problem: buildProblem(409, exception.code, exception.message), headers: {}, unexpected: false };
   }
   if (exception instanceof HttpException) {
     const status = exception.getStatus();

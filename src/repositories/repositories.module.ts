@@ -4,6 +4,8 @@ import { AuditRepository } from './audit.repository';
 import { ClustersRepository } from './clusters.repository';
 import { ConfigInboxRepository } from './config-inbox.repository';
 import { DecisionsRepository } from './decisions.repository';
+import { DeploymentRepository } from './deployment.repository';
+import { FleetRepository } from './fleet.repository';
 import { IdempotencyRepository } from './idempotency.repository';
 import { VersionsRepository } from './versions.repository';
 import { WebhooksRepository } from './webhooks.repository';
@@ -17,6 +19,11 @@ const REPOSITORIES = [
   IdempotencyRepository,
   VersionsRepository,
   WebhooksRepository,
+  DecisionsRepository,
+  DeploymentRepository,
+  FleetRepository,
+  IdempotencyRepository,
+  VersionsRepository,
 ];
 
 /** Every query of the service lives in these classes (see README "Where things live"). */

@@ -52,6 +52,16 @@ export class VersionsRepository {
     return { current: first('approved'), pending: first('pending') };
   }
 
+  /** The config of the newest version below `version` that was ever approved (current, or superseded since). */
+  async precedingApprovedConfig(clusterId: string, version: number, db: Tx = this.database.prisma): Promise<VersionRecord['config'] | null> {
+    const row = await db.configVersion.findFirst({
+      where: { clusterId, version: { lt: version }, approvedAt: { not: null } },
+      orderBy: { version: 'desc' },
+      select: { config: true },
+    });
+    return row ? (row.config as unknown as VersionRecord['config']) : null;
+  }
+
   /** The version just before `version`. */
   async previous(clusterId: string, version: number, db: Tx = this.database.prisma): Promise<VersionRecord | null> {
     const row = await db.configVersion.findFirst({ where: { clusterId, version: { lt: version } }, orderBy: { version: 'desc' } });
@@ -82,6 +92,7 @@ export class VersionsRepository {
         config: json(version.config),
         findings: json(version.findings),
         certificates: json(version.certificates),
+        submitted: json(version.submitted),
       },
     });
     return toVersion(row);

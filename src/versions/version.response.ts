@@ -32,6 +32,12 @@ export class VersionResponse implements VersionView {
   @ApiProperty({ type: [DecisionResponse] }) decisions!: DecisionResponse[];
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) approvedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) closedAt!: string | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'The config document as it was sent (private-key material removed): every finding pointer resolves against it',
+  })
+  submitted!: unknown;
 }
 
 export class JsonPatchOperationResponse {

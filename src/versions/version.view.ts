@@ -27,6 +27,8 @@ export interface VersionView {
   decisions: DecisionView[];
   approvedAt: string | null;
   closedAt: string | null;
+  /** The config document as it was sent (private-key material removed); findings' pointers resolve against it. */
+  submitted: unknown;
 }
 
 export function versionView(cluster: string, v: VersionWithDecisions): VersionView {
@@ -50,5 +52,6 @@ export function versionView(cluster: string, v: VersionWithDecisions): VersionVi
       .map((d) => ({ actor: d.actor, via: d.via, decision: d.decision, comment: d.comment, at: d.at.toISOString() })),
     approvedAt: v.approvedAt?.toISOString() ?? null,
     closedAt: v.closedAt?.toISOString() ?? null,
+    submitted: v.submitted,
   };
 }

@@ -184,7 +184,7 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiProduces('application/json', 'text/plain')
   @ApiOkResponse({ description: 'The rendering, byte-identical on every call', content: { 'application/json': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } })
-  @ApiProblemResponses(400, 401, 403, 404, 409)
+  @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   async render(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,

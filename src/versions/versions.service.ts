@@ -2,13 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { hasRole } from '../auth/roles';
-import { clusterContext } from '../clusters/clusters.service';
+import { blockersOf, clusterContext } from '../clusters/clusters.service';
 import { CLOCK, type Clock } from '../common/clock';
 import { badRequest, conflict, forbidden, notFound, ServiceError } from '../common/service-error';
 import type { RevisionPrecondition } from '../common/precondition';
 import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
+import { submittedDocument } from '../domain/submitted';
 import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { VersionStatus } from '../generated/prisma/client';
@@ -110,6 +111,7 @@ export class VersionsService {
       submittedAt: now,
       requiredApprovals: cluster.requiredApprovals,
       revertOf: input.revertTo ?? null,
+      submitted: submittedDocument(submitted) as VersionRecord['submitted'],
     });
     const revision = await this.clusters.touch(tx, cluster.id, number);
     this.cache.afterChange(tx, cluster.name);
@@ -294,11 +296,23 @@ export class VersionsService {
       if (!version.approvedAt) {
         throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
       }
-      const rendering = render(format, version.config, {
-        clusterName: cluster.name,
-        resourceGroup: cluster.resourceGroup,
-        subscriptionId: cluster.subscriptionId,
-      });
+      // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
+      const blockers = blockersOf(cluster);
+      if (blockers.length > 0) {
+        throw new ServiceError(
+          'unprocessable',
+          'CONFIG_INVALID',
+          `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
+          { findings: blockers },
+        );
+      }
+      const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version, tx) : null;
+      const rendering = render(
+        format,
+        version.config,
+        { clusterName: cluster.name, resourceGroup: cluster.resourceGroup, subscriptionId: cluster.subscriptionId },
+        { precedingApproved },
+      );
       await this.audit.append(tx, caller, {
         action: 'config.rendered',
         cluster: cluster.name,

@@ -8,12 +8,12 @@ export const codesOf = (result: { findings: Finding[] }): FindingCode[] => resul
 export const findingsOf = (result: { findings: Finding[] }, code: FindingCode): Finding[] =>
   result.findings.filter((f) => f.code === code);
 
-const FIELDS = new Set(['httpProxy', 'httpsProxy', 'noProxy', 'trustedCa']);
+const FIELDS = new Set(['httpProxy', 'httpsProxy', 'noProxy', 'trustedCa', 'enabled']);
 
 /**
  * Problems with the shape of a ValidationResult (an empty list when it is well formed): every finding has a known
  * code with its contract severity, an RFC 6901 pointer and a one-line message ending in a full stop; `valid` is
- * "no error finding"; `normalized` holds only the four fields with the right types and no empty values;
+ * "no error finding"; `normalized` holds only the fields with the right types and no empty values (`enabled` only as false);
  * certificates are fully described.
  */
 export function resultShapeProblems(result: unknown): string[] {
@@ -36,7 +36,9 @@ export function resultShapeProblems(result: unknown): string[] {
   else {
     for (const [k, v] of Object.entries(n)) {
       if (!FIELDS.has(k)) problems.push(`normalized has ${k}`);
-      if (k === 'noProxy') {
+      if (k === 'enabled') {
+        if (v !== false) problems.push('normalized enabled is not false (true normalizes to absent)');
+      } else if (k === 'noProxy') {
         if (!Array.isArray(v) || v.length === 0 || v.some((e) => typeof e !== 'string' || e === '')) problems.push('bad normalized noProxy');
       } else if (typeof v !== 'string' || v === '') problems.push(`bad normalized ${k}`);
     }

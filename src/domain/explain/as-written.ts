@@ -49,5 +49,6 @@ export function configAsWritten(input: unknown, normalized: ProxyConfig): ProxyC
   }
   const noProxy = dedupeNoProxy(parsed.noProxy?.entries.map((e) => e.value) ?? []);
   if (noProxy.length > 0) config.noProxy = noProxy;
+  if (normalized.enabled === false) config.enabled = false;
   return config;
 }

@@ -26,4 +26,8 @@ describe('aksProxyEnvironment', () => {
     expect(env.HTTPS_PROXY).toBe('https://s:443/');
     expect(env.NO_PROXY).toBe('localhost,127.0.0.1,169.254.169.254,168.63.129.16,konnectivity');
   });
+
+  it('a disabled config (enabled: false) injects nothing: every client goes direct', () => {
+    expect(aksProxyEnvironment({ httpProxy: 'http://p:3128/', noProxy: ['.corp.example'], enabled: false })).toEqual({ NO_PROXY: '', no_proxy: '' });
+  });
 });

@@ -21,7 +21,7 @@ export interface AksProxyEnvironment {
  * (AKS falls back); NO_PROXY/no_proxy = the config's noProxy plus what AKS adds, joined with commas. A variable
  * whose value would be empty is left out (only HTTP_PROXY when the config has httpsProxy alone). Upper- and
  * lower-case twins always hold the same value. `noProxyEntries` replaces the effective NO_PROXY list (see
- * `noProxyAsWritten`).
+ * `noProxyAsWritten`). A disabled config (`enabled: false`) injects nothing.
  */
 export function aksProxyEnvironment(
   config: ProxyConfig,
@@ -29,6 +29,8 @@ export function aksProxyEnvironment(
   noProxyEntries: readonly string[] = effectiveNoProxy(config.noProxy, network),
 ): AksProxyEnvironment {
   const env: AksProxyEnvironment = { NO_PROXY: '', no_proxy: '' };
+  // A disabled proxy (enabled: false) is kept saved but not applied: AKS injects no variables at all.
+  if (config.enabled === false) return env;
   if (config.httpProxy) {
     env.HTTP_PROXY = config.httpProxy;
     env.http_proxy = config.httpProxy;

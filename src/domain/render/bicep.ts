@@ -25,6 +25,7 @@ export function renderBicep(config: ProxyConfig): Rendering {
     inner.push('noProxy: [', ...fields.noProxy.map((entry) => `  ${bicepString(entry)}`), ']');
   }
   if (fields.trustedCa !== undefined) inner.push(`trustedCa: ${bicepString(fields.trustedCa)}`);
+  if (fields.enabled === false) inner.push('enabled: false');
   const lines =
     inner.length === 0
       ? ['properties: {', '  httpProxyConfig: {}', '}']

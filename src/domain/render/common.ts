@@ -7,6 +7,15 @@ export interface RenderTarget {
   subscriptionId?: string | null;
 }
 
+/** What a rendering may need to know beyond the version itself. */
+export interface RenderContext {
+  /**
+   * The config of the approved version before the one rendered (by version number), if any: the `az` rendering of
+   * an enabled config adds `--enable-http-proxy` when that one was disabled.
+   */
+  precedingApproved?: ProxyConfig | null;
+}
+
 /** A rendered config: the HTTP layer sends `body` as is, with `contentType` and, for downloads, `filename`. */
 export interface Rendering {
   contentType: string;
@@ -20,12 +29,13 @@ export interface RenderedFields {
   httpsProxy?: string;
   noProxy?: string[];
   trustedCa?: string;
+  enabled?: false;
 }
 
 /**
- * The config's four fields in canonical order (httpProxy, httpsProxy, noProxy, trustedCa), as fresh copies. Absent,
- * null, empty-string and empty-array fields are left out (AKS reads an empty `trustedCa` as a broken PEM), and so is
- * any key that is not one of the four.
+ * The config's fields in canonical order (httpProxy, httpsProxy, noProxy, trustedCa, enabled), as fresh copies.
+ * Absent, null, empty-string and empty-array fields are left out (AKS reads an empty `trustedCa` as a broken PEM), and
+ * so is any key that is not a field. `enabled` appears only as `false` (absent means true).
  */
 export function renderedFields(config: ProxyConfig): RenderedFields {
   const out: RenderedFields = {};
@@ -33,5 +43,6 @@ export function renderedFields(config: ProxyConfig): RenderedFields {
   if (typeof config.httpsProxy === 'string' && config.httpsProxy !== '') out.httpsProxy = config.httpsProxy;
   if (Array.isArray(config.noProxy) && config.noProxy.length > 0) out.noProxy = [...config.noProxy];
   if (typeof config.trustedCa === 'string' && config.trustedCa !== '') out.trustedCa = config.trustedCa;
+  if (config.enabled === false) out.enabled = false;
   return out;
 }

@@ -3,14 +3,15 @@ import { renderArm } from './arm';
 import { renderAz } from './az';
 import { renderBicep } from './bicep';
 import { renderCli } from './cli';
-import type { Rendering, RenderTarget } from './common';
+import type { RenderContext, Rendering, RenderTarget } from './common';
 import { renderTerraform } from './terraform';
 
 export { CLI_FILENAME } from './cli';
 export { bicepString } from './bicep';
 export { hclString } from './terraform';
 export { shellQuote } from './az';
-export type { Rendering, RenderTarget } from './common';
+export type { RenderContext, Rendering, RenderTarget } from './common';
+export { RenderUnsupportedError } from '../errors';
 
 export const RENDER_FORMATS = ['cli', 'arm', 'bicep', 'terraform', 'az'] as const;
 export type RenderFormat = (typeof RENDER_FORMATS)[number];
@@ -20,9 +21,10 @@ export const isRenderFormat = (value: unknown): value is RenderFormat =>
 
 /**
  * A normalized config rendered for a tool. Deterministic: the same input gives byte-identical output. Every body
- * ends with a newline; fields appear in canonical order and absent ones are left out.
+ * ends with a newline; fields appear in canonical order and absent ones are left out. Throws RenderUnsupportedError
+ * when the format cannot express the config (terraform for a disabled proxy).
  */
-export function render(format: RenderFormat, config: ProxyConfig, target: RenderTarget): Rendering {
+export function render(format: RenderFormat, config: ProxyConfig, target: RenderTarget, context: RenderContext = {}): Rendering {
   switch (format) {
     case 'cli':
       return renderCli(config);
@@ -33,7 +35,7 @@ export function render(format: RenderFormat, config: ProxyConfig, target: Render
     case 'terraform':
       return renderTerraform(config);
     case 'az':
-      return renderAz(config, target);
+      return renderAz(config, target, context);
     default: {
       const unknown: never = format;
       throw new RangeError(`Unknown render format: ${String(unknown)}`);

@@ -1,4 +1,5 @@
-import type { ProxyConfig } from '../proxy-config';
+import { RenderUnsupportedError } from '../errors';
+import { isDisabled, type ProxyConfig } from '../proxy-config';
 import { renderedFields, type Rendering } from './common';
 
 const HCL_ESCAPES: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -22,6 +23,12 @@ export function hclString(value: string): string {
  * `trusted_ca` is left out when the config has none (an empty string fails with HTTPProxyTrustedCAPEMDecodeFailure).
  */
 export function renderTerraform(config: ProxyConfig): Rendering {
+  if (isDisabled(config)) {
+    throw new RenderUnsupportedError(
+      'terraform',
+      'This version turns the HTTP proxy off (enabled: false), which the azurerm provider cannot express (http_proxy_config has no enabled argument); render it as az (az aks update --disable-http-proxy), arm or bicep instead.',
+    );
+  }
   const fields = renderedFields(config);
   // Each item: a single-line attribute [name, value] or a multi-line one [name, lines after the opening line].
   type Item = { name: string; value: string } | { name: string; open: string; body: string[]; close: string };

@@ -84,6 +84,17 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
     certificates = ca.certificates;
   }
 
+  if (parsed.enabled?.value === false) {
+    normalized.enabled = false;
+    configFindings.push(
+      finding(
+        'PROXY_DISABLED',
+        parsed.enabled.pointer,
+        'enabled is false: AKS keeps this config saved but stops applying it, so pods and nodes get no proxy variables and no CA; switching the proxy off or on reimages every node pool (Azure CLI 2.85.0 or later: az aks update --disable-http-proxy / --enable-http-proxy).',
+      ),
+    );
+  }
+
   const ordered = orderFindings(configFindings, parsed.order);
   if (cluster) {
     const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer };

@@ -46,6 +46,8 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   CLUSTER_VMAS_NODE_POOL: 'error',
   UPDATE_REIMAGES_NODES: 'warning',
   PROXY_ENDPOINT_CHANGED: 'warning',
+  PROXY_DISABLED: 'warning',
+  DRIFT: 'warning',
 };
 
 /** A finding with the severity the contract gives its code. */
