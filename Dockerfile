@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Multi-stage build: compile with dev dependencies, ship only production dependencies, run as a non-root user.
-# Node 22 LTS in the image (the project itself runs on Node 20.19+).
+# Node 24 LTS, the same major as everywhere else (package.json `engines` and the `node` devDependency that npm
+# scripts run); scripts/check-dockerfile.sh fails when they disagree.
 
-FROM node:22-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,7 +13,7 @@ COPY scripts/prisma-generate.mjs ./scripts/prisma-generate.mjs
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:22-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production \
     PORT=3000 \
     HOST=0.0.0.0 \
@@ -23,7 +24,10 @@ COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --from=build --chown=root:root /app/prisma ./prisma
-RUN mkdir -p /data && chown node:node /data
+# The aks-proxy-config command-line tool (dist/cli, built above): `docker run --rm -v "$PWD:/work" -w /work <image>
+# aks-proxy-config validate config.json`.
+COPY --chown=root:root bin ./bin
+RUN ln -s /app/bin/aks-proxy-config.cjs /usr/local/bin/aks-proxy-config && mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
 EXPOSE 3000

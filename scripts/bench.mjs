@@ -15,7 +15,9 @@
 // again, without and then with three "*" subscriptions (cloudevents, slack, teams) to a receiver on loopback: the
 // extra cost of the outbox rows in the submission's transaction) and webhook-latency (not autocannon: from each
 // event's time to its CloudEvent's arrival at the receiver, p50/p99, over the deliveries of submit-3-webhooks).
-// The history rows and pool clusters are inserted with SQL while the service is
+// auth-key and auth-oidc: the same small read, GET /v1/clusters/bench-get, with a reader API key, then with an OIDC
+// access token checked against the cached JWKS of a static loopback issuer (the cost of a token check per request
+// next to a key's). The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
 // Also: get-version (version N), get-cluster, get-current-304 (If-None-Match with the current ETag: 304 from the
@@ -44,6 +46,7 @@ import { bigConfig, noProxyEntries, plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
 import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
+import { BENCH_AUDIENCE, startStaticIssuer } from './lib/oidc-issuer.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
 
@@ -90,8 +93,11 @@ async function main() {
   } else {
     storage = { dataDir: join(tmp, 'data') };
   }
-  // Webhook receivers of the webhook scenarios listen on loopback.
-  const env = { LOG_LEVEL: LOG_LEVEL, WEBHOOK_ALLOW_PRIVATE: 'true' };
+  // Webhook receivers of the webhook scenarios listen on loopback. A static OIDC issuer on loopback (discovery + JWKS)
+  // for auth-oidc; the service caches its keys (OIDC_JWKS_MAX_AGE_S default).
+  const oidcIssuer = await startStaticIssuer();
+  onCleanup(() => oidcIssuer.close());
+  const env = { LOG_LEVEL: LOG_LEVEL, WEBHOOK_ALLOW_PRIVATE: 'true', OIDC_ISSUER: oidcIssuer.issuer, OIDC_AUDIENCE: BENCH_AUDIENCE };
 
   // 1. First start: migrations, keys and the clusters the scenarios read.
   log(`starting the service (${DATABASE}) for set-up`);
@@ -376,6 +382,22 @@ async function main() {
   }
 
   const readerGet = { headers: auth(tokens.reader) };
+
+  // Authentication: one cheap read with a key, then with an OIDC token (JWKS cached after the preflight).
+  const oidcToken = await oidcIssuer.token('bench-reader@contoso.com', ['reader']);
+  const authPreflight = (token) => async () => {
+    const res = expectStatus(await client(svc.url, token).get('/v1/clusters/bench-get'), 200, 'preflight auth');
+    if (res.body.name !== 'bench-get') throw new Error(`auth preflight: unexpected body ${res.text.slice(0, 200)}`);
+  };
+  await scenario('auth-key', { url: on('/v1/clusters/bench-get'), pid: svc.pid, opts: readerGet, preflight: authPreflight(tokens.reader) });
+  await scenario('auth-oidc', {
+    url: on('/v1/clusters/bench-get'),
+    pid: svc.pid,
+    opts: { headers: auth(oidcToken) },
+    preflight: authPreflight(oidcToken),
+  });
+  if (wanted('auth-oidc')) log(`auth-oidc: the issuer served discovery ${oidcIssuer.counts.discovery}x and the JWKS ${oidcIssuer.counts.jwks}x`);
+
   await scenario('get-current', {
     url: on('/v1/clusters/bench-get/configs/current'),
     pid: svc.pid,
@@ -506,7 +528,7 @@ async function main() {
     const started = Date.now();
     await waitUntil(async () => {
       const res = await client(svc.url, tokens.reader).get('/metrics');
-      const m = /^webhook_oldest_pending_delivery_age_seconds (\S+)/m.exec(res.text);
+      const m = /^aksproxy_webhook_oldest_pending_delivery_age_seconds (\S+)/m.exec(res.text);
       return m && Number(m[1]) === 0;
     }, { timeoutMs: 120_000, intervalMs: 250 });
     latencies.sort((a, b) => a - b);

@@ -3,11 +3,13 @@
 # lists every path of openapi/openapi.json. Installs chromium from Debian's packages when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node 24 (the `node` devDependency), as npm scripts and .ci/run use, not the system's node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium (Debian package)"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-[ -f dist/main.js ] || npm run build --silent
+npm run build --silent  # incremental: nothing to do when dist is up to date
 
 DIR=$(mktemp -d)
 PORT=${DOCS_PORT:-3927}

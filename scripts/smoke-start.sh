@@ -5,6 +5,8 @@
 # SIGTERM stops it cleanly (exit 0); a restart keeps the data. Prints cold and warm start-up times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The project's Node 24 (the `node` devDependency), as npm scripts and .ci/run use, not the system's node.
+export PATH="$PWD/node_modules/.bin:$PATH"
 npm run build --silent >/dev/null
 
 DIR=$(mktemp -d)
@@ -25,15 +27,20 @@ wait_ready() {
 }
 
 t0=$(now_ms)
-node dist/main.js >"$DIR/first.log" 2>&1 &
+node dist/main.js >"$DIR/first.log" 2>"$DIR/first.err" &
 first=$!; pids+=("$first")
 wait_ready
 echo "cold start (new data dir, migrations): $(( $(now_ms) - t0 )) ms"
 curl -fs "http://127.0.0.1:$PORT/healthz" | grep -q '"ok"'
 [ -f "$DATA_DIR/admin.token" ] || { echo "no admin.token written" >&2; exit 1; }
 [ "$(stat -c %a "$DATA_DIR/admin.token")" = 600 ] || { echo "admin.token is not mode 0600" >&2; exit 1; }
-grep -q "Created the first admin API key" "$DIR/first.log"
 TOKEN=$(cat "$DATA_DIR/admin.token")
+# The generated token: once on stderr as its own marked line; never on stdout, where every line is JSON.
+[ "$(grep -c '^\*\*\* ADMIN TOKEN \*\*\* .*'"$TOKEN"'$' "$DIR/first.err")" = 1 ] || { echo "no single marked admin token line on stderr:" >&2; cat "$DIR/first.err" >&2; exit 1; }
+! grep -qF "$TOKEN" "$DIR/first.log" || { echo "the admin token is in the JSON log stream" >&2; exit 1; }
+node -e 'for (const l of require("fs").readFileSync(process.argv[1], "utf8").split("\n").filter(Boolean)) JSON.parse(l)' "$DIR/first.log" \
+  || { echo "stdout holds a line that is not JSON" >&2; exit 1; }
+echo "admin token: one marked line on stderr, not in the JSON logs on stdout"
 curl -fs -X POST "http://127.0.0.1:$PORT/v1/clusters" -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
   -d '{"name":"smoke","resourceGroup":"rg-smoke"}' >/dev/null
 
@@ -75,11 +82,11 @@ cut=$(grep -cE '^curl-exit (52|56)$' "$DIR/inflight.txt" || true)
 echo "SIGTERM: clean exit 0, lock released, $answered in-flight requests answered 200, none cut off"
 
 t0=$(now_ms)
-node dist/main.js >"$DIR/third.log" 2>&1 &
+node dist/main.js >"$DIR/third.log" 2>"$DIR/third.err" &
 third=$!; pids+=("$third")
 wait_ready
 echo "warm start (existing data dir): $(( $(now_ms) - t0 )) ms"
 curl -fs "http://127.0.0.1:$PORT/v1/clusters/smoke" -H "authorization: Bearer $TOKEN" | grep -q '"rg-smoke"' || { echo "data lost on restart" >&2; exit 1; }
-grep -q "Created the first admin API key" "$DIR/third.log" && { echo "a second admin key was created on restart" >&2; exit 1; }
+grep -q "ADMIN TOKEN" "$DIR/third.err" && { echo "a second admin key was created on restart" >&2; exit 1; }
 kill -TERM "$third"; wait "$third" || true
 echo "restart kept the data: ok"

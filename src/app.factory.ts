@@ -9,13 +9,20 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
-import { badRequest, ServiceError } from './common/service-error';
+import { ServiceError } from './common/service-error';
 import type { AppConfig } from './config/app-config';
 import { rateLimitKeyFor } from './http/rate-limit-key';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { TOKEN_VERIFIER, type TokenVerifier } from './auth/identity';
 import { requestIdFor } from './http/request-id';
-import { toProblem } from './http/problem-details.filter';
+import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-details.filter';
+import { validationProblem } from './http/validation-errors';
 import { setUpOpenApi } from './http/openapi';
+import { installJsonParser } from './http/json-body';
+import { BoundsPipe } from './http/bounds.pipe';
+import { MAX_HEADER_BYTES, problemClientErrorHandler } from './http/client-errors';
+import { buildProblem } from './http/problem-details.filter';
+import { redactSecrets } from './domain/redact';
 import { PinoNestLogger } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
@@ -75,6 +82,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // Node's HTTP server: headers and URL together up to 16 KB (431 beyond, API.md "Limits"); a missing Host is
+    // answered below as problem+json instead of Node's empty 400 (requireHostHeader would answer before Fastify).
+    http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
+    clientErrorHandler: problemClientErrorHandler(logger, securityHeaders),
     genReqId: requestIdFor,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -86,6 +97,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       const { problem } = toProblem(error);
       problem.detail = problem.status === 414 ? 'A path segment is too long.' : 'The request URL is malformed.';
       problem.requestId = String(request.id);
+      noteProblemCode(request, problem.code);
       void reply.status(problem.status).headers(securityHeaders).header('x-request-id', request.id).type('application/problem+json').send(problem);
     },
   });
@@ -100,6 +112,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
 
   // JSON only: any other body type is 415, not silently a string.
   fastify.removeContentTypeParser(['text/plain']);
+  // Fastify's JSON parser behind a depth check (64 levels), on every route; malformed JSON answered with where it breaks.
+  installJsonParser(fastify, { bodyLimit: config.bodyLimitBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
 
   const metrics = app.get(MetricsService);
   // Hooks are callback-style (not async): on every request an async hook costs a promise and a microtask turn.
@@ -108,15 +122,20 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     metrics.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    const principal = (request as { principal?: { actor?: string; via?: string | null } }).principal;
     logger.info(
       {
         reqId: request.id,
         method: request.method,
         route,
-        url: request.url,
+        url: redactSecrets(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
-        actor: (request as { principal?: { actor?: string } }).principal?.actor,
+        actor: principal?.actor,
+        // The bot key that acted for the person (X-Acting-For), as in audit events.
+        via: principal?.via ?? undefined,
+        // The problem code of an error answer, so that logs can be searched by it.
+        code: reply.statusCode >= 400 ? (problemCodeOf(request) ?? undefined) : undefined,
       },
       'request',
     );
@@ -127,13 +146,19 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
     if (shutdown.draining) reply.header('connection', 'close');
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      // RFC 9112 3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
+      const problem = buildProblem(400, 'BAD_REQUEST', 'An HTTP/1.1 request needs a Host header.', { requestId: String(request.id) });
+      void reply.status(400).header('connection', 'close').type('application/problem+json').send(problem);
+      return;
+    }
     done();
   });
   app.enableCors({
     origin: config.corsOrigins.length ? config.corsOrigins : false,
-    methods: ['GET', 'POST', 'PATCH', 'DELETE'],
+    methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
-    exposedHeaders: ['ETag', 'Location', 'Link', 'X-Request-Id', 'Retry-After'],
+    exposedHeaders: ['ETag', 'Location', 'Content-Location', 'Link', 'X-Request-Id', 'Retry-After'],
     maxAge: 600,
   });
   const apiKeys = app.get(ApiKeysService);
@@ -142,28 +167,29 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       global: true,
       max: config.rateLimitPerMinute,
       timeWindow: 60_000,
-      keyGenerator: rateLimitKeyFor(apiKeys),
+      keyGenerator: rateLimitKeyFor(apiKeys, app.get<TokenVerifier>(TOKEN_VERIFIER)),
       allowList: (request) => /^\/(healthz|readyz|metrics)$/.test(request.url.split('?')[0]),
-      errorResponseBuilder: (_request, context) =>
-        new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`),
+      errorResponseBuilder: (request, context) => {
+        noteProblemCode(request, 'RATE_LIMITED');
+        return new ServiceError('rate_limited', 'RATE_LIMITED', `Too many requests: the limit is ${context.max} per minute; retry in ${Math.ceil(context.ttl / 1000)} s.`);
+      },
       addHeadersOnExceeding: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true },
       addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     });
   }
 
   app.useGlobalPipes(
+    // Bounds first (array lengths, string lengths, objects vs arrays), so nothing walks an oversized input.
+    new BoundsPipe(),
     new RequestValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,
       stopAtFirstError: false,
-      exceptionFactory: (errors) => {
-        const messages = errors.flatMap(function flatten(e): string[] {
-          const own = Object.values(e.constraints ?? {});
-          return [...own, ...(e.children ?? []).flatMap(flatten).map((m) => `${e.property}.${m}`)];
-        });
-        return badRequest(messages.join('; ') || 'The request body is invalid.', { errors: messages });
-      },
+      // The DTO instance on each error lets the messages name the fields a body may have (never sent back).
+      validationError: { target: true, value: true },
+      // One message per field, the most useful one (validation-errors.ts).
+      exceptionFactory: validationProblem,
     }),
   );
   setUpOpenApi(app);

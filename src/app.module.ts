@@ -13,9 +13,12 @@ import { DatabaseModule } from './database/database.module';
 import { ExplainModule } from './explain/explain.module';
 import { HealthModule } from './health/health.module';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { StrictQueryGuard } from './http/strict-query.guard';
 import { LOGGER } from './logging/logger';
 import { ObservationsModule } from './observations/observations.module';
 import { ReportsModule } from './reports/reports.module';
+import { OidcModule } from './oidc/oidc.module';
+import { PeopleModule } from './people/people.module';
 import { ValidateModule } from './validate/validate.module';
 import { VersionsModule } from './versions/versions.module';
 import { WebhooksModule } from './webhooks/webhooks.module';
@@ -36,6 +39,8 @@ export class AppModule {
         DatabaseModule,
         AuditModule,
         ApiKeysModule,
+        PeopleModule,
+        OidcModule,
         HealthModule,
         ValidateModule,
         ClustersModule,
@@ -51,6 +56,8 @@ export class AppModule {
         { provide: CLOCK, useValue: clock },
         { provide: AUTHENTICATOR, useExisting: ApiKeysService },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // After authentication: a query parameter the route does not know is a 400 naming it.
+        { provide: APP_GUARD, useClass: StrictQueryGuard },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
       ],
       exports: [APP_CONFIG, LOGGER, CLOCK],

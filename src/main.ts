@@ -1,3 +1,5 @@
+// First, before the modules it speeds up are loaded.
+import './compile-cache';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createApp } from './app.factory';
 import { DataDirLockedError } from './database/data-dir-lock';

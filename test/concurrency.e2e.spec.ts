@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseService } from '../src/database/database.service';
-import { bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
+import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // Concurrent writers must never fork or break the audit chain, duplicate or skip a version number or lose an
 // acknowledged write (../shared/API.md "Versions", "Audit"). On PostgreSQL two app instances share the database.
@@ -18,7 +18,7 @@ describe(`concurrent submissions and decisions (${DATABASE})`, () => {
     for (const n of [1, 2, 3]) submitters.push(await a.key(`sub${n}`, ['submitter']));
     for (const n of [1, 2, 3]) approvers.push(await a.key(`appr${n}`, ['approver']));
     for (const name of ['busy', 'busy2']) {
-      await a.http().post('/v1/clusters').set(bearer(submitters[0])).send({ name, resourceGroup: 'rg', requiredApprovals: 2 }).expect(201);
+      await a.http().post('/v1/clusters').set(bearer(ADMIN_TOKEN)).send({ name, resourceGroup: 'rg', requiredApprovals: 2 }).expect(201);
     }
   });
   afterAll(async () => {

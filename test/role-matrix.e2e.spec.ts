@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { SignJWT } from 'jose';
 import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCertificates } from './support/certificates';
+import { AUDIENCE, TestIssuer } from './support/oidc-issuer';
 import { type Receiver, startReceiver } from './support/receiver';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
@@ -9,24 +11,66 @@ import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './sup
 // reader: all GETs (and POST /v1/validate, /v1/explain); submitter: clusters, submissions, withdraw;
 // approver: decisions; admin: everything, API keys. submitter and approver also read. Missing, malformed,
 // unknown or revoked token: 401 UNAUTHENTICATED; role lacking: 403 FORBIDDEN.
+// Every role is tried with an API key and with an OIDC access token of a real OpenID Provider (tok*): a token
+// without a role of the service is 403 everywhere, an expired one 401.
 
-type Caller = 'none' | 'malformed' | 'unknown' | 'revoked' | 'reader' | 'submitter' | 'approver' | 'admin' | 'adminKey';
+type Caller =
+  | 'none'
+  | 'malformed'
+  | 'unknown'
+  | 'revoked'
+  | 'tokExpired'
+  | 'reader'
+  | 'submitter'
+  | 'approver'
+  | 'admin'
+  | 'adminKey'
+  | 'tokReader'
+  | 'tokSubmitter'
+  | 'tokApprover'
+  | 'tokAdmin'
+  | 'tokNoRole';
 type Need = 'reader' | 'submitter' | 'approver' | 'admin';
+type TokenCaller = 'tokReader' | 'tokSubmitter' | 'tokApprover' | 'tokAdmin' | 'tokNoRole';
 
-const CALLERS: Caller[] = ['none', 'malformed', 'unknown', 'revoked', 'reader', 'submitter', 'approver', 'admin', 'adminKey'];
-const UNAUTHENTICATED: Caller[] = ['none', 'malformed', 'unknown', 'revoked'];
+const CALLERS: Caller[] = [
+  'none',
+  'malformed',
+  'unknown',
+  'revoked',
+  'tokExpired',
+  'reader',
+  'submitter',
+  'approver',
+  'admin',
+  'adminKey',
+  'tokReader',
+  'tokSubmitter',
+  'tokApprover',
+  'tokAdmin',
+  'tokNoRole',
+];
+const UNAUTHENTICATED: Caller[] = ['none', 'malformed', 'unknown', 'revoked', 'tokExpired'];
 const ALLOWED: Record<Need, Caller[]> = {
-  reader: ['reader', 'submitter', 'approver', 'admin', 'adminKey'],
-  submitter: ['submitter', 'admin', 'adminKey'],
-  approver: ['approver', 'admin', 'adminKey'],
-  admin: ['admin', 'adminKey'],
+  reader: ['reader', 'submitter', 'approver', 'admin', 'adminKey', 'tokReader', 'tokSubmitter', 'tokApprover', 'tokAdmin'],
+  submitter: ['submitter', 'admin', 'adminKey', 'tokSubmitter', 'tokAdmin'],
+  approver: ['approver', 'admin', 'adminKey', 'tokApprover', 'tokAdmin'],
+  admin: ['admin', 'adminKey', 'tokAdmin'],
+};
+/** The OIDC clients of the provider and what their tokens say (Entra ID-like app role values, mapped). */
+const TOKEN_CLIENTS: Record<TokenCaller, Record<string, unknown>> = {
+  tokReader: { preferred_username: 'tok-rita', roles: ['Proxy.Read'] },
+  tokSubmitter: { preferred_username: 'tok-sam', roles: ['Proxy.Submit'] },
+  tokApprover: { preferred_username: 'tok-abby', roles: ['Proxy.Approve'] },
+  tokAdmin: { preferred_username: 'tok-ada', roles: ['Proxy.Admin'] },
+  tokNoRole: { preferred_username: 'tok-nobody', roles: ['Something.Else'] },
 };
 
 /** Key names: they are the actors the audit records. */
 const NAMES = { reader: 'rita', submitter: 'sam', approver: 'abby', adminKey: 'root-key', revoked: 'gone-admin', victim: 'victim' } as const;
 
 interface Route {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
   /** The route as API.md and /openapi.json write it. */
   path: string;
   need: Need;
@@ -38,6 +82,7 @@ interface Route {
 
 describe(`role matrix (${DATABASE})`, () => {
   let t: TestApp;
+  let issuer: TestIssuer;
   const certs = testCertificates();
   const tokens: Partial<Record<Caller | 'victim', string>> = {};
   let victimId = '';
@@ -83,7 +128,15 @@ describe(`role matrix (${DATABASE})`, () => {
   const send = (method: Route['method'], path: string, auth: Record<string, string>, body?: object) => {
     const agent = t.http();
     const req =
-      method === 'GET' ? agent.get(path) : method === 'POST' ? agent.post(path) : method === 'PATCH' ? agent.patch(path) : agent.delete(path);
+      method === 'GET'
+        ? agent.get(path)
+        : method === 'POST'
+          ? agent.post(path)
+          : method === 'PATCH'
+            ? agent.patch(path)
+            : method === 'PUT'
+              ? agent.put(path)
+              : agent.delete(path);
     req.set(auth);
     return body === undefined ? req : req.send(body);
   };
@@ -173,6 +226,11 @@ describe(`role matrix (${DATABASE})`, () => {
           cluster = `wd-${who}`;
           v = 1;
           await clusterWithPending(cluster);
+          if (who === 'tokSubmitter') {
+            // the token's person withdraws what it submitted itself
+            await t.http().post(`/v1/clusters/${cluster}/configs`).set(auth).send({ config: config2, reason: 'own' }).expect(201);
+            v = 2;
+          }
         }
         return send('POST', `/v1/clusters/${cluster}/configs/${v}/withdraw`, auth);
       },
@@ -292,11 +350,41 @@ describe(`role matrix (${DATABASE})`, () => {
       ok: 200,
       call: (_who, auth) => send('GET', '/v1/reports/trusted-ca?expiringWithin=400', auth),
     },
+    { method: 'GET', path: '/v1/api-keys/{id}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/api-keys/${victimId}`, auth) },
+    { method: 'GET', path: '/v1/people', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people', auth) },
+    { method: 'GET', path: '/v1/people/{name}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people/fx-person', auth) },
+    {
+      method: 'PUT',
+      path: '/v1/people/{name}',
+      need: 'admin',
+      ok: 201,
+      call: (who, auth) => send('PUT', `/v1/people/p-${who}`, auth, { roles: ['approver'] }),
+    },
   ];
 
   beforeAll(async () => {
     receiver = await startReceiver(200);
-    t = await startTestApp({ clock: { now: () => certs.now }, env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
+    issuer = await TestIssuer.create(TOKEN_CLIENTS);
+    t = await startTestApp({
+      clock: { now: () => certs.now },
+      env: {
+        WEBHOOK_ALLOW_PRIVATE: 'true',
+        OIDC_ISSUER: issuer.issuer,
+        OIDC_AUDIENCE: AUDIENCE,
+        OIDC_ROLE_MAP: 'Proxy.Read=reader,Proxy.Submit=submitter,Proxy.Approve=approver,Proxy.Admin=admin',
+      },
+    });
+    for (const who of Object.keys(TOKEN_CLIENTS) as TokenCaller[]) tokens[who] = await issuer.token(who);
+    const [signing] = issuer.keys;
+    const past = Math.floor(Date.now() / 1000) - 3600;
+    tokens.tokExpired = await new SignJWT({ preferred_username: 'tok-late', roles: ['Proxy.Admin'] })
+      .setProtectedHeader({ alg: signing.alg, kid: signing.kid })
+      .setIssuer(issuer.issuer)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(past - 600)
+      .setExpirationTime(past)
+      .sign(signing.privateKey);
+    await t.http().put('/v1/people/fx-person').set(as(ADMIN_TOKEN)).send({ roles: ['reader'] }).expect(201);
     const [reader, submitter, approver, adminKey, revoked, victim] = await Promise.all([
       t.key(NAMES.reader, ['reader']),
       t.key(NAMES.submitter, ['submitter']),
@@ -334,6 +422,7 @@ describe(`role matrix (${DATABASE})`, () => {
   afterAll(async () => {
     await t?.close();
     await receiver?.close();
+    await issuer?.stop();
   });
 
   it('the table covers every /v1 route that /openapi.json documents, and nothing else', async () => {
@@ -373,16 +462,19 @@ describe(`role matrix (${DATABASE})`, () => {
     const v2 = await t.http().get('/v1/clusters/fx/configs/2').set(as(tokens.reader!)).expect(200);
     expect(v2.body).toMatchObject({ status: 'pending', decisions: [] });
     await t.http().get('/v1/clusters').set(as(tokens.victim!)).expect(200);
-    for (const who of ['none', 'malformed', 'unknown', 'revoked', 'reader', 'approver']) {
+    for (const who of ['none', 'malformed', 'unknown', 'revoked', 'tokExpired', 'reader', 'approver', 'tokReader', 'tokApprover', 'tokNoRole']) {
       const created = await t.http().get(`/v1/clusters/new-${who}`).set(as(tokens.reader!));
       expect(created.status, `new-${who}`).toBe(404);
     }
     const hook = await t.http().get(`/v1/webhooks/${hookId}`).set(as(ADMIN_TOKEN)).expect(200);
-    expect(hook.body.description).toMatch(/^changed by (admin|adminKey)$/);
+    expect(hook.body.description).toMatch(/^changed by (admin|adminKey|tokAdmin)$/);
     const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
     const names = keys.body.items.map((k: { name: string }) => k.name);
-    expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey']));
-    expect(names.filter((n: string) => n.startsWith('k-'))).toHaveLength(2);
+    expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey', 'k-tokAdmin']));
+    expect(names.filter((n: string) => n.startsWith('k-'))).toHaveLength(3);
+    const people = await t.http().get('/v1/people?limit=200').set(as(ADMIN_TOKEN)).expect(200);
+    const named = people.body.items.map((p: { name: string }) => p.name).filter((n: string) => n.startsWith('p-'));
+    expect(named.sort()).toEqual(['p-admin', 'p-adminkey', 'p-tokadmin']);
   });
 
   it('other malformed Authorization headers are 401 UNAUTHENTICATED with WWW-Authenticate', async () => {
@@ -479,7 +571,18 @@ describe(`role matrix (${DATABASE})`, () => {
     } while (cursor);
     expect(items.length).toBeGreaterThanOrEqual(8);
     for (const item of items) {
-      expect(Object.keys(item).sort()).toEqual(['canActFor', 'createdAt', 'createdBy', 'id', 'name', 'revokedAt', 'roles', 'tokenPrefix']);
+      expect(Object.keys(item).sort()).toEqual([
+        'canActFor',
+        'createdAt',
+        'createdBy',
+        'expiresAt',
+        'id',
+        'lastUsedAt',
+        'name',
+        'revokedAt',
+        'roles',
+        'tokenPrefix',
+      ]);
       expect(String(item.tokenPrefix).length).toBeLessThan(16);
     }
     const shown = items.find((k) => k.name === 'shown-once')!;

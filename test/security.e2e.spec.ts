@@ -68,6 +68,10 @@ describe(`security (${DATABASE})`, () => {
       t.key('rita', ['reader']),
       t.key('sam', ['submitter']),
     ]);
+    // the people the bot acts for must be known, with the roles they act with (API.md "People and sign-in")
+    for (const [name, roles] of [['alice', ['submitter', 'approver']], ['bob', ['approver']]] as const) {
+      await t.http().put(`/v1/people/${name}`).set(bearer(ADMIN_TOKEN)).send({ roles }).expect(201);
+    }
   });
   afterAll(async () => {
     await t?.close();
@@ -124,9 +128,12 @@ describe(`security (${DATABASE})`, () => {
       const self = keep('self approval via bot 2', await t.http().post('/v1/clusters/act/configs/2/decisions').set(asBot('alice')).send({ decision: 'approve' }));
       expect(self.status).toBe(403);
       expect(self.body.code).toBe('SELF_APPROVAL');
-      const mallory = keep('withdraw for another', await t.http().post('/v1/clusters/act/configs/2/withdraw').set(asBot('mallory')));
+      const mallory = keep('withdraw for an unknown person', await t.http().post('/v1/clusters/act/configs/2/withdraw').set(asBot('mallory')));
       expect(mallory.status).toBe(403);
-      expect(mallory.body.code).toBe('FORBIDDEN');
+      expect(mallory.body.code).toBe('UNKNOWN_PERSON');
+      const bob = keep('withdraw for another', await t.http().post('/v1/clusters/act/configs/2/withdraw').set(asBot('bob')));
+      expect(bob.status).toBe(403);
+      expect(bob.body.code).toBe('FORBIDDEN');
       const forAlice = await t.http().post('/v1/clusters/act/configs/2/withdraw').set(asBot('alice'));
       expect(forAlice.status).toBe(200);
       expect(forAlice.body.status).toBe('withdrawn');

@@ -149,7 +149,7 @@ describe(`webhook durability (${DATABASE})`, { timeout: 180_000 }, () => {
     const audit = await a.http().get('/v1/audit?action=cluster.created&limit=200').set(admin).expect(200);
     const expected = audit.body.items.filter((e: { cluster: string }) => e.cluster.startsWith('pair-')).map((e: { seq: number }) => `evt_${e.seq}`);
     expect(ids.sort()).toEqual(expected.sort());
-    const delivered = async (t: TestApp) => Number(/^webhook_delivery_attempts_total\{outcome="delivered"\} (\d+)/m.exec((await t.http().get('/metrics')).text)?.[1] ?? 0);
+    const delivered = async (t: TestApp) => Number(/^aksproxy_webhook_delivery_attempts_total\{outcome="delivered"\} (\d+)/m.exec((await t.http().get('/metrics')).text)?.[1] ?? 0);
     const [byA, byB] = [await delivered(a), await delivered(b)];
     expect(byA + byB).toBe(N);
     expect(byA, 'both processes shared the work').toBeGreaterThan(0);

@@ -359,11 +359,11 @@ describe(`webhooks (${DATABASE})`, () => {
 
   it('metrics: attempts by outcome, attempt duration and latency histograms, oldest pending age', async () => {
     const res = await t.http().get('/metrics').expect(200);
-    expect(res.text).toMatch(/^webhook_delivery_attempts_total\{outcome="delivered"\} [1-9]/m);
-    expect(res.text).toMatch(/^webhook_delivery_attempts_total\{outcome="retry"\} [1-9]/m);
-    expect(res.text).toMatch(/^webhook_delivery_attempt_duration_seconds_bucket\{/m);
-    expect(res.text).toMatch(/^webhook_delivery_latency_seconds_count [1-9]/m);
-    expect(res.text).toMatch(/^webhook_oldest_pending_delivery_age_seconds \d/m);
+    expect(res.text).toMatch(/^aksproxy_webhook_delivery_attempts_total\{outcome="delivered"\} [1-9]/m);
+    expect(res.text).toMatch(/^aksproxy_webhook_delivery_attempts_total\{outcome="retry"\} [1-9]/m);
+    expect(res.text).toMatch(/^aksproxy_webhook_delivery_attempt_duration_seconds_bucket\{/m);
+    expect(res.text).toMatch(/^aksproxy_webhook_delivery_latency_seconds_count [1-9]/m);
+    expect(res.text).toMatch(/^aksproxy_webhook_oldest_pending_delivery_age_seconds \d/m);
   });
 
   it('the inbox: GET /v1/configs across clusters, newest first, filtered, paginated; unknown status is 400', async () => {

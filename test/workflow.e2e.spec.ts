@@ -274,11 +274,15 @@ describe(`change workflow (${DATABASE})`, () => {
   it('PATCH honours If-Match: a stale ETag is 412 PRECONDITION_FAILED', async () => {
     const cluster = await get(dave, '/v1/clusters/prod');
     const etag = cluster.headers.etag;
-    const ok = await t.http().patch('/v1/clusters/prod').set(bearer(alice)).set('if-match', etag).send({ requiredApprovals: 2 });
+    // the approval policy is the admins' (API.md "Clusters"): alice, a submitter, may not change it
+    const denied = await t.http().patch('/v1/clusters/prod').set(bearer(alice)).set('if-match', etag).send({ requiredApprovals: 2 });
+    expect(denied.status).toBe(403);
+    expect(denied.body.code).toBe('FORBIDDEN');
+    const ok = await t.http().patch('/v1/clusters/prod').set(bearer(ADMIN_TOKEN)).set('if-match', etag).send({ requiredApprovals: 2 });
     expect(ok.status).toBe(200);
     expect(ok.body.requiredApprovals).toBe(2);
     expect(ok.headers.etag).not.toBe(etag);
-    const stale = await t.http().patch('/v1/clusters/prod').set(bearer(alice)).set('if-match', etag).send({ requiredApprovals: 3 });
+    const stale = await t.http().patch('/v1/clusters/prod').set(bearer(ADMIN_TOKEN)).set('if-match', etag).send({ requiredApprovals: 3 });
     expect(stale.status).toBe(412);
     expect(stale.body.code).toBe('PRECONDITION_FAILED');
     const staleSubmit = await submit(alice, { config: v3Config, reason: 'x' }, { 'if-match': etag });

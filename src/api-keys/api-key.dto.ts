@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { ROLES, type Role } from '../auth/roles';
+import { IsRfc3339 } from '../common/text.validators';
 
 export class CreateApiKeyDto {
-  @ApiProperty({ description: 'Who or what uses the key (recorded as the actor)', example: 'alice', pattern: '^[A-Za-z0-9._@+-]{1,64}$' })
+  @ApiProperty({ description: 'Who or what uses the key (recorded as the actor, lower-cased); case-insensitively unique', example: 'alice', pattern: '^[A-Za-z0-9._@+-]{1,64}$' })
   @IsString()
   @Matches(/^[A-Za-z0-9._@+-]{1,64}$/, { message: 'name must be 1-64 letters, digits or . _ @ + -' })
   name!: string;
@@ -19,6 +20,11 @@ export class CreateApiKeyDto {
   @IsOptional()
   @IsBoolean()
   canActFor?: boolean;
+
+  @ApiPropertyOptional({ description: 'RFC 3339 time in the future from which the key is refused (401)', format: 'date-time', example: '2027-06-30T00:00:00Z' })
+  @IsOptional()
+  @IsRfc3339()
+  expiresAt?: string;
 }
 
 export class ApiKeyView {
@@ -30,6 +36,9 @@ export class ApiKeyView {
   @ApiProperty() createdBy!: string;
   @ApiProperty() createdAt!: string;
   @ApiProperty({ nullable: true, type: String }) revokedAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'From then on the key is refused; null: never' }) expiresAt!: string | null;
+  @ApiProperty({ nullable: true, type: String, format: 'date-time', description: 'When the key was last used (written at most once a minute)' })
+  lastUsedAt!: string | null;
 }
 
 export class CreatedApiKeyView extends ApiKeyView {

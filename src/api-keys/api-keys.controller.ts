@@ -37,6 +37,14 @@ export class ApiKeysController {
     return page;
   }
 
+  @Get(':id')
+  @ApiOperation({ summary: 'One API key (never its token)' })
+  @ApiOkResponse({ type: ApiKeyView })
+  @ApiProblemResponses(400, 401, 403, 404)
+  get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badRequest('id must be an API key id (a UUID).') })) id: string): Promise<ApiKeyView> {
+    return this.apiKeys.get(id);
+  }
+
   @Delete(':id')
   @ApiOperation({ summary: 'Revoke an API key at once' })
   @ApiOkResponse({ type: ApiKeyView })

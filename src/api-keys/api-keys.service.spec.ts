@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditService } from '../audit/audit.service';
 import type { AppConfig } from '../config/app-config';
 import type { DatabaseService } from '../database/database.service';
+import { systemClock } from '../common/clock';
 import { ApiKeysRepository } from '../repositories/api-keys.repository';
 import type { Writes } from '../writes/writes.service';
 import { ApiKeysService } from './api-keys.service';
@@ -26,7 +27,7 @@ function countingDatabase() {
 describe('ApiKeysService.authenticate with made-up tokens', () => {
   it('looks each unknown token up once per minute, not once per request', async () => {
     const { database, lookups } = countingDatabase();
-    const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: null } as AppConfig);
+    const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: null } as AppConfig, systemClock);
     for (let i = 0; i < 50; i++) expect(await keys.authenticate('apc_made-up-token-one')).toBeNull();
     expect(lookups.count).toBe(1);
     expect(await keys.authenticate('apc_made-up-token-two')).toBeNull();
@@ -35,7 +36,7 @@ describe('ApiKeysService.authenticate with made-up tokens', () => {
 
   it('never looks up a token without the key prefix', async () => {
     const { database, lookups } = countingDatabase();
-    const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: null } as AppConfig);
+    const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: null } as AppConfig, systemClock);
     expect(await keys.authenticate('not-one-of-ours')).toBeNull();
     expect(lookups.count).toBe(0);
   });

@@ -1,7 +1,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
-import { conflict, notFound } from '../common/service-error';
+import { CLOCK, type Clock } from '../common/clock';
+import { badRequest, conflict, notFound } from '../common/service-error';
+import { parseRfc3339 } from '../common/text.validators';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
@@ -29,6 +31,11 @@ const UNKNOWN_TTL_MS = 60_000;
 const UNKNOWN_MAX = 10_000;
 /** NOTIFY channel on which a revocation reaches every process on the same database. */
 const REVOKED_CHANNEL = 'api_key_revoked';
+/** lastUsedAt is written at most this often per key (API.md "API keys"). */
+const LAST_USED_EVERY_MS = 60_000;
+
+/** A key as cached: what the guard needs, and when it expires. */
+type CachedKey = AuthenticatedKey & { expiresAt: Date | null };
 
 function view(row: ApiKeyRecord): ApiKeyView {
   return {
@@ -40,6 +47,8 @@ function view(row: ApiKeyRecord): ApiKeyView {
     createdBy: row.createdBy,
     createdAt: row.createdAt.toISOString(),
     revokedAt: row.revokedAt?.toISOString() ?? null,
+    expiresAt: row.expiresAt?.toISOString() ?? null,
+    lastUsedAt: row.lastUsedAt?.toISOString() ?? null,
   };
 }
 
@@ -51,7 +60,9 @@ export class ApiKeysService implements Authenticator {
    * request costs more than the rest of most requests. A revocation clears the key here at once: locally, and in
    * every other process through NOTIFY; while that channel is down the cache is not used at all.
    */
-  private readonly cache = new Map<string, { key: AuthenticatedKey; at: number }>();
+  private readonly cache = new Map<string, { key: CachedKey; at: number }>();
+  /** When this process last wrote each key's lastUsedAt. */
+  private readonly touched = new Map<string, number>();
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
@@ -64,6 +75,7 @@ export class ApiKeysService implements Authenticator {
     private readonly writes: Writes,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.adminTokenHash = config.adminToken ? Buffer.from(tokenHashOf(config.adminToken), 'hex') : null;
     this.notificationsFlowing = database.listen(
@@ -73,7 +85,7 @@ export class ApiKeysService implements Authenticator {
     );
   }
 
-  /** The key a token belongs to, or null. Revoked keys are refused at once (looked up on every request). */
+  /** The key a token belongs to, or null. Revoked keys are refused at once, expired ones from their expiresAt on. */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = tokenHashOf(token);
     if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
@@ -81,7 +93,7 @@ export class ApiKeysService implements Authenticator {
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const cached = this.cache.get(hash);
-    if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return cached.key;
+    if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return this.unexpired(cached.key);
     const refused = this.unknown.get(hash);
     if (refused !== undefined && Date.now() - refused < UNKNOWN_TTL_MS) return null;
     const row = await this.keys.findByTokenHash(hash);
@@ -91,10 +103,31 @@ export class ApiKeysService implements Authenticator {
       this.unknown.set(hash, Date.now());
       return null;
     }
-    const key: AuthenticatedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor };
+    const key: CachedKey = { id: row.id, name: row.name, roles: row.roles as Role[], canActFor: row.canActFor, expiresAt: row.expiresAt };
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(hash, { key, at: Date.now() });
-    return key;
+    return this.unexpired(key);
+  }
+
+  private unexpired(key: CachedKey): AuthenticatedKey | null {
+    if (key.expiresAt && key.expiresAt.getTime() <= this.clock.now().getTime()) return null;
+    return { id: key.id, name: key.name, roles: key.roles, canActFor: key.canActFor };
+  }
+
+  /** Records that a key was used: lastUsedAt is written at most once a minute per key (and process). */
+  private async touch(key: AuthenticatedKey): Promise<void> {
+    if (!key.id) return;
+    const now = this.clock.now();
+    const last = this.touched.get(key.id);
+    if (last !== undefined && now.getTime() - last < LAST_USED_EVERY_MS && now.getTime() >= last) return;
+    if (this.touched.size >= CACHE_MAX) this.touched.clear();
+    this.touched.set(key.id, now.getTime());
+    try {
+      await this.keys.touch(key.id, now);
+    } catch {
+      // Bookkeeping only: a failed write must not fail the request; the next minute tries again.
+      this.touched.delete(key.id);
+    }
   }
 
   /** The key of the request's Bearer token, or null; looked up once per request. */
@@ -102,7 +135,12 @@ export class ApiKeysService implements Authenticator {
     let key = this.byRequest.get(request);
     if (!key) {
       const token = bearerToken(request);
-      key = token ? this.authenticate(token) : Promise.resolve(null);
+      key = token
+        ? this.authenticate(token).then(async (found) => {
+            if (found) await this.touch(found);
+            return found;
+          })
+        : Promise.resolve(null);
       this.byRequest.set(request, key);
     }
     return key;
@@ -122,15 +160,24 @@ export class ApiKeysService implements Authenticator {
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
-  async create(input: { name: string; roles: Role[]; canActFor?: boolean }, caller: Caller): Promise<CreatedApiKeyView> {
+  async create(input: { name: string; roles: Role[]; canActFor?: boolean; expiresAt?: string }, caller: Caller): Promise<CreatedApiKeyView> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const roles = [...new Set(input.roles)].sort() as Role[];
-    const exists = () => conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists; names identify actors and must be unique.`);
+    const nameKey = input.name.toLowerCase();
+    let expiresAt: Date | null = null;
+    if (input.expiresAt !== undefined) {
+      expiresAt = parseRfc3339(input.expiresAt);
+      if (expiresAt.getTime() <= this.clock.now().getTime()) throw badRequest(`expiresAt must be in the future; ${input.expiresAt} is not.`);
+    }
+    const exists = () =>
+      conflict('API_KEY_EXISTS', `An API key named "${input.name}" already exists (names are case-insensitive); names identify actors and must be unique.`);
     return this.writes.run(async (tx) => {
-      const existing = await this.keys.findByName(input.name, tx);
-      if (existing || (input.name === 'admin' && this.adminTokenHash)) throw exists();
+      const existing = await this.keys.findByNameKey(nameKey, tx);
+      if (existing || (nameKey === 'admin' && this.adminTokenHash)) throw exists();
       const row = await this.keys.create(tx, {
         name: input.name,
+        nameKey,
+        expiresAt,
         tokenHash: tokenHashOf(token),
         tokenPrefix: token.slice(0, TOKEN_PREFIX.length + 6),
         roles,
@@ -139,10 +186,16 @@ export class ApiKeysService implements Authenticator {
       });
       await this.audit.append(tx, caller, {
         action: 'apikey.created',
-        details: { id: row.id, name: row.name, roles, canActFor: row.canActFor },
+        details: { id: row.id, name: row.name, roles, canActFor: row.canActFor, expiresAt: row.expiresAt?.toISOString() ?? null },
       });
       return { ...view(row), token };
     }, { onUniqueViolation: exists });
+  }
+
+  async get(id: string): Promise<ApiKeyView> {
+    const row = await this.keys.findById(id);
+    if (!row) throw notFound('API_KEY_NOT_FOUND', `No API key has the id ${id}.`);
+    return view(row);
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ApiKeyView>> {

@@ -20,7 +20,8 @@ export type AuditAction =
   | 'webhook.created'
   | 'webhook.updated'
   | 'webhook.deleted'
-  | 'cluster.observed';
+  | 'cluster.observed'
+  | 'person.updated';
 
 export interface AuditEntry {
   action: AuditAction;

@@ -2,12 +2,15 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Role } from './roles';
 
-/** Who is calling: the API key, and the person it acts for (X-Acting-For) if any. */
+/** Who is calling: the API key or OIDC token, and the person a key acts for (X-Acting-For) if any. */
 export interface Principal {
-  /** The API key's id, or null for the ADMIN_TOKEN bootstrap admin. */
+  /** How the request authenticated: an API key (ADMIN_TOKEN included) or an OIDC access token. */
+  kind: 'key' | 'token';
+  /** The API key's id, or null for the ADMIN_TOKEN bootstrap admin and for tokens. */
   keyId: string | null;
-  /** The API key's name. */
-  keyName: string;
+  /** The API key's name, or null for a token. */
+  keyName: string | null;
+  /** The roles the request acts with: the key's or token's; when acting for a person, those both hold. */
   roles: Role[];
   canActFor: boolean;
   /** The person responsible: the X-Acting-For user when a bot acts for someone, else the key's name. */

@@ -73,7 +73,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** One API key (never its token) */
+        get: operations["ApiKeys_get"];
         put?: never;
         post?: never;
         /** Revoke an API key at once */
@@ -229,7 +230,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat) */
+        /**
+         * Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)
+         * @description A url that is not an absolute http or https URL is 400 BAD_REQUEST naming it.
+         */
         get: operations["Explain_explainVersion"];
         put?: never;
         post?: never;
@@ -246,7 +250,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** What to deploy, for an approved version: cli, arm, bicep, terraform or az */
+        /**
+         * What to deploy, for an approved version: cli, arm, bicep, terraform, az or istio
+         * @description istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.
+         */
         get: operations["Versions_render"];
         put?: never;
         post?: never;
@@ -320,8 +327,46 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** For each URL and each HTTP client: through which proxy, or direct, and why */
+        /**
+         * For each URL and each HTTP client: through which proxy, or direct, and why (?format=markdown for chat)
+         * @description A URL that is not an absolute http or https URL gets { url, error } and no clients. proxy: null always means "goes direct".
+         */
         post: operations["Explain_explain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Everyone the service knows: people who signed in with a token, or whom an admin named */
+        get: operations["People_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/people/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One person (names are case-insensitive) */
+        get: operations["People_get"];
+        /** Set a person's roles (used when a bot acts for them with X-Acting-For); audited as person.updated */
+        put: operations["People_put"];
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -500,7 +545,17 @@ export interface components {
             canActFor: boolean;
             createdAt: string;
             createdBy: string;
+            /**
+             * Format: date-time
+             * @description From then on the key is refused; null: never
+             */
+            expiresAt: string | null;
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used (written at most once a minute)
+             */
+            lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             roles: ("reader" | "submitter" | "approver" | "admin")[];
@@ -565,9 +620,33 @@ export interface components {
             subjectAltNames: string[];
         };
         ClientVerdictResponse: {
-            /** @description The proxy URL the client uses, or null for a direct connection */
-            proxy: string | null;
+            /**
+             * @description Set, with no proxy, when the client makes no request at all
+             * @enum {string}
+             */
+            error?: "no request";
+            /** @description The proxy URL the client uses, or null for a direct connection (null always means direct); absent when the client makes no request */
+            proxy?: string | null;
+            /** @description The noProxy entry or rule that decided */
             reason: string;
+        };
+        ClusterAddonsDto: {
+            /**
+             * @description The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry
+             * @default false
+             */
+            istio?: boolean;
+            /**
+             * @description The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa
+             * @default false
+             */
+            monitoring?: boolean;
+        };
+        ClusterAddonsResponse: {
+            /** @description The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry */
+            istio: boolean;
+            /** @description The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa */
+            monitoring: boolean;
         };
         ClusterNetworkDto: {
             /** @example prod-weu-dns-1a2b3c.hcp.westeurope.azmk8s.io */
@@ -580,6 +659,14 @@ export interface components {
             nodeSubnetCidrs?: string[];
             /** @example 10.244.0.0/16 */
             podCidr?: string;
+            /**
+             * @description The IP addresses behind the proxy host names (IPv4 or IPv6 literals, no CIDR, at most 16), for the Istio ServiceEntry (render format istio); kept in canonical form
+             * @example [
+             *       "10.50.0.4",
+             *       "fd00:50::4"
+             *     ]
+             */
+            proxyAddresses?: string[];
             /** @example 10.0.0.0/16 */
             serviceCidr?: string;
         };
@@ -587,6 +674,8 @@ export interface components {
             apiServerFqdn?: string;
             nodeSubnetCidrs?: string[];
             podCidr?: string;
+            /** @description The IP addresses behind the proxy host names (for render format istio) */
+            proxyAddresses?: string[];
             serviceCidr?: string;
         };
         ClusterPage: {
@@ -595,6 +684,7 @@ export interface components {
             nextCursor: string | null;
         };
         ClusterResponse: {
+            addons: components["schemas"]["ClusterAddonsResponse"];
             /** @description Findings that make the current approved config unusable on the cluster as it is now (a Windows or Availability Set pool added later); [] when none (not in lists) */
             blockers?: components["schemas"]["FindingResponse"][];
             /** Format: date-time */
@@ -625,7 +715,13 @@ export interface components {
              */
             canActFor?: boolean;
             /**
-             * @description Who or what uses the key (recorded as the actor)
+             * Format: date-time
+             * @description RFC 3339 time in the future from which the key is refused (401)
+             * @example 2027-06-30T00:00:00Z
+             */
+            expiresAt?: string;
+            /**
+             * @description Who or what uses the key (recorded as the actor, lower-cased); case-insensitively unique
              * @example alice
              */
             name: string;
@@ -637,6 +733,8 @@ export interface components {
             roles: ("reader" | "submitter" | "approver" | "admin")[];
         };
         CreateClusterDto: {
+            /** @description Default: both false */
+            addons?: components["schemas"]["ClusterAddonsDto"];
             /** @example westeurope */
             location?: string;
             /**
@@ -685,7 +783,17 @@ export interface components {
             canActFor: boolean;
             createdAt: string;
             createdBy: string;
+            /**
+             * Format: date-time
+             * @description From then on the key is refused; null: never
+             */
+            expiresAt: string | null;
             id: string;
+            /**
+             * Format: date-time
+             * @description When the key was last used (written at most once a minute)
+             */
+            lastUsedAt: string | null;
             name: string;
             revokedAt: string | null;
             roles: ("reader" | "submitter" | "approver" | "admin")[];
@@ -772,6 +880,8 @@ export interface components {
             noProxy: components["schemas"]["NoProxyChangeResponse"];
             /** @description The proxy URL fields that differ, in canonical field order */
             proxies: components["schemas"]["ProxyUrlChangeResponse"][];
+            /** @description Whether the proxy endpoints (host and port of HTTP_PROXY and HTTPS_PROXY) differ, a first config included; with the Istio add-on the ServiceEntry must change first */
+            proxyEndpointChanged: boolean;
             /** @description One line for humans */
             summary: string;
             to: number;
@@ -824,8 +934,9 @@ export interface components {
             results: components["schemas"]["ExplainUrlResponse"][];
         };
         ExplainUrlResponse: {
-            clients: components["schemas"]["ExplainClientsResponse"];
-            /** @description Set when the URL is invalid */
+            /** @description Absent when error is set */
+            clients?: components["schemas"]["ExplainClientsResponse"];
+            /** @description Set, with no clients, when the URL is not an absolute http or https URL (POST /v1/explain) */
             error?: string;
             url: string;
         };
@@ -889,6 +1000,29 @@ export interface components {
             /** @description The approved version compared with */
             version: number | null;
         };
+        PersonPage: {
+            items: components["schemas"]["PersonView"][];
+            /** @description Opaque cursor for the next page */
+            nextCursor: string | null;
+        };
+        PersonView: {
+            /**
+             * Format: date-time
+             * @description The last sign-in with a token (recorded at most once a minute)
+             */
+            lastSeenAt: string | null;
+            /**
+             * @description Lower-cased user name (UPN, e-mail address or chat handle)
+             * @example alice@contoso.com
+             */
+            name: string;
+            roles: ("reader" | "submitter" | "approver" | "admin")[];
+            /**
+             * @description Who set the roles last: a sign-in with a token, or an admin
+             * @enum {string}
+             */
+            source: "oidc" | "admin";
+        };
         ProblemResponse: {
             /**
              * @description The stable code (API.md)
@@ -922,6 +1056,15 @@ export interface components {
             from: string | null;
             to: string | null;
         };
+        PutPersonDto: {
+            /**
+             * @description The roles the person holds when a bot acts for them (X-Acting-For)
+             * @example [
+             *       "approver"
+             *     ]
+             */
+            roles: ("reader" | "submitter" | "approver" | "admin")[];
+        };
         SubmitConfigDto: {
             /**
              * @description Change ticket reference
@@ -953,6 +1096,8 @@ export interface components {
             removed: components["schemas"]["CertificateResponse"][];
         };
         UpdateClusterDto: {
+            /** @description Default: both false */
+            addons?: components["schemas"]["ClusterAddonsDto"];
             /** @example westeurope */
             location?: string;
             network?: components["schemas"]["ClusterNetworkDto"];
@@ -1286,6 +1431,84 @@ export interface operations {
             };
         };
     };
+    ApiKeys_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
     ApiKeys_revoke: {
         parameters: {
             query?: never;
@@ -1375,7 +1598,7 @@ export interface operations {
                 /** @description Actor (the person, or the key name) */
                 actor?: string;
                 /** @description Action, e.g. config.approved */
-                action?: string;
+                action?: "cluster.created" | "cluster.updated" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "cluster.observed" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted";
                 /** @description Events at or after this RFC 3339 time */
                 since?: string;
                 /** @description Events before this RFC 3339 time */
@@ -1723,6 +1946,8 @@ export interface operations {
             /** @description Not modified: If-None-Match names the current ETag (no body) */
             304: {
                 headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2005,9 +2230,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The canonical content equals the current or pending version: that version */
+            /** @description The canonical content equals the current or pending version: that version, with Content-Location (its URL) */
             200: {
                 headers: {
+                    /** @description The URL of the existing resource this answer is */
+                    "Content-Location"?: string;
                     /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
                     ETag?: string;
                     [name: string]: unknown;
@@ -2139,7 +2366,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The version, with ETag (the cluster's "r<revision>", which any change to a version moves) */
+            /** @description The version, with ETag (the cluster's "r<revision>", which any change to a version moves; usable as If-Match on a decision) */
             200: {
                 headers: {
                     /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
@@ -2153,6 +2380,8 @@ export interface operations {
             /** @description Not modified: If-None-Match names the current ETag (no body) */
             304: {
                 headers: {
+                    /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2237,11 +2466,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The version after the decision, with the cluster ETag */
+            /** @description The version after the decision, with Location (the version's URL) and the cluster ETag */
             201: {
                 headers: {
                     /** @description The cluster revision as an ETag, "r<revision>"; send it back in If-Match */
                     ETag?: string;
+                    /** @description The URL of what was created */
+                    Location?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2354,6 +2585,7 @@ export interface operations {
             query?: {
                 /** @description A version number, current or previous (default: current, else previous) */
                 against?: string;
+                /** @description markdown: the same as Markdown for chat (or send Accept: text/markdown) */
                 format?: "json" | "markdown";
             };
             header?: {
@@ -2440,6 +2672,7 @@ export interface operations {
             query?: {
                 /** @description URL to explain (repeatable) */
                 url?: string[];
+                /** @description markdown: the same as Markdown for chat (or send Accept: text/markdown) */
                 format?: "json" | "markdown";
             };
             header?: {
@@ -2524,7 +2757,7 @@ export interface operations {
     Versions_render: {
         parameters: {
             query?: {
-                format?: "cli" | "arm" | "bicep" | "terraform" | "az";
+                format?: "cli" | "arm" | "bicep" | "terraform" | "az" | "istio";
             };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
@@ -2546,6 +2779,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                    "application/yaml": string;
                     "text/plain": string;
                 };
             };
@@ -2989,7 +3223,10 @@ export interface operations {
     };
     Explain_explain: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description markdown: the answer as Markdown for chat (or send Accept: text/markdown) */
+                format?: "json" | "markdown";
+            };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
                 "X-Acting-For"?: string;
@@ -3003,13 +3240,14 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Per URL and client: the proxy used or null, and why */
+            /** @description Per URL and client: the proxy used or null, and why (or Markdown) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ExplainResponse"];
+                    "text/markdown": string;
                 };
             };
             /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
@@ -3059,6 +3297,243 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE: the body is not application/json */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description Opaque cursor from a previous page (nextCursor) */
+                cursor?: string;
+            };
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of people */
+            200: {
+                headers: {
+                    /** @description rel="next": the next page, when there is one */
+                    Link?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonPage"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description Not found (CLUSTER_NOT_FOUND, VERSION_NOT_FOUND, API_KEY_NOT_FOUND) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description RATE_LIMITED: too many requests for this key; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description DATABASE_UNAVAILABLE: the database is not reachable right now */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+        };
+    };
+    People_put: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
+                "X-Acting-For"?: string;
+            };
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutPersonDto"];
+            };
+        };
+        responses: {
+            /** @description The person existed; their roles are now these */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description The person was new */
+            201: {
+                headers: {
+                    /** @description The URL of what was created */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonView"];
+                };
+            };
+            /** @description BAD_REQUEST: malformed JSON or an invalid body or query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description UNAUTHENTICATED: missing, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemResponse"];
+                };
+            };
+            /** @description FORBIDDEN (role lacking) or SELF_APPROVAL */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { FindingResponse } from '../common/domain.responses';
-import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import type { ClusterAddons, ClusterNetwork, NodePool } from '../domain/proxy-config';
 import type { ClusterView, VersionSummary } from './cluster.view';
 import { DeploymentResponse } from './deployment.response';
 
@@ -15,6 +15,13 @@ export class ClusterNetworkResponse implements ClusterNetwork {
   @ApiPropertyOptional() podCidr?: string;
   @ApiPropertyOptional({ type: [String] }) nodeSubnetCidrs?: string[];
   @ApiPropertyOptional() apiServerFqdn?: string;
+  @ApiPropertyOptional({ type: [String], maxItems: 16, description: 'The IP addresses behind the proxy host names (for render format istio)' })
+  proxyAddresses?: string[];
+}
+
+export class ClusterAddonsResponse implements ClusterAddons {
+  @ApiProperty({ description: 'The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry' }) istio!: boolean;
+  @ApiProperty({ description: 'The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa' }) monitoring!: boolean;
 }
 
 export class VersionSummaryResponse implements VersionSummary {
@@ -33,6 +40,7 @@ export class ClusterResponse implements ClusterView {
   @ApiProperty({ type: String, nullable: true }) location!: string | null;
   @ApiProperty({ type: [NodePoolResponse] }) nodePools!: NodePoolResponse[];
   @ApiProperty({ type: ClusterNetworkResponse, nullable: true }) network!: ClusterNetworkResponse | null;
+  @ApiProperty({ type: ClusterAddonsResponse }) addons!: ClusterAddonsResponse;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 5 }) requiredApprovals!: number;
   @ApiProperty({ type: 'integer', description: 'Moves on every change to the cluster or its versions; the ETag is "r<revision>"' }) revision!: number;
   @ApiProperty() createdBy!: string;

@@ -1,4 +1,4 @@
-import type { ClusterNetwork, Finding, NodePool } from '../domain/proxy-config';
+import type { ClusterAddons, ClusterNetwork, Finding, NodePool } from '../domain/proxy-config';
 import type { ClusterRecord, VersionRecord } from '../repositories/records';
 
 export interface VersionSummary {
@@ -17,6 +17,7 @@ export interface ClusterView {
   location: string | null;
   nodePools: NodePool[];
   network: ClusterNetwork | null;
+  addons: ClusterAddons;
   requiredApprovals: number;
   revision: number;
   createdBy: string;
@@ -50,6 +51,7 @@ export function clusterView(c: ClusterRecord): ClusterView {
     location: c.location,
     nodePools: c.nodePools,
     network: c.network,
+    addons: { ...c.addons },
     requiredApprovals: c.requiredApprovals,
     revision: c.revision,
     createdBy: c.createdBy,

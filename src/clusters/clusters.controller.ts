@@ -45,7 +45,7 @@ export class ClustersController {
   @ApiOperation({ summary: 'A cluster with its current and latest versions; ETag "r<revision>"' })
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
   @ApiOkResponse({ description: 'The cluster, with ETag', type: ClusterResponse, headers: ETAG_HEADER })
-  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)', headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async get(
     @Param('name', ClusterNamePipe) name: string,

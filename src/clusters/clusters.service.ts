@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
-import { conflict } from '../common/service-error';
+import { hasRole } from '../auth/roles';
+import { conflict, forbidden } from '../common/service-error';
 import type { RevisionPrecondition } from '../common/precondition';
 import type { Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
-import type { ClusterContext, Finding, ProxyConfig } from '../domain/proxy-config';
+import { type ClusterAddons, type ClusterContext, type Finding, NO_ADDONS, type ProxyConfig } from '../domain/proxy-config';
 import { nodePoolFindings } from '../domain/validate/cluster';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { type ClusterChanges, ClustersRepository } from '../repositories/clusters.repository';
@@ -19,9 +20,17 @@ import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import { deploymentOf } from './deployment.response';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
 
-/** What the validation rules need to know about a cluster: its pools, network and current (approved) config. */
+/** What the validation rules need to know about a cluster: its pools, network, add-ons and current (approved) config. */
 export function clusterContext(cluster: ClusterRecord, currentConfig: ProxyConfig | null): ClusterContext {
-  return { name: cluster.name, nodePools: cluster.nodePools, network: cluster.network, currentConfig };
+  return { name: cluster.name, nodePools: cluster.nodePools, network: cluster.network, addons: cluster.addons, currentConfig };
+}
+
+/** The add-ons after a request: the flags it sets (true or false) over `base`; a flag it leaves out keeps its value. */
+function withAddons(base: ClusterAddons, input: { istio?: boolean; monitoring?: boolean } | undefined): ClusterAddons {
+  return {
+    istio: typeof input?.istio === 'boolean' ? input.istio : base.istio,
+    monitoring: typeof input?.monitoring === 'boolean' ? input.monitoring : base.monitoring,
+  };
 }
 
 /**
@@ -46,6 +55,10 @@ export class ClustersService {
   ) {}
 
   async create(input: CreateClusterDto, caller: Caller): Promise<ClusterView> {
+    // The approval policy is not the submitter's to set (API.md "Clusters"): more than one approval needs an admin.
+    if ((input.requiredApprovals ?? 1) > 1 && !hasRole(caller.roles, 'admin')) {
+      throw forbidden('FORBIDDEN', `Only an admin may create a cluster that needs ${input.requiredApprovals} approvals; leave requiredApprovals out (1) and ask an admin.`);
+    }
     return this.writes.run(
       async (tx) => {
         if (await this.clusters.findByName(input.name, tx)) throw clusterExists(input.name);
@@ -56,6 +69,7 @@ export class ClustersService {
           location: input.location ?? null,
           nodePools: input.nodePools ?? [],
           network: input.network ?? null,
+          addons: withAddons(NO_ADDONS, input.addons),
           requiredApprovals: input.requiredApprovals ?? 1,
           createdBy: caller.actor,
         });
@@ -93,10 +107,17 @@ export class ClustersService {
     return this.writes.run(async (tx) => {
       const locked = await this.clusters.lockByName(tx, name);
       precondition(locked.revision);
+      if (input.requiredApprovals !== undefined && input.requiredApprovals !== locked.requiredApprovals && !hasRole(caller.roles, 'admin')) {
+        throw forbidden(
+          'FORBIDDEN',
+          `Only an admin may change the approval policy: cluster "${locked.name}" needs ${locked.requiredApprovals} approval${locked.requiredApprovals === 1 ? '' : 's'}.`,
+        );
+      }
       const before = clusterView(locked);
       const changes: ClusterChanges = {};
-      for (const k of ['resourceGroup', 'subscriptionId', 'location', 'nodePools', 'network', 'requiredApprovals'] as const) {
-        if (input[k] !== undefined && stableStringify(before[k]) !== stableStringify(input[k])) Object.assign(changes, { [k]: input[k] });
+      const wanted = { ...input, addons: input.addons !== undefined ? withAddons(locked.addons, input.addons) : undefined };
+      for (const k of ['resourceGroup', 'subscriptionId', 'location', 'nodePools', 'network', 'addons', 'requiredApprovals'] as const) {
+        if (wanted[k] !== undefined && stableStringify(before[k]) !== stableStringify(wanted[k])) Object.assign(changes, { [k]: wanted[k] });
       }
       const changed = Object.keys(changes);
       if (changed.length === 0) return this.withVersions(locked, tx);

@@ -33,6 +33,8 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   /** The portal's base URL, for links in chat messages (PUBLIC_URL; null: no links). */
   publicUrl: string | null;
+  /** OpenID Connect bearer tokens beside API keys (OIDC_*), or null when OIDC_ISSUER is unset. */
+  oidc: OidcConfig | null;
 }
 
 export interface WebhookSettings {
@@ -62,6 +64,23 @@ function secretKeyOf(value: string): Buffer | null {
   return null;
 }
 
+export interface OidcConfig {
+  /** OIDC_ISSUER: tokens' `iss` must equal it; discovery at <issuer>/.well-known/openid-configuration. */
+  issuer: string;
+  /** OIDC_AUDIENCE: tokens' `aud` must hold it (Entra ID v2.0: the API's application (client) ID). */
+  audience: string;
+  /** OIDC_ACTOR_CLAIM: the claim naming the person; null: preferred_username, upn, email, sub (first present). */
+  actorClaim: string | null;
+  /** OIDC_ROLES_CLAIM (default `roles`). */
+  rolesClaim: string;
+  /** OIDC_ROLE_MAP (`Value=role,...`): claim value to role; null: the role names count as themselves. */
+  roleMap: Record<string, string[]> | null;
+  /** OIDC_JWKS_MAX_AGE_S (default 600): the issuer's keys are used at most this long before being fetched again. */
+  jwksMaxAgeSeconds: number;
+  /** OIDC_JWKS_COOLDOWN_S (default 30): an unknown `kid` fetches the keys again at most once per this long. */
+  jwksCooldownSeconds: number;
+}
+
 const bool = (name: string) =>
   z
     .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: `${name} must be true or false` })
@@ -73,6 +92,10 @@ const int = (name: string, min: number, max: number) =>
     .regex(/^\d+$/, `${name} must be a whole number`)
     .transform(Number)
     .refine((n) => n >= min && n <= max, `${name} must be between ${min} and ${max}`);
+
+const CLAIM_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
+/** The service's roles (auth/roles.ts has them too; config imports nothing of the app). */
+const ROLE_NAMES = ['reader', 'submitter', 'approver', 'admin'];
 
 const envSchema = z.object({
   PORT: int('PORT', 0, 65535).default(3000),
@@ -110,7 +133,55 @@ const envSchema = z.object({
     .regex(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, 'PUBLIC_URL must be an http(s) URL like https://proxy-config.example.com')
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
+  OIDC_ISSUER: z
+    .string()
+    .refine(isIssuerUrl, 'OIDC_ISSUER must be an https:// URL without query or fragment (http:// only on a loopback address), e.g. https://login.microsoftonline.com/<tenant-id>/v2.0')
+    .optional(),
+  OIDC_AUDIENCE: z.string().max(512, 'OIDC_AUDIENCE must be at most 512 characters').optional(),
+  OIDC_ACTOR_CLAIM: z.string().regex(CLAIM_NAME, 'OIDC_ACTOR_CLAIM must be a claim name (letters, digits, _ - . :)').optional(),
+  OIDC_ROLES_CLAIM: z.string().regex(CLAIM_NAME, 'OIDC_ROLES_CLAIM must be a claim name (letters, digits, _ - . :)').default('roles'),
+  OIDC_ROLE_MAP: z
+    .string()
+    .transform((v, ctx) => {
+      const map = parseRoleMap(v);
+      if (typeof map === 'string') {
+        ctx.addIssue({ code: 'custom', message: map });
+        return z.NEVER;
+      }
+      return map;
+    })
+    .optional(),
+  OIDC_JWKS_MAX_AGE_S: int('OIDC_JWKS_MAX_AGE_S', 1, 86_400).default(600),
+  OIDC_JWKS_COOLDOWN_S: int('OIDC_JWKS_COOLDOWN_S', 0, 3_600).default(30),
 });
+
+/** An issuer URL as OpenID Connect Discovery requires: https, no query or fragment; http only on loopback (tests). */
+function isIssuerUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.search || url.hash || url.username || url.password) return false;
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['127.0.0.1', '[::1]', 'localhost'].includes(url.hostname);
+}
+
+/** `Value=role,Value2=role2` (a value may map to several roles when named twice); a message when malformed. */
+export function parseRoleMap(text: string): Record<string, string[]> | string {
+  const map: Record<string, string[]> = Object.create(null) as Record<string, string[]>;
+  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    const value = eq > 0 ? part.slice(0, eq).trim() : '';
+    const role = eq > 0 ? part.slice(eq + 1).trim() : '';
+    if (!value || !role) return `OIDC_ROLE_MAP must be Value=role pairs separated by commas; "${part}" is not one`;
+    if (!ROLE_NAMES.includes(role)) return `OIDC_ROLE_MAP maps "${value}" to "${role}", which is not one of ${ROLE_NAMES.join(', ')}`;
+    if (!(map[value] ??= []).includes(role)) map[value].push(role);
+  }
+  if (Object.keys(map).length === 0) return 'OIDC_ROLE_MAP must hold at least one Value=role pair';
+  return map;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -129,6 +200,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) {
+    throw new ConfigError('Invalid configuration: OIDC_AUDIENCE: required when OIDC_ISSUER is set (the API\'s audience, e.g. its Entra ID application (client) ID)');
+  }
   const dataDir = e.DATA_DIR === ':memory:' ? ':memory:' : resolve(e.DATA_DIR);
   return {
     port: e.PORT,
@@ -156,6 +230,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       pollMs: e.WEBHOOK_POLL_MS,
     },
     publicUrl: e.PUBLIC_URL ?? null,
+    oidc: e.OIDC_ISSUER
+      ? {
+          issuer: e.OIDC_ISSUER,
+          audience: e.OIDC_AUDIENCE!,
+          actorClaim: e.OIDC_ACTOR_CLAIM ?? null,
+          rolesClaim: e.OIDC_ROLES_CLAIM,
+          roleMap: e.OIDC_ROLE_MAP ?? null,
+          jwksMaxAgeSeconds: e.OIDC_JWKS_MAX_AGE_S,
+          jwksCooldownSeconds: e.OIDC_JWKS_COOLDOWN_S,
+        }
+      : null,
   };
 }
 

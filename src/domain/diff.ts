@@ -1,9 +1,12 @@
 import { isDeepStrictEqual } from 'node:util';
+import { addonFindings } from './addons';
 import { impactFindings } from './impact';
+import { endpointSet } from './proxy-endpoints';
 import {
   PROXY_CONFIG_FIELDS,
   pointer,
   type CertificateDescription,
+  type ClusterContext,
   type Finding,
   type ProxyConfig,
 } from './proxy-config';
@@ -44,6 +47,11 @@ export interface ConfigDiff {
   impact: Finding[];
   /** The proxy URL fields that differ, in canonical field order (extra to API.md; used by the Markdown rendering). */
   proxies: ProxyUrlChange[];
+  /**
+   * Whether the proxy endpoints (host and port of HTTP_PROXY and HTTPS_PROXY) differ, a first config included (extra
+   * to API.md; with the Istio add-on the ServiceEntry must change first, which the Markdown says in one line).
+   */
+  proxyEndpointChanged: boolean;
   /** One line for humans, e.g. `v3 → v4: httpsProxy http://a:8080/ → http://b:3128/; noProxy +2 −1`. */
   summary: string;
 }
@@ -259,11 +267,15 @@ export const FIRST_CONFIG_IMPACT: Finding = {
     'No earlier config to compare with: on a new cluster (az aks create) nothing is reimaged, but enabling the HTTP proxy on an existing cluster reimages every node pool; make sure Pod Disruption Budgets protect your workloads.',
 };
 
+/** What a diff needs to know about the cluster: its add-ons (and the proxy addresses the Istio finding mentions). */
+export type DiffCluster = Pick<ClusterContext, 'addons' | 'network'>;
+
 /**
  * What changes from one version of a cluster's config to another. `from = null` compares against an empty config
- * (the cluster's first version). Pure: no clock, no I/O; the result is deterministic for the same input.
+ * (the cluster's first version). With `cluster`, the impact also says what its add-ons need (addons.ts). Pure: no
+ * clock, no I/O; the result is deterministic for the same input.
  */
-export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot): ConfigDiff {
+export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot, cluster?: DiffCluster | null): ConfigDiff {
   const changes = configPatch(from?.config, to.config);
   const noProxy = {
     added: setDifference(to.config.noProxy, from?.config.noProxy),
@@ -286,6 +298,17 @@ export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot):
         ? [{ ...FIRST_CONFIG_IMPACT }]
         : []
       : impactFindings(from.config, to.config);
+  const proxyEndpointChanged = endpointSet(from?.config) !== endpointSet(to.config);
+  if (changes.length > 0) {
+    // The impact is what this change does: the ServiceEntry matters when the endpoint is new or moves, the monitoring
+    // limit when trustedCa is new (a validation lists both whenever they hold).
+    const caAdded = to.config.trustedCa !== undefined && from?.config.trustedCa === undefined;
+    for (const f of addonFindings(cluster, from?.config ?? null, to.config)) {
+      if (f.code === 'ISTIO_SERVICE_ENTRY_NEEDED' && !proxyEndpointChanged) continue;
+      if (f.code === 'MONITORING_TRUSTED_CA' && !caAdded) continue;
+      impact.push(f);
+    }
+  }
   return {
     from: from?.version ?? null,
     to: to.version,
@@ -295,6 +318,7 @@ export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot):
     trustedCa,
     impact,
     proxies,
+    proxyEndpointChanged,
     summary: summarize(from, to, proxies, noProxy, trustedCa, changes, impact),
   };
 }

@@ -69,7 +69,9 @@ export type FindingCode =
   | 'UPDATE_REIMAGES_NODES'
   | 'PROXY_ENDPOINT_CHANGED'
   | 'PROXY_DISABLED'
-  | 'DRIFT';
+  | 'DRIFT'
+  | 'ISTIO_SERVICE_ENTRY_NEEDED'
+  | 'MONITORING_TRUSTED_CA';
 
 /** One problem or hint about a config. `pointer` is an RFC 6901 pointer into the submitted config, or "". */
 export interface Finding {
@@ -105,13 +107,30 @@ export interface ClusterNetwork {
   podCidr?: string;
   nodeSubnetCidrs?: string[];
   apiServerFqdn?: string;
+  /**
+   * The IP addresses behind the proxy host names (at most 16, canonical IPv4 or RFC 5952 IPv6): what the Istio
+   * ServiceEntry lists for a proxy given by host name.
+   */
+  proxyAddresses?: string[];
 }
+
+/** The AKS add-ons the proxy rules care about (both false when unknown). */
+export interface ClusterAddons {
+  /** The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry. */
+  istio: boolean;
+  /** The monitoring add-on (Container insights): custom metrics and recommended alerts fail behind a proxy with trustedCa. */
+  monitoring: boolean;
+}
+
+export const NO_ADDONS: Readonly<ClusterAddons> = Object.freeze({ istio: false, monitoring: false });
 
 /** What the cluster rules need to know about the cluster a config is meant for. */
 export interface ClusterContext {
   name: string;
   nodePools: NodePool[];
   network?: ClusterNetwork | null;
+  /** The add-ons the cluster runs; absent means none. */
+  addons?: ClusterAddons | null;
   /** The normalized config of the cluster's current (newest approved) version, if any. */
   currentConfig?: ProxyConfig | null;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { testCertificates } from '../../test/support/certificates';
 import { findingsOf } from '../../test/support/findings';
 import { validate } from './validate';
-import { holdsKeyMaterial, redactKeyMaterial } from './redact';
+import { generateKeyPairSync } from 'node:crypto';
+import { containsPrivateKey, holdsKeyMaterial, redactKeyMaterial, redactSecrets } from './redact';
 
 const c = testCertificates();
 const run = (input: unknown) => validate(input, { now: c.now });
@@ -116,5 +117,38 @@ describe('containsPrivateKey', () => {
     const { containsPrivateKey } = await import('./redact');
     expect(containsPrivateKey('Move to the new egress proxy, CHG0012345')).toBe(false);
     expect(containsPrivateKey(Buffer.from('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n').toString('base64'))).toBe(false);
+  });
+});
+
+describe('redactSecrets (the one rule for echoes)', () => {
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const body = pem.split('\n').filter((l) => l && !l.startsWith('-----')).join('');
+  const b64 = Buffer.from(pem).toString('base64');
+
+  it('leaves ordinary text, URLs and messages as they are', () => {
+    for (const text of [
+      'https://mcr.microsoft.com/v2/',
+      'Cannot GET /v1/nope: no such route.',
+      'reason must not contain a private key; remove it (and rotate that key)',
+      'aks-prod-cluster-westeurope-0123abcd.corp.example',
+    ]) {
+      expect(redactSecrets(text)).toBe(text);
+    }
+  });
+
+  it('withholds PEM blocks, base64 of PEM, DER bodies and percent-encoded keys, once or twice encoded', () => {
+    for (const text of [pem, `x ${pem} y`, pem.slice(0, 60), b64, body, `https://h.example/?k=${encodeURIComponent(pem)}`, encodeURIComponent(encodeURIComponent(pem))]) {
+      const out = redactSecrets(text);
+      expect(out).not.toContain('PRIVATE KEY-----');
+      expect(out).not.toContain(body.slice(0, 24));
+      expect(out).not.toContain(b64.slice(0, 24));
+      expect(out).toMatch(/characters withheld/);
+    }
+  });
+
+  it('finds a key given as base64 of its DER (a PEM body without its lines) in free text', () => {
+    const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    expect(containsPrivateKey(`rotate ${ed} now`)).toBe(true);
+    expect(containsPrivateKey(`deploy ${'ab12'.repeat(10)} (a commit)`)).toBe(false);
   });
 });

@@ -1,3 +1,5 @@
+import { createPrivateKey } from 'node:crypto';
+
 /**
  * Findings quote what the user wrote so a portal can show it beside the field. A value can hold key material (a
  * private key pasted into noProxy, base64 of a PEM key, a key used as a key name...), which must never be echoed:
@@ -7,7 +9,9 @@
  * - holds `+` or `=` (no host name, field name or pointer does), or
  * - mixes upper-case letters, lower-case letters and digits, unless it is a JSON pointer made of words and
  *   indexes (`/properties/httpProxyConfig/NOPROXY/0`), or
- * - holds an unbroken stretch of 32 or more letters and digits with both in it (base64 that was lower-cased, hex).
+ * - holds an unbroken stretch of 32 or more letters and digits with both in it (base64 that was lower-cased, hex), or
+ * - holds 40 or more letters in a row (a lower-cased slice of base64 that happens to hold no digit), or
+ * - is 64 or more characters long with letters and digits (a lower-cased PEM line cut by slashes).
  * Hyphens and dots break runs, so host names (`aks-prod-cluster-westeurope-0123abcd.corp.example`, labels of up to
  * 63 characters) stay readable, and so do the service's own words (`HTTPProxyTrustedCAPEMDecodeFailure`).
  */
@@ -21,7 +25,10 @@ function looksLikeKeyMaterial(run: string): boolean {
   for (const stretch of run.match(LONG_ALNUM) ?? []) {
     if (/[0-9]/.test(stretch) && /[A-Za-z]/.test(stretch)) return true;
   }
-  return false;
+  // 40 or more letters without a break: no word or host label is that long, a lower-cased slice of base64 can be
+  if (/[A-Za-z]{40,}/.test(run)) return true;
+  // a whole lower-cased PEM line (64 characters) whose slashes cut every letter-and-digit stretch short
+  return run.length >= 64 && /[0-9]/.test(run) && /[A-Za-z]/.test(run);
 }
 
 const withheld = (n: number): string => `[${n} characters withheld]`;
@@ -37,7 +44,11 @@ export const WITHHELD = /\[\d+ characters withheld\]/g;
 
 /** Whether a text holds a private key (PEM or base64 of PEM) or any run of key material. */
 export function holdsKeyMaterial(text: string): boolean {
-  return containsPrivateKey(text) || /-----BEGIN /.test(text) || redactKeyMaterial(text) !== text;
+  if (containsPrivateKey(text) || /-----BEGIN /.test(text) || redactKeyMaterial(text) !== text) return true;
+  // percent-encoded (a key pasted into a URL): judged decoded, since `%2B`, `%2F` and `%20` break the runs above
+  if (text.length < 32 || !text.includes('%')) return false;
+  const decoded = percentDecodedFully(text);
+  return decoded !== text && (containsPrivateKey(decoded) || /-----BEGIN /.test(decoded) || redactKeyMaterial(decoded) !== decoded);
 }
 
 /** A user-chosen name made safe to echo: withheld whole when it holds key material, else unchanged. */
@@ -49,17 +60,103 @@ const PRIVATE_KEY = /PRIVATE KEY/i;
 const BASE64_RUN = /[A-Za-z0-9+/=\s]{40,}/g;
 
 /**
- * Whether a free text (a reason, a comment) holds a private key: PEM text, or base64 of PEM text. Such text must
+ * Whether a free text (a reason, a comment) holds a private key: PEM text, base64 of PEM text, or base64 of the
+ * key's DER (a PEM body without its BEGIN/END lines). Such text must
  * never be stored: versions and the append-only audit trail would keep it for ever.
  */
 export function containsPrivateKey(text: string): boolean {
-  if (PRIVATE_KEY.test(text)) return true;
+  return PRIVATE_KEY.test(text) || holdsBase64OfPrivateKey(text);
+}
+
+/**
+ * Whether bytes are a private key in DER (PKCS#8, SEC1 or PKCS#1): the body of a PEM block pasted without its
+ * BEGIN/END lines. Base64 of DER starts with `M` (a SEQUENCE), which is checked first, so other text costs nothing.
+ */
+function isDerPrivateKey(der: Buffer): boolean {
+  for (const type of ['pkcs8', 'sec1', 'pkcs1'] as const) {
+    try {
+      createPrivateKey({ key: der, format: 'der', type });
+      return true;
+    } catch {
+      // not this encoding
+    }
+  }
+  return false;
+}
+
+/** Whether a text holds base64 of PEM private-key text (one block wrapped over lines, or a word of a sentence). */
+function holdsBase64OfPrivateKey(text: string): boolean {
   if (text.length < 40) return false; // no base64 run can be long enough
-  const decodesToKey = (b64: string) => b64.length >= 40 && PRIVATE_KEY.test(Buffer.from(b64, 'base64').toString('latin1'));
+  const decodesToKey = (b64: string) => {
+    if (b64.length < 40) return false;
+    const bytes = Buffer.from(b64, 'base64');
+    return PRIVATE_KEY.test(bytes.toString('latin1')) || (b64.startsWith('M') && isDerPrivateKey(bytes));
+  };
   for (const run of text.match(BASE64_RUN) ?? []) {
     // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
     if (decodesToKey(run.replace(/\s+/g, ''))) return true;
     if (run.split(/\s+/).some(decodesToKey)) return true;
   }
   return false;
+}
+
+// Private keys only: certificates are public and are quoted in findings.
+const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----|$)/g;
+const PEM_MARKER = /-----(?:BEGIN|END) [A-Z0-9 ]{0,40}PRIVATE KEY-----/g;
+
+/** Percent-decoding that never throws (a lone `%` or a bad UTF-8 sequence stays as written). */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%[0-9A-Fa-f]{2}/g, (m) => {
+      const code = parseInt(m.slice(1), 16);
+      return code < 0x80 ? String.fromCharCode(code) : m;
+    });
+  }
+}
+
+/** Decoded as often as it was encoded (a path segment encoded twice hides `%2B` as `%252B`), three times at most. */
+function percentDecodedFully(text: string): string {
+  let decoded = text;
+  for (let i = 0; i < 3 && decoded.includes('%'); i++) {
+    const next = percentDecoded(decoded);
+    if (next === decoded) break;
+    decoded = next;
+  }
+  return decoded;
+}
+
+/**
+ * THE rule for any text the service echoes or logs that came from a caller (explain URLs, error details, 404
+ * paths, validation messages, findings, log lines): key material never leaves the process.
+ * - PEM private-key blocks (`-----BEGIN ... PRIVATE KEY-----` to its END line, or to the end when cut off) become
+ *   `[N characters withheld]`, and so does any remaining private-key marker line (certificates are public);
+ * - runs of key material (base64 of a key or of its PEM text, hex; see redactKeyMaterial) the same;
+ * - text that is percent-encoded (a URL, a query, a path; even twice) is judged decoded: when the decoded form
+ *   holds key material, the decoded form is what is redacted and returned, so `%2B`/`%3D` cannot hide a key.
+ * Text without any of these comes back unchanged, as the same string.
+ */
+export function redactSecrets(text: string): string {
+  if (text.length < 32) return text; // nothing shorter can hold a key run or a PEM marker
+  let out = text;
+  if (out.includes('%')) {
+    const decoded = percentDecodedFully(out);
+    if (decoded !== out && holdsKeyMaterial(decoded)) out = decoded;
+  }
+  if (out.includes('PRIVATE KEY-----')) out = out.replace(PEM_BLOCK, (m) => withheld(m.length)).replace(PEM_MARKER, (m) => withheld(m.length));
+  out = redactKeyMaterial(out);
+  // base64 of PEM text wrapped over lines (runs shorter than redactKeyMaterial's): the whole text is withheld
+  if (holdsBase64OfPrivateKey(out)) return withheld(out.length);
+  return out;
+}
+
+/** redactSecrets over every string in a JSON-like value (a problem document's members); other values unchanged. */
+export function redactSecretsDeep<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (depth > 8 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => redactSecretsDeep(v, depth + 1)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = redactSecretsDeep(v, depth + 1);
+  return out as T;
 }

@@ -1,10 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { ClientVerdict } from '../domain/explain/types';
+import type { ClientAnswer } from '../domain/explain/types';
 import { FindingResponse } from '../common/domain.responses';
 
-export class ClientVerdictResponse implements ClientVerdict {
-  @ApiProperty({ type: String, nullable: true, description: 'The proxy URL the client uses, or null for a direct connection' }) proxy!: string | null;
-  @ApiProperty() reason!: string;
+export class ClientVerdictResponse implements ClientAnswer {
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'The proxy URL the client uses, or null for a direct connection (null always means direct); absent when the client makes no request',
+  })
+  proxy?: string | null;
+  @ApiProperty({ description: 'The noProxy entry or rule that decided' }) reason!: string;
+  @ApiPropertyOptional({ enum: ['no request'], description: 'Set, with no proxy, when the client makes no request at all' }) error?: 'no request';
 }
 
 export class ExplainClientsResponse {
@@ -18,8 +24,8 @@ export class ExplainClientsResponse {
 
 export class ExplainUrlResponse {
   @ApiProperty() url!: string;
-  @ApiPropertyOptional({ description: 'Set when the URL is invalid' }) error?: string;
-  @ApiProperty() clients!: ExplainClientsResponse;
+  @ApiPropertyOptional({ description: 'Set, with no clients, when the URL is not an absolute http or https URL (POST /v1/explain)' }) error?: string;
+  @ApiPropertyOptional({ description: 'Absent when error is set' }) clients?: ExplainClientsResponse;
 }
 
 export class ExplainResponse {

@@ -2,13 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { DatabaseService } from '../database/database.service';
+import { buildInfo } from './build-info';
 import { FleetRepository } from '../repositories/fleet.repository';
 
-/**
- * The prefix of this service's metric names, in one place. The fleet gauges below use it; the older metrics are
- * still unprefixed (empty prefix), so the gauges match them until the prefix is set for all at once.
- */
-export const METRIC_PREFIX = '';
+/** The prefix of every metric of this service (the process_* and nodejs_* metrics of prom-client keep theirs). */
+export const METRIC_PREFIX = 'aksproxy_';
 
 /** Names of the fleet gauges (Prometheus rules: base units in the name, `_total` only on counters). */
 export const FLEET_METRICS = {
@@ -17,33 +15,62 @@ export const FLEET_METRICS = {
   oldestPendingAge: `${METRIC_PREFIX}config_oldest_pending_version_age_seconds`,
 } as const;
 
-/** Prometheus metrics of this process (prom-client): HTTP, workflow outcomes, database pool. */
+/**
+ * prom-client's default metrics that break the naming rules: gauges named `..._total` (a suffix kept for counters).
+ * Each is the sum over the labelled gauge of the same name without `_total` (`sum(nodejs_active_handles)`).
+ */
+const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
+/**
+ * Prometheus metrics of this process (prom-client), named by the Prometheus rules: one prefix (`aksproxy_`), the
+ * unit in the name (`_seconds`), `_total` on counters only, an `aksproxy_build_info` gauge. Pool gauges exist only
+ * on PostgreSQL: PGlite has no connection pool. test/metrics.e2e.spec.ts checks every exported name.
+ */
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly requests = new Counter({
-    name: 'http_requests_total',
+    name: `${METRIC_PREFIX}http_requests_total`,
     help: 'HTTP requests by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [this.registry],
   });
   private readonly latency = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP request latency by method, route and status',
+    name: `${METRIC_PREFIX}http_request_duration_seconds`,
+    help: 'HTTP request latency in seconds by method, route and status',
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
   readonly submissions = new Counter({
-    name: 'config_submissions_total',
+    name: `${METRIC_PREFIX}config_submissions_total`,
     help: 'Config submissions by outcome (created, unchanged, invalid)',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
   readonly decisions = new Counter({
-    name: 'config_decisions_total',
+    name: `${METRIC_PREFIX}config_decisions_total`,
     help: 'Decisions on versions by decision and resulting status',
     labelNames: ['decision', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** 1 when the OIDC issuer's discovery document and keys were last fetched fine, 0 when not (absent without OIDC). */
+  readonly oidcIssuerUp = new Gauge({
+    name: `${METRIC_PREFIX}oidc_issuer_up`,
+    help: 'Whether the last fetch of the OIDC issuer discovery document or key set succeeded (1) or failed (0)',
+    registers: [this.registry],
+  });
+  readonly oidcFetches = new Counter({
+    name: `${METRIC_PREFIX}oidc_key_fetches_total`,
+    help: 'Fetches of the OIDC discovery document and key set by outcome',
+    labelNames: ['what', 'outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly oidcTokens = new Counter({
+    name: `${METRIC_PREFIX}oidc_token_checks_total`,
+    help: 'OIDC bearer token checks by outcome (accepted, refused)',
+    labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
 
@@ -53,19 +80,29 @@ export class MetricsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     collectDefaultMetrics({ register: this.registry });
+    for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+    const info = buildInfo();
+    new Gauge({
+      name: `${METRIC_PREFIX}build_info`,
+      help: 'Always 1; the labels say which version of the service runs on which Node.js',
+      labelNames: ['version', 'node'] as const,
+      registers: [this.registry],
+    }).set({ version: info.version, node: info.node }, 1);
+    if (database.kind === 'postgres') {
+      const pool = (name: string, help: string, pick: (s: ReturnType<DatabaseService['poolState']>) => number) =>
+        new Gauge({
+          name: `${METRIC_PREFIX}${name}`,
+          help,
+          registers: [this.registry],
+          collect() {
+            this.set(pick(database.poolState()));
+          },
+        });
+      pool('db_pool_connections', 'PostgreSQL connections open in the pool', (s) => s.total);
+      pool('db_pool_connections_idle', 'Idle PostgreSQL connections in the pool', (s) => s.idle);
+      pool('db_pool_requests_waiting', 'Queries waiting for a PostgreSQL connection', (s) => s.waiting);
+    }
     this.fleetGauges(fleet);
-    const pool = (name: string, help: string, pick: (s: ReturnType<DatabaseService['poolState']>) => number) =>
-      new Gauge({
-        name,
-        help,
-        registers: [this.registry],
-        collect() {
-          this.set(pick(database.poolState()));
-        },
-      });
-    pool('db_pool_connections_total', 'Database connections open in the pool', (s) => s.total);
-    pool('db_pool_connections_idle', 'Idle database connections in the pool', (s) => s.idle);
-    pool('db_pool_requests_waiting', 'Queries waiting for a database connection', (s) => s.waiting);
   }
 
   /**

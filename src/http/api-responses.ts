@@ -5,6 +5,9 @@ import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spe
 /** Response headers as the OpenAPI document declares them. */
 export const ETAG_HEADER: HeadersObject = { ETag: { description: 'The cluster revision as an ETag, "r<revision>"; send it back in If-Match', schema: { type: 'string' } } };
 export const LOCATION_HEADER: HeadersObject = { Location: { description: 'The URL of what was created', schema: { type: 'string' } } };
+export const CONTENT_LOCATION_HEADER: HeadersObject = {
+  'Content-Location': { description: 'The URL of the existing resource this answer is', schema: { type: 'string' } },
+};
 export const LINK_HEADER: HeadersObject = { Link: { description: 'rel="next": the next page, when there is one', schema: { type: 'string' } } };
 
 const pages = new Map<Type<unknown>, Type<unknown>>();

@@ -22,12 +22,6 @@ export function checkIfMatch(ifMatch: string | undefined, revision: number): voi
   }
 }
 
-/** The If-Match header as a precondition for a service: it checks the revision the service locked. */
-export const ifMatch =
-  (header: string | undefined): RevisionPrecondition =>
-  (revision) =>
-    checkIfMatch(header, revision);
-
 /**
  * If-None-Match against an ETag, with the weak comparison RFC 9110 13.1.2 prescribes for it (`W/"r5"` matches
  * `"r5"`); `*` matches any current representation.
@@ -38,6 +32,23 @@ export function ifNoneMatchHits(ifNoneMatch: string | undefined, etag: string): 
   const wanted = opaque(etag);
   return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === wanted);
 }
+
+/**
+ * Conditional GET (API.md Conventions): sets the ETag and, when If-None-Match names it, answers 304 with no body.
+ * Returns true when the caller should send nothing more.
+ */
+export function answerConditionalGet(reply: FastifyReply, ifNoneMatch: string | undefined, etag: string): boolean {
+  reply.header('etag', etag);
+  if (!ifNoneMatchHits(ifNoneMatch, etag)) return false;
+  reply.status(304);
+  return true;
+}
+
+/** The If-Match header as a precondition for a service: it checks the revision the service locked. */
+export const ifMatch =
+  (header: string | undefined): RevisionPrecondition =>
+  (revision) =>
+    checkIfMatch(header, revision);
 
 /**
  * A conditional GET answered from a serialized body (API.md Conventions): sets the ETag, and answers 304 with no

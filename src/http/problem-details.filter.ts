@@ -3,7 +3,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { ServiceError, type ServiceErrorKind } from '../common/service-error';
 import { RenderUnsupportedError } from '../domain/errors';
+import { redactSecrets, redactSecretsDeep } from '../domain/redact';
 import { LOGGER } from '../logging/logger';
+import { JsonBodyError } from './json-syntax';
 
 export interface ProblemDocument {
   type: string;
@@ -112,9 +114,22 @@ const FASTIFY_DETAILS: Record<string, string> = {
 };
 
 function fastifyDetail(err: unknown): string | undefined {
+  // A malformed JSON body: its message says where (line, column, offset) and what was expected, never what it holds.
+  if (err instanceof JsonBodyError) return err.message;
   const code = (err as FastifyLikeError | undefined)?.code;
   return typeof code === 'string' ? FASTIFY_DETAILS[code] : undefined;
 }
+
+/** Where the problem `code` of an error answer is kept on the request, for the request log line. */
+export const PROBLEM_CODE = Symbol('problemCode');
+
+/** Remembers the `code` of the problem answered to a request (read by the request log line). */
+export function noteProblemCode(request: object, code: string): void {
+  (request as Record<symbol, string>)[PROBLEM_CODE] = code;
+}
+
+/** The `code` of the problem answered to a request, if any. */
+export const problemCodeOf = (request: object): string | undefined => (request as Record<symbol, string | undefined>)[PROBLEM_CODE];
 
 export function problemType(code: string): string {
   return `urn:aks-proxy-config:problem:${code.toLowerCase().replace(/_/g, '-')}`;
@@ -187,9 +202,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const ctx = host.switchToHttp();
     const reply = ctx.getResponse<FastifyReply>();
     const request = ctx.getRequest<FastifyRequest>();
-    const { problem, headers, unexpected } = toProblem(exception);
-    problem.instance = request.url.split('?')[0];
+    const { problem: raw, headers, unexpected } = toProblem(exception);
+    const path = request.url.split('?')[0];
+    if (raw.status === 404 && raw.code === 'NOT_FOUND' && /^Cannot [A-Z]+ /.test(raw.detail)) {
+      // Nest's "no such route" (Cannot GET /path?query): the path only, never the query string.
+      raw.detail = `Cannot ${request.method} ${path}: no such route.`;
+    }
+    // One redaction rule (domain/redact.ts) for everything a problem echoes: details, messages, findings, the path.
+    const problem = redactSecretsDeep(raw);
+    problem.instance = redactSecrets(path);
     problem.requestId = String(request.id);
+    noteProblemCode(request, problem.code);
     if (unexpected) this.logger.error({ err: exception, reqId: request.id }, 'unhandled error');
     else if (problem.status === 503) this.logger.warn({ reqId: request.id, err: (exception as Error)?.message }, 'database unavailable');
     reply.status(problem.status).headers(headers).type('application/problem+json').send(problem);

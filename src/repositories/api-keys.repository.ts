@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import type { ApiKeyRecord } from './records';
 
-export type NewApiKey = Pick<ApiKeyRecord, 'name' | 'tokenHash' | 'tokenPrefix' | 'roles' | 'canActFor' | 'createdBy'>;
+export type NewApiKey = Pick<ApiKeyRecord, 'name' | 'nameKey' | 'tokenHash' | 'tokenPrefix' | 'roles' | 'canActFor' | 'createdBy' | 'expiresAt'>;
 
 /** The `api_keys` table. Reads default to the shared client; writes take the caller's transaction. */
 @Injectable()
@@ -15,6 +15,20 @@ export class ApiKeysRepository {
 
   findByName(name: string, db: Tx = this.database.prisma): Promise<ApiKeyRecord | null> {
     return db.apiKey.findUnique({ where: { name } });
+  }
+
+  /** By the lower-cased name (names are case-insensitive and unique). */
+  findByNameKey(nameKey: string, db: Tx = this.database.prisma): Promise<ApiKeyRecord | null> {
+    return db.apiKey.findUnique({ where: { nameKey } });
+  }
+
+  findById(id: string): Promise<ApiKeyRecord | null> {
+    return this.database.prisma.apiKey.findUnique({ where: { id } });
+  }
+
+  /** Sets lastUsedAt (bookkeeping outside any write transaction: the key may be gone meanwhile). */
+  async touch(id: string, at: Date): Promise<void> {
+    await this.database.prisma.apiKey.updateMany({ where: { id }, data: { lastUsedAt: at } });
   }
 
   /** Keys by creation time then id, after the given position; `take` rows at most. */

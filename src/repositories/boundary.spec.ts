@@ -9,7 +9,7 @@ const ALLOWED = ['repositories/', 'database/', 'generated/'];
  * A Prisma client call: a model delegate (`.cluster.findUnique(`, `tx.apiKey.create(`), a raw query or a
  * transaction (`$queryRaw`, `$executeRaw`, `$transaction`), or the client itself (`.prisma.`).
  */
-const MODELS = ['cluster', 'configVersion', 'decision', 'auditEvent', 'auditHead', 'apiKey', 'idempotencyRecord', 'webhook', 'webhookEvent', 'webhookDelivery', 'webhookAttempt', 'observation'];
+const MODELS = ['cluster', 'configVersion', 'decision', 'auditEvent', 'auditHead', 'apiKey', 'idempotencyRecord', 'webhook', 'webhookEvent', 'webhookDelivery', 'webhookAttempt', 'observation', 'person'];
 const CLIENT_CALL = new RegExp(
   String.raw`\$(queryRaw|executeRaw|transaction)|\.prisma\b(?!')|\b\w+\.(${MODELS.join('|')})\.(find\w*|create\w*|update\w*|upsert|delete\w*|count|aggregate|groupBy)\(`,
 );

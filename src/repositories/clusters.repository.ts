@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { notFound } from '../common/service-error';
 import { DatabaseService, type Tx } from '../database/database.service';
-import type { ClusterNetwork, NodePool } from '../domain/proxy-config';
+import type { ClusterAddons, ClusterNetwork, NodePool } from '../domain/proxy-config';
 import { Prisma } from '../generated/prisma/client';
 import { type ClusterRecord, json, toCluster } from './records';
 
@@ -12,6 +12,7 @@ export interface ClusterChanges {
   location?: string | null;
   nodePools?: NodePool[];
   network?: ClusterNetwork | null;
+  addons?: ClusterAddons;
   requiredApprovals?: number;
   lastVersion?: number;
 }
@@ -24,9 +25,10 @@ export const CLUSTER_CHANGED_CHANNEL = 'cluster_changed';
 export const clusterNotFound = (name: string) => notFound('CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
 
 function data(changes: ClusterChanges): Prisma.ClusterUpdateInput {
-  const { nodePools, network, ...plain } = changes;
+  const { nodePools, network, addons, ...plain } = changes;
   const out: Prisma.ClusterUpdateInput = { ...plain };
   if (nodePools !== undefined) out.nodePools = json(nodePools);
+  if (addons !== undefined) out.addons = json({ istio: addons.istio, monitoring: addons.monitoring });
   if (network !== undefined) out.network = network === null ? Prisma.DbNull : json(network);
   return out;
 }

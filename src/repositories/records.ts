@@ -1,11 +1,15 @@
-import type { CertificateDescription, ClusterNetwork, Finding, NodePool, ProxyConfig } from '../domain/proxy-config';
+import { type CertificateDescription, type ClusterAddons, type ClusterNetwork, type Finding, NO_ADDONS, type NodePool, type ProxyConfig } from '../domain/proxy-config';
 import type { ApiKey, Cluster, ConfigVersion, Decision, IdempotencyRecord, Prisma } from '../generated/prisma/client';
 
 /**
  * The rows as the rest of the code sees them: JSON columns already typed as the domain's shapes. The repositories
  * convert once, here, on the way out (`toX`) and on the way in (`json`); nothing else casts a JSON column.
  */
-export type ClusterRecord = Omit<Cluster, 'nodePools' | 'network'> & { nodePools: NodePool[]; network: ClusterNetwork | null };
+export type ClusterRecord = Omit<Cluster, 'nodePools' | 'network' | 'addons'> & {
+  nodePools: NodePool[];
+  network: ClusterNetwork | null;
+  addons: ClusterAddons;
+};
 
 export type VersionRecord = Omit<ConfigVersion, 'config' | 'findings' | 'certificates'> & {
   config: ProxyConfig;
@@ -24,10 +28,17 @@ export type IdempotencyRow = Omit<IdempotencyRecord, 'headers'> & { headers: Rec
 /** A domain value stored in a JSON column. */
 export const json = (value: unknown): Prisma.InputJsonValue => value as Prisma.InputJsonValue;
 
+/** The stored add-ons as the domain type: both flags always present, false unless stored as true. */
+export function toClusterAddons(stored: unknown): ClusterAddons {
+  const a = stored !== null && typeof stored === 'object' ? (stored as Partial<Record<keyof ClusterAddons, unknown>>) : {};
+  return { istio: a.istio === true || NO_ADDONS.istio, monitoring: a.monitoring === true || NO_ADDONS.monitoring };
+}
+
 export const toCluster = (row: Cluster): ClusterRecord => ({
   ...row,
   nodePools: row.nodePools as unknown as NodePool[],
   network: (row.network as unknown as ClusterNetwork | null) ?? null,
+  addons: toClusterAddons(row.addons),
 });
 
 type WithDomainJson<R extends ConfigVersion> = Omit<R, 'config' | 'findings' | 'certificates'> & Omit<VersionRecord, keyof ConfigVersion> &

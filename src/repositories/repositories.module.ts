@@ -7,6 +7,7 @@ import { DecisionsRepository } from './decisions.repository';
 import { DeploymentRepository } from './deployment.repository';
 import { FleetRepository } from './fleet.repository';
 import { IdempotencyRepository } from './idempotency.repository';
+import { PeopleRepository } from './people.repository';
 import { VersionsRepository } from './versions.repository';
 import { WebhooksRepository } from './webhooks.repository';
 
@@ -17,6 +18,7 @@ const REPOSITORIES = [
   ConfigInboxRepository,
   DecisionsRepository,
   IdempotencyRepository,
+  PeopleRepository,
   VersionsRepository,
   WebhooksRepository,
   DecisionsRepository,

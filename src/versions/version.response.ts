@@ -77,5 +77,9 @@ export class DiffResponse implements ConfigDiff {
   @ApiProperty({ type: [FindingResponse] }) impact!: FindingResponse[];
   @ApiProperty({ type: [ProxyUrlChangeResponse], description: 'The proxy URL fields that differ, in canonical field order' })
   proxies!: ProxyUrlChangeResponse[];
+  @ApiProperty({
+    description: 'Whether the proxy endpoints (host and port of HTTP_PROXY and HTTPS_PROXY) differ, a first config included; with the Istio add-on the ServiceEntry must change first',
+  })
+  proxyEndpointChanged!: boolean;
   @ApiProperty({ description: 'One line for humans' }) summary!: string;
 }

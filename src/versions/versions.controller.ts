@@ -6,7 +6,7 @@ import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { ApiJsonOrMarkdownResponse, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
 import { etagFor, ifMatch, sendAnswer } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
@@ -23,10 +23,16 @@ const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster 
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
 const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
 
-/** A changed version as a response: 201 (or 200 for an unchanged submission) with the cluster's new ETag, and Location when created. */
-function versionResponse(change: VersionChange, statusCode: number, location?: string): StoredResponse<VersionView> {
+/** The URL of a version (Location, Content-Location). */
+const versionUrl = (v: VersionView): string => `/v1/clusters/${encodeURIComponent(v.cluster)}/configs/${v.version}`;
+
+/**
+ * A changed version as a response with the cluster's new ETag: 201 with Location (the version's URL) for a new
+ * version or a decision; 200 with Content-Location (the existing version's URL) for an unchanged submission.
+ */
+function versionResponse(change: VersionChange, statusCode: 200 | 201): StoredResponse<VersionView> {
   const headers: Record<string, string> = { etag: etagFor(change.revision) };
-  if (location) headers.location = location;
+  headers[statusCode === 201 ? 'location' : 'content-location'] = versionUrl(change.version);
   return { statusCode, headers, body: change.version };
 }
 
@@ -61,7 +67,12 @@ export class VersionsController {
     },
   })
   @ApiResponse({ status: 201, description: 'The new pending version, with Location and the cluster ETag', type: VersionResponse, headers: { ...LOCATION_HEADER, ...ETAG_HEADER } })
-  @ApiResponse({ status: 200, description: 'The canonical content equals the current or pending version: that version', type: VersionResponse, headers: ETAG_HEADER })
+  @ApiResponse({
+    status: 200,
+    description: 'The canonical content equals the current or pending version: that version, with Content-Location (its URL)',
+    type: VersionResponse,
+    headers: { ...CONTENT_LOCATION_HEADER, ...ETAG_HEADER },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 412, 413, 415, 422)
   async submit(
     @Param('name', ClusterNamePipe) name: string,
@@ -77,7 +88,7 @@ export class VersionsController {
       (tx) => this.versions.submit(tx, name, body, ifMatch(ifMatchHeader), caller),
       (submission) =>
         submission.created
-          ? versionResponse(submission, 201, `/v1/clusters/${encodeURIComponent(submission.version.cluster)}/configs/${submission.version.version}`)
+          ? versionResponse(submission, 201)
           : versionResponse(submission, 200),
     );
     return sendStored(reply, outcome);
@@ -104,8 +115,12 @@ export class VersionsController {
   @ApiOperation({ summary: 'One version' })
   @ApiParam(V_PARAM)
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
-  @ApiOkResponse({ description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves)', type: VersionResponse, headers: ETAG_HEADER })
-  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)' })
+  @ApiOkResponse({
+    description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)',
+    type: VersionResponse,
+    headers: ETAG_HEADER,
+  })
+  @ApiResponse({ status: 304, description: 'Not modified: If-None-Match names the current ETag (no body)', headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404)
   async get(
     @Param('name', ClusterNamePipe) name: string,
@@ -123,7 +138,12 @@ export class VersionsController {
   @ApiParam(V_PARAM)
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
-  @ApiResponse({ status: 201, description: 'The version after the decision, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
+  @ApiResponse({
+    status: 201,
+    description: 'The version after the decision, with Location (the version\'s URL) and the cluster ETag',
+    type: VersionResponse,
+    headers: { ...LOCATION_HEADER, ...ETAG_HEADER },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 409, 412, 413, 415, 422)
   async decide(
     @Param('name', ClusterNamePipe) name: string,
@@ -138,6 +158,7 @@ export class VersionsController {
     const outcome = await this.writes.idempotent(
       { caller, key, scope: `POST /v1/clusters/${name}/configs/${v}/decisions`, body: request.body },
       (tx) => this.versions.decide(tx, name, v, body, ifMatch(ifMatchHeader), caller),
+      // API.md: 201 with the version and Location (the version's URL).
       (change) => versionResponse(change, 201),
     );
     return sendStored(reply, outcome);
@@ -174,16 +195,28 @@ export class VersionsController {
     @Headers('accept') accept: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<unknown> {
-    const { diff, cluster } = await this.versions.diff(name, v, query.against);
-    return wantsMarkdown(query.format, accept) ? sendMarkdown(reply, diffToMarkdown(diff, cluster)) : diff;
+    const { diff, cluster, version } = await this.versions.diff(name, v, query.against);
+    // Markdown for chat also says who submitted the version, why, its change ticket and the approvals so far.
+    return wantsMarkdown(query.format, accept, reply) ? sendMarkdown(reply, diffToMarkdown(diff, cluster, version)) : diff;
   }
 
   @Get(':v/render')
   @RequireRole('reader')
-  @ApiOperation({ summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform or az' })
+  @ApiOperation({
+    summary: 'What to deploy, for an approved version: cli, arm, bicep, terraform, az or istio',
+    description:
+      'istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.',
+  })
   @ApiParam(V_PARAM)
-  @ApiProduces('application/json', 'text/plain')
-  @ApiOkResponse({ description: 'The rendering, byte-identical on every call', content: { 'application/json': { schema: { type: 'object' } }, 'text/plain': { schema: { type: 'string' } } } })
+  @ApiProduces('application/json', 'text/plain', 'application/yaml')
+  @ApiOkResponse({
+    description: 'The rendering, byte-identical on every call',
+    content: {
+      'application/json': { schema: { type: 'object' } },
+      'text/plain': { schema: { type: 'string' } },
+      'application/yaml': { schema: { type: 'string', description: 'format=istio: one networking.istio.io/v1 ServiceEntry' } },
+    },
+  })
   @ApiProblemResponses(400, 401, 403, 404, 409, 422)
   async render(
     @Param('name', ClusterNamePipe) name: string,

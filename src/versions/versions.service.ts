@@ -241,9 +241,10 @@ export class VersionsService {
     });
   }
 
-  async get(clusterName: string, ref: VersionRef): Promise<VersionView> {
+  /** A version, with the cluster's revision: any change to a version moves it, so it is the version's ETag too. */
+  async get(clusterName: string, ref: VersionRef): Promise<VersionChange> {
     const cluster = await this.clusters.getByName(clusterName);
-    return versionView(cluster.name, await this.find(cluster, ref));
+    return { version: versionView(cluster.name, await this.find(cluster, ref)), revision: cluster.revision };
   }
 
   /**
@@ -269,7 +270,7 @@ export class VersionsService {
   }
 
   /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
-  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string }> {
+  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string; version: VersionView }> {
     const cluster = await this.clusters.getByName(clusterName);
     const to = await this.find(cluster, ref);
     let from: VersionRecord | null = null;
@@ -285,7 +286,7 @@ export class VersionsService {
       from = await this.find(cluster, Number(against));
     }
     const snapshot = (v: VersionRecord): VersionSnapshot => ({ version: v.version, config: v.config, certificates: v.certificates });
-    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to)), cluster: cluster.name };
+    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), clusterContext(cluster, null)), cluster: cluster.name, version: versionView(cluster.name, to) };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
@@ -310,7 +311,12 @@ export class VersionsService {
       const rendering = render(
         format,
         version.config,
-        { clusterName: cluster.name, resourceGroup: cluster.resourceGroup, subscriptionId: cluster.subscriptionId },
+        {
+          clusterName: cluster.name,
+          resourceGroup: cluster.resourceGroup,
+          subscriptionId: cluster.subscriptionId,
+          proxyAddresses: cluster.network?.proxyAddresses ?? null,
+        },
         { precedingApproved },
       );
       await this.audit.append(tx, caller, {

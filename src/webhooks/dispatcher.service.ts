@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService } from '../database/database.service';
-import { MetricsService } from '../health/metrics.service';
+import { METRIC_PREFIX, MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../logging/logger';
 import { Writes } from '../writes/writes.service';
 import { type AttemptRecord, type ClaimedDelivery, WebhooksRepository } from '../repositories/webhooks.repository';
@@ -64,26 +64,26 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     this.leaseMs = config.webhooks.timeoutMs + LEASE_MARGIN_MS;
     outbox.setWaker(() => this.wake());
     this.outcomes = new Counter({
-      name: 'webhook_delivery_attempts_total',
+      name: `${METRIC_PREFIX}webhook_delivery_attempts_total`,
       help: 'Webhook delivery attempts by outcome: delivered (2xx), retry (failed, tried again later), failed (no attempt left, or 410 Gone)',
       labelNames: ['outcome'] as const,
       registers: [metrics.registry],
     });
     this.duration = new Histogram({
-      name: 'webhook_delivery_attempt_duration_seconds',
+      name: `${METRIC_PREFIX}webhook_delivery_attempt_duration_seconds`,
       help: 'Time from sending a delivery attempt to the end of the answer (or the failure), by outcome',
       labelNames: ['outcome'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [metrics.registry],
     });
     this.lag = new Histogram({
-      name: 'webhook_delivery_latency_seconds',
+      name: `${METRIC_PREFIX}webhook_delivery_latency_seconds`,
       help: 'Time from the event (its delivery row) to the delivering attempt\'s 2xx answer',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400],
       registers: [metrics.registry],
     });
     const oldest = new Gauge({
-      name: 'webhook_oldest_pending_delivery_age_seconds',
+      name: `${METRIC_PREFIX}webhook_oldest_pending_delivery_age_seconds`,
       help: 'Age of the oldest webhook delivery not delivered yet (0 when none)',
       registers: [metrics.registry],
       async collect() {

@@ -1,12 +1,14 @@
 import { ApiProperty, ApiPropertyOptional, PartialType, OmitType } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsFQDN,
   IsIn,
   IsInt,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -17,8 +19,11 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
-import { IsCidr } from '../../common/validators';
+import { canonicalIpAddress, IsCidr, IsIpAddress } from '../../common/validators';
 import { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
+
+/** At most this many proxyAddresses (API.md). */
+export const MAX_PROXY_ADDRESSES = 16;
 
 export { CLUSTER_NAME, ClusterNameCase } from '../../common/cluster-name';
 
@@ -59,6 +64,38 @@ export class ClusterNetworkDto {
   @IsOptional()
   @IsFQDN({ require_tld: false }, { message: 'apiServerFqdn must be a host name' })
   apiServerFqdn?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_PROXY_ADDRESSES,
+    example: ['10.50.0.4', 'fd00:50::4'],
+    description:
+      'The IP addresses behind the proxy host names (IPv4 or IPv6 literals, no CIDR, at most 16), for the Istio ServiceEntry (render format istio); kept in canonical form',
+  })
+  @IsOptional()
+  @IsArray({ message: 'proxyAddresses must be an array of IP addresses' })
+  @ArrayMaxSize(MAX_PROXY_ADDRESSES, { message: `proxyAddresses holds at most ${MAX_PROXY_ADDRESSES} IP addresses` })
+  @IsIpAddress({ each: true })
+  @ArrayUnique({ message: 'proxyAddresses must not list the same IP address twice' })
+  // Canonical spelling (RFC 5952 for IPv6) so duplicates are caught and renderings stay byte-identical; left as is
+  // when the list is too long or an entry is no IP, for the validators above to refuse.
+  @Transform(({ value }: { value: unknown }) =>
+    Array.isArray(value) && value.length <= MAX_PROXY_ADDRESSES ? value.map((v: unknown) => canonicalIpAddress(v) ?? v) : value,
+  )
+  proxyAddresses?: string[];
+}
+
+/** The AKS add-ons the proxy rules care about. A missing one is false on create and left as it is on PATCH. */
+export class ClusterAddonsDto {
+  @ApiPropertyOptional({ default: false, description: 'The Istio-based service mesh add-on: meshed pods reach the proxy only through a ServiceEntry' })
+  @IsOptionalNotNull()
+  @IsBoolean({ message: 'istio must be true or false' })
+  istio?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'The monitoring add-on: custom metrics and recommended alerts fail behind a proxy with trustedCa' })
+  @IsOptionalNotNull()
+  @IsBoolean({ message: 'monitoring must be true or false' })
+  monitoring?: boolean;
 }
 
 export class CreateClusterDto {
@@ -99,9 +136,17 @@ export class CreateClusterDto {
 
   @ApiPropertyOptional({ type: ClusterNetworkDto })
   @IsOptional()
+  @IsObject({ message: 'network must be an object, not an array' })
   @ValidateNested()
   @Type(() => ClusterNetworkDto)
   network?: ClusterNetworkDto;
+
+  @ApiPropertyOptional({ type: ClusterAddonsDto, description: 'Default: both false' })
+  @IsOptionalNotNull()
+  @IsObject({ message: 'addons must be an object such as {"istio": true, "monitoring": false}' })
+  @ValidateNested()
+  @Type(() => ClusterAddonsDto)
+  addons?: ClusterAddonsDto;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 5, default: 1 })
   @IsOptionalNotNull()
@@ -112,7 +157,8 @@ export class CreateClusterDto {
 }
 
 /**
- * Every field optional; a missing one is left as it is. `null` clears subscriptionId, location and network, and is
- * refused for resourceGroup, nodePools and requiredApprovals (skipNullProperties: false keeps their validators on).
+ * Every field optional; a missing one is left as it is (in `addons` too: `{"addons": {"istio": true}}` leaves
+ * monitoring as it is). `null` clears subscriptionId, location and network, and is refused for resourceGroup,
+ * nodePools, addons and requiredApprovals (skipNullProperties: false keeps their validators on).
  */
 export class UpdateClusterDto extends PartialType(OmitType(CreateClusterDto, ['name'] as const), { skipNullProperties: false }) {}

@@ -24,17 +24,17 @@ describe('explainAsWritten: the noProxy entries validation refuses still reach t
   });
   it('Go bypasses http://a.svc.example/ through "*.svc.example", curl says it ignores it', () => {
     const [a] = run(input, ['http://a.svc.example/']).results;
-    expect(a!.clients.go).toEqual({ proxy: null, reason: 'NO_PROXY entry "*.svc.example" matches subdomains (Go reads "*." like a leading ".")' });
-    expect(a!.clients.curl.proxy).toBe('http://proxy.corp:3128');
-    expect(a!.clients.curl.reason).toContain('"*.svc.example"');
+    expect(a!.clients!.go).toEqual({ proxy: null, reason: 'NO_PROXY entry "*.svc.example" matches subdomains (Go reads "*." like a leading ".")' });
+    expect(a!.clients!.curl.proxy).toBe('http://proxy.corp:3128');
+    expect(a!.clients!.curl.reason).toContain('"*.svc.example"');
   });
   it('"*" bypasses every host for Go', () => {
     const [a] = run({ httpProxy: 'http://p:3128/', noProxy: ['*'] }, ['https://mcr.microsoft.com/']).results;
-    expect(a!.clients.go).toEqual({ proxy: null, reason: 'NO_PROXY entry "*" bypasses the proxy for every host' });
+    expect(a!.clients!.go).toEqual({ proxy: null, reason: 'NO_PROXY entry "*" bypasses the proxy for every host' });
   });
   it('a stored (normalized) config is explained as before', () => {
     const normalized = validate(input, { now }).normalized;
-    expect(explain(normalized, ['http://a.svc.example/']).results[0]!.clients.go.proxy).toBe('http://proxy.corp:3128/');
+    expect(explain(normalized, ['http://a.svc.example/']).results[0]!.clients!.go.proxy).toBe('http://proxy.corp:3128/');
   });
 });
 

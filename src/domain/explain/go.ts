@@ -17,7 +17,7 @@ import { domainToASCII } from 'node:url';
 import type { ClientVerdict, EnvMap } from './types';
 import { splitUrl, percentDecode, isAscii } from './url';
 import { parseIPv4Strict, parseIPv6, mapped, unmap, prefixEqual, bytesEqual } from './ip';
-import { hintTarget, nearMisses, q, withNotes } from './hints';
+import { hintTarget, lastTextMemo, nearMisses, q, withNotes } from './hints';
 
 export type Matcher =
   | { kind: 'all'; entry: string }
@@ -78,8 +78,10 @@ function parseCIDR(s: string): { addr: number[]; bits: number } | null {
   return null;
 }
 
-/** Parses a NO_PROXY value the way httpproxy's config.init does. */
-export function goParseNoProxy(noProxy: string): Matcher[] {
+/** Parses a NO_PROXY value the way httpproxy's config.init does (once per value: see lastTextMemo). */
+export const goParseNoProxy = lastTextMemo(parseNoProxy);
+
+function parseNoProxy(noProxy: string): Matcher[] {
   const matchers: Matcher[] = [];
   for (const piece of noProxy.split(',')) {
     const entry = piece.trim();

@@ -98,12 +98,36 @@ export function naiveCover(shape: EntryShape, t: HintTarget): Cover | null {
   }
 }
 
+/**
+ * Remembers the result for the last input text only: one explain request runs every client model on every URL with
+ * the same NO_PROXY value, so parsing it once instead of (URLs × clients) times keeps a long noProxy list from
+ * stalling the event loop. Results are shared: callers must not change them.
+ */
+export function lastTextMemo<T>(fn: (text: string) => T): (text: string) => T {
+  let lastText: string | null = null;
+  let lastResult: T;
+  return (text: string) => {
+    if (text !== lastText) {
+      lastResult = fn(text);
+      lastText = text;
+    }
+    return lastResult;
+  };
+}
+
+const shapesOf = lastTextMemo((noProxy: string): readonly EntryShape[] => {
+  const out: EntryShape[] = [];
+  for (const piece of noProxy.split(/[,\s]+/)) {
+    const shape = shapeOf(piece);
+    if (shape) out.push(shape);
+  }
+  return out;
+});
+
 /** Entries (as written in a NO_PROXY value) that look like they cover the target. */
 export function nearMisses(noProxy: string, t: HintTarget): { shape: EntryShape; cover: Cover }[] {
   const out: { shape: EntryShape; cover: Cover }[] = [];
-  for (const piece of noProxy.split(/[,\s]+/)) {
-    const shape = shapeOf(piece);
-    if (!shape) continue;
+  for (const shape of shapesOf(noProxy)) {
     const cover = naiveCover(shape, t);
     if (cover) out.push({ shape, cover });
   }
@@ -112,12 +136,7 @@ export function nearMisses(noProxy: string, t: HintTarget): { shape: EntryShape;
 
 /** True when the target is a host name and the NO_PROXY value has CIDR entries (which need DNS to apply to names). */
 export function cidrEntries(noProxy: string): string[] {
-  const out: string[] = [];
-  for (const piece of noProxy.split(/[,\s]+/)) {
-    const shape = shapeOf(piece);
-    if (shape && shape.kind === 'cidr') out.push(shape.raw);
-  }
-  return out;
+  return shapesOf(noProxy).filter((shape) => shape.kind === 'cidr').map((shape) => shape.raw);
 }
 
 /**

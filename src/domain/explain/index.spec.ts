@@ -69,18 +69,18 @@ describe('explain on the AKS environment', () => {
   it.each(table.map(([url, routes, why], i) => [url, why, routes, i] as const))('%s (%s)', (url, _why, routes, i) => {
     const r = result.results[i]!;
     expect(r.url).toBe(url);
-    expect(Object.keys(r.clients).sort()).toEqual([...CLIENT_IDS].sort());
-    const got = ORDER.map((id) => (r.clients[id].proxy === null ? 'D' : 'P')).join('');
+    expect(Object.keys(r.clients!).sort()).toEqual([...CLIENT_IDS].sort());
+    const got = ORDER.map((id) => (r.clients![id].proxy === null ? 'D' : 'P')).join('');
     expect(got).toBe(routes);
     for (const id of ORDER) {
-      const v = r.clients[id];
+      const v = r.clients![id];
       if (v.proxy !== null) expect(v.proxy).toBe(PROXY);
       expect(v.reason.length).toBeGreaterThan(0);
     }
   });
 
   it('names the deciding entry or rule', () => {
-    const at = (url: string) => result.results.find((r) => r.url === url)!.clients;
+    const at = (url: string) => result.results.find((r) => r.url === url)!.clients!;
     expect(at('https://corp.example/').go.reason).toBe(
       'no NO_PROXY entry matched; HTTPS_PROXY used; note: Go reads ".corp.example" as subdomains only, not the name itself',
     );
@@ -99,43 +99,48 @@ describe('explain on the AKS environment', () => {
 describe('proxy selection from the config', () => {
   it('uses httpProxy for https when httpsProxy is absent (AKS falls back)', () => {
     const r = explain({ httpProxy: PROXY }, ['https://a.example/']);
-    for (const id of CLIENT_IDS) expect(r.results[0]!.clients[id].proxy).toBe(PROXY);
+    for (const id of CLIENT_IDS) expect(r.results[0]!.clients![id].proxy).toBe(PROXY);
   });
   it('uses httpsProxy for https and httpProxy for http', () => {
     const r = explain({ httpProxy: PROXY, httpsProxy: 'https://secure.corp.example:8443/' }, ['https://a.example/', 'http://a.example/']);
     for (const id of CLIENT_IDS) {
-      expect(r.results[0]!.clients[id].proxy).toBe('https://secure.corp.example:8443/');
-      expect(r.results[1]!.clients[id].proxy).toBe(PROXY);
+      expect(r.results[0]!.clients![id].proxy).toBe('https://secure.corp.example:8443/');
+      expect(r.results[1]!.clients![id].proxy).toBe(PROXY);
     }
   });
   it('with httpsProxy only, http URLs go direct everywhere', () => {
     const r = explain({ httpsProxy: PROXY }, ['http://a.example/', 'https://a.example/']);
     for (const id of CLIENT_IDS) {
-      expect(r.results[0]!.clients[id].proxy).toBeNull();
-      expect(r.results[1]!.clients[id].proxy).toBe(PROXY);
+      expect(r.results[0]!.clients![id].proxy).toBeNull();
+      expect(r.results[1]!.clients![id].proxy).toBe(PROXY);
     }
   });
   it('without a cluster network only the fixed AKS entries are added', () => {
     const r = explain({ httpProxy: PROXY, noProxy: ['A.Example'] }, ['http://10.244.0.7/']);
     expect(r.effectiveNoProxy).toEqual(['a.example', 'localhost', '127.0.0.1', '169.254.169.254', '168.63.129.16', 'konnectivity']);
-    for (const id of CLIENT_IDS) expect(r.results[0]!.clients[id].proxy).toBe(PROXY);
+    for (const id of CLIENT_IDS) expect(r.results[0]!.clients![id].proxy).toBe(PROXY);
   });
-  it('an ftp URL gets no proxy from the AKS environment', () => {
+  it('an ftp URL cannot be explained: an error, no clients (none may read as "direct")', () => {
     const r = explain(config, ['ftp://files.example/pub/']);
-    for (const id of CLIENT_IDS) expect(r.results[0]!.clients[id].proxy).toBeNull();
+    expect(r.results[0]).toEqual({ url: 'ftp://files.example/pub/', error: 'invalid URL: only http and https URLs can be explained, not ftp' });
+  });
+  it('a client that makes no request for a valid URL answers { error: "no request", reason } without proxy', () => {
+    // Ruby's URI parser rejects a non-ASCII host: no request; the other clients answer.
+    const r = explain({ httpProxy: PROXY }, ['http://bücher.example/']).results[0]!;
+    expect(r.clients!.ruby).toEqual({ error: 'no request', reason: expect.stringContaining('no request') });
+    expect(r.clients!.ruby).not.toHaveProperty('proxy');
+    expect(r.clients!.go.proxy).toBe(PROXY);
   });
 });
 
 describe('invalid URLs', () => {
-  it.each(['', 'mcr.microsoft.com/v2/', 'https://', 'https://[::1/', 'https://a b/', 'http://host:port/', 'http://h:99999/', 'mailto:x@y'])(
-    '%j gives an error result, never throws',
+  it.each(['', 'mcr.microsoft.com', 'mcr.microsoft.com/v2/', 'mcr.microsoft.com:443', 'https://', 'https://[::1/', 'https://a b/', 'http://host:port/', 'http://h:99999/', 'mailto:x@y', 'ftp://f.example/', 'ws://a/', 'file:///etc/passwd'])(
+    '%j gives { url, error } with no clients, never throws',
     (url) => {
       const r = explain(config, [url]);
       expect(r.results[0]!.error).toMatch(/^invalid URL: /);
-      for (const id of CLIENT_IDS) {
-        expect(r.results[0]!.clients[id].proxy).toBeNull();
-        expect(r.results[0]!.clients[id].reason).toMatch(/^invalid URL: /);
-      }
+      expect(r.results[0]).toEqual({ url, error: r.results[0]!.error });
+      expect(urlProblem(url)).not.toBeNull();
     },
   );
   it('valid URLs have no error field', () => {
@@ -163,8 +168,13 @@ describe('properties', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true })), (url) => {
         const r = explainUrl(url, env);
-        expect(Object.keys(r.clients)).toHaveLength(CLIENT_IDS.length);
-        for (const id of CLIENT_IDS) expect(r.clients[id].reason).not.toBe('');
+        // Either an answer for every client, or an error and no clients: never a client that reads as direct.
+        if (r.error !== undefined) {
+          expect(r).not.toHaveProperty('clients');
+          return;
+        }
+        expect(Object.keys(r.clients!)).toHaveLength(CLIENT_IDS.length);
+        for (const id of CLIENT_IDS) expect(r.clients![id].reason).not.toBe('');
       }),
       { numRuns: 300 },
     );
@@ -175,7 +185,7 @@ describe('properties', () => {
       fc.property(fc.array(label, { minLength: 2, maxLength: 4 }), fc.constantFrom('http', 'https'), (labels, scheme) => {
         const host = labels.join('.');
         const r = explain({ httpProxy: PROXY, noProxy: [host] }, [`${scheme}://${host}/`]);
-        for (const id of CLIENT_IDS) expect(r.results[0]!.clients[id].proxy).toBeNull();
+        for (const id of CLIENT_IDS) expect(r.results[0]!.clients![id].proxy).toBeNull();
       }),
       { numRuns: 200 },
     );

@@ -3,6 +3,7 @@ import { explain } from './index';
 import { renderExplainMarkdown } from './markdown';
 import { proxyEndpoint } from './url';
 import { makesNoRequest } from './types';
+import { chatProblems, slackVisible, teamsVisible } from '../../../test/support/chat-renderers';
 import { curlProxyForUrl, goProxyForUrl, requestsProxyForUrl, rubyFindProxy, undiciProxyForUrl } from './index';
 
 describe('renderExplainMarkdown', () => {
@@ -13,23 +14,24 @@ describe('renderExplainMarkdown', () => {
   ]);
   const md = renderExplainMarkdown(result);
 
-  it('has one table per URL with a row per client', () => {
-    expect(md.match(/^\| Client \| Route \| Why \|$/gm)).toHaveLength(2);
+  it('has one list per URL with an item per client (no tables: Slack and Teams text messages show none)', () => {
     for (const label of ['Go', 'curl', 'Python urllib', 'Python requests', 'Node (undici)', 'Ruby'])
-      expect(md.match(new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} \\|`, 'gm'))).toHaveLength(2);
+      expect(md.match(new RegExp(`^- ${label.replace(/[()]/g, '\\$&')}: `, 'gm'))).toHaveLength(2);
+    expect(md).not.toMatch(/^\|/m);
+  });
+  it('uses only what Slack mrkdwn and Teams Markdown both render', () => {
+    expect(chatProblems(md)).toEqual([]);
+    expect(teamsVisible(md).replace(/^\u2022 /gm, '- ')).toBe(slackVisible(md));
+    expect(slackVisible(md)).toContain('- Go: proxy http://proxy:3128/. Why: no NO_PROXY entry matched; HTTPS_PROXY used');
   });
   it('says whether clients agree', () => {
-    expect(md).toContain('**Clients disagree**: 2 of 6 use a proxy, 4 go direct.');
-    expect(md).toContain('All clients go direct.');
-  });
-  it('keeps every table row on one line with escaped pipes', () => {
-    const rows = md.split('\n').filter((l) => l.startsWith('| '));
-    for (const row of rows) expect(row.replace(/\\\|/g, '').split('|')).toHaveLength(5);
-    expect(md).toContain('`a\\|b.example`');
+    expect(md).toContain('URL `https://corp.example/`: Clients disagree: 2 of 6 use a proxy, 4 go direct.');
+    expect(md).toContain('URL `https://a.corp.example/`: All clients go direct.');
   });
   it('shows the proxy in a code span and invalid URLs as a sentence', () => {
-    expect(md).toContain('| Go | proxy `http://proxy:3128/` |');
-    expect(md).toContain('Cannot explain: invalid URL: the URL contains whitespace or control characters');
+    expect(md).toContain('- Go: proxy `http://proxy:3128/`. Why: ');
+    expect(md).toContain('URL `not a url`: cannot explain: invalid URL: the URL contains whitespace or control characters');
+    expect(md).toContain('`a|b.example`');
   });
   it('is stable', () => {
     expect(renderExplainMarkdown(result)).toBe(md);
@@ -37,35 +39,32 @@ describe('renderExplainMarkdown', () => {
 });
 
 describe('renderExplainMarkdown: agreement', () => {
-  const sentence = (md: string) => md.split('\n').filter((l) => /^(All|No client|\*\*Clients disagree)/.test(l));
+  const sentence = (md: string) => md.split('\n').filter((l) => l.startsWith('URL ')).map((l) => l.replace(/^URL `[^`]*`: /, ''));
   it('one proxy spelled two ways (undici drops the default port) is the same proxy', () => {
     const md = renderExplainMarkdown(explain({ httpProxy: 'http://Proxy.Corp:80/' }, ['http://a.example/', 'https://b.example/']));
-    expect(md).toContain('| Node (undici) | proxy `http://proxy.corp/` |');
-    expect(md).toContain('| Go | proxy `http://Proxy.Corp:80/` |');
+    expect(md).toContain('- Node (undici): proxy `http://proxy.corp/`.');
+    expect(md).toContain('- Go: proxy `http://Proxy.Corp:80/`.');
     expect(sentence(md)).toEqual(['All clients use the same proxy.', 'All clients use the same proxy.']);
   });
   it('different proxies disagree even when every client uses one', () => {
     const r = explain({ httpProxy: 'http://p:3128/' }, ['http://a.example/']);
-    r.results[0]!.clients.ruby = { proxy: 'http://q:3128/', reason: 'test' };
-    expect(sentence(renderExplainMarkdown(r))).toEqual(['**Clients disagree**: 6 of 6 use a proxy (2 different proxies), 0 go direct.']);
+    r.results[0]!.clients!.ruby = { proxy: 'http://q:3128/', reason: 'test' };
+    expect(sentence(renderExplainMarkdown(r))).toEqual(['Clients disagree: 6 of 6 use a proxy (2 different proxies), 0 go direct.']);
   });
   it('says "1 goes direct" (Ruby alone bypasses 10.0.0.1 through the token "1" of "::1")', () => {
     const md = renderExplainMarkdown(explain({ httpProxy: 'http://p:3128/', noProxy: ['::1'] }, ['http://10.0.0.1/']));
-    expect(sentence(md)).toEqual(['**Clients disagree**: 5 of 6 use a proxy, 1 goes direct.']);
+    expect(sentence(md)).toEqual(['Clients disagree: 5 of 6 use a proxy, 1 goes direct.']);
   });
   it('shows clients that make no request as "no request" and does not count them as direct', () => {
-    const md = renderExplainMarkdown(explain({ httpProxy: 'http://p:3128/' }, ['ws://a.example/', 'ftp://f.example/']));
-    expect(md).toContain('| Python urllib | no request |');
-    expect(md).toContain('| Python requests | no request |');
-    expect(md).toContain('| Go | direct |');
-    expect(sentence(md)).toEqual([
-      '**Clients disagree**: 2 of 6 use a proxy, 2 go direct, 2 make no request.',
-      'All clients that make a request go direct; 2 make no request.',
-    ]);
+    // Ruby's URI parser refuses a non-ASCII host and makes no request; the others proxy.
+    const md = renderExplainMarkdown(explain({ httpProxy: 'http://p:3128/' }, ['http://bücher.example/']));
+    expect(md).toContain('- Ruby: no request. Why: ');
+    expect(md).toContain('- Go: proxy `http://p:3128/`.');
+    expect(sentence(md)).toEqual(['All clients that make a request use the same proxy; 1 makes no request.']);
   });
   it('all clients that make a request agree: the sentence says so and counts the others', () => {
     const r = explain({ httpProxy: 'http://p:3128/' }, ['http://a.example/']);
-    r.results[0]!.clients.go = { proxy: null, reason: 'invalid URL: Go cannot parse it, no request is made' };
+    r.results[0]!.clients!.go = { error: 'no request', reason: 'invalid URL: Go cannot parse it, no request is made' };
     expect(sentence(renderExplainMarkdown(r))).toEqual(['All clients that make a request use the same proxy; 1 makes no request.']);
   });
 });

@@ -13,7 +13,7 @@
  * - The proxy is shown as WHATWG URL href (`http://proxy:8080/`).
  */
 import type { ClientVerdict, EnvMap } from './types';
-import { hintTarget, nearMisses, q, withNotes } from './hints';
+import { hintTarget, lastTextMemo, nearMisses, q, withNotes } from './hints';
 
 const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
 
@@ -23,8 +23,10 @@ export interface UndiciNoProxyEntry {
   raw: string;
 }
 
-/** #parseNoProxy. */
-export function undiciParseNoProxy(value: string): UndiciNoProxyEntry[] {
+/** #parseNoProxy (once per value: see lastTextMemo). */
+export const undiciParseNoProxy = lastTextMemo(parseNoProxy);
+
+function parseNoProxy(value: string): UndiciNoProxyEntry[] {
   const entries: UndiciNoProxyEntry[] = [];
   for (const entry of value.split(/[,\s]/)) {
     if (!entry) continue;

@@ -30,6 +30,25 @@ export interface ClientVerdict {
 /** True when the verdict says the client makes no request at all (rather than a direct one). */
 export const makesNoRequest = (v: ClientVerdict): boolean => v.proxy === null && /\bno request\b/.test(v.reason);
 
+/**
+ * What the API answers for one client (API.md "Explain": `proxy: null` always means "goes direct"): the verdict,
+ * or, when the client makes no request at all, `{ error: "no request", reason }` with no `proxy` member, so that a
+ * failing client never reads as a direct one.
+ */
+export interface ClientAnswer {
+  /** The proxy this client uses, or null for a direct request; absent when it makes no request. */
+  proxy?: string | null;
+  reason: string;
+  /** "no request" when the client makes none (then there is no `proxy`). */
+  error?: 'no request';
+}
+
+/** The API's answer for a model's verdict. */
+export const answerOf = (v: ClientVerdict): ClientAnswer => (makesNoRequest(v) ? { error: 'no request', reason: v.reason } : v);
+
+/** True when the answer is that the client makes no request. */
+export const isNoRequest = (a: ClientAnswer): boolean => a.error !== undefined;
+
 /** An environment map, e.g. the one AKS injects into pods. Absent variables are absent or `undefined`. */
 export type EnvMap = Readonly<Record<string, string | undefined>>;
 

@@ -5,7 +5,10 @@ export interface RenderTarget {
   clusterName: string;
   resourceGroup: string;
   subscriptionId?: string | null;
+  /** The IP addresses behind the proxy host names (the cluster's network.proxyAddresses), for the Istio ServiceEntry. */
+  proxyAddresses?: readonly string[] | null;
 }
+
 
 /** What a rendering may need to know beyond the version itself. */
 export interface RenderContext {

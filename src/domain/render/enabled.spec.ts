@@ -3,7 +3,7 @@ import { RenderUnsupportedError } from '../errors';
 import type { ProxyConfig } from '../proxy-config';
 import { render, RENDER_FORMATS } from './index';
 
-const TARGET = { clusterName: 'aks-prod', resourceGroup: 'rg-prod' };
+const TARGET = { clusterName: 'aks-prod', resourceGroup: 'rg-prod', proxyAddresses: ['10.50.0.4'] }; // proxyAddresses: for the istio format
 const ON: ProxyConfig = { httpProxy: 'http://p:8080/', noProxy: ['.svc'] };
 const OFF: ProxyConfig = { ...ON, enabled: false };
 

@@ -3,7 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { ProxyConfig } from '../proxy-config';
 import { isRenderFormat, render, RENDER_FORMATS, type RenderFormat } from './index';
 
-const TARGET = { clusterName: 'aks-prod', resourceGroup: 'rg-prod', subscriptionId: '00000000-0000-0000-0000-000000000001' };
+const TARGET = {
+  clusterName: 'aks-prod',
+  resourceGroup: 'rg-prod',
+  subscriptionId: '00000000-0000-0000-0000-000000000001',
+  proxyAddresses: ['10.50.0.4'], // the IPs behind proxy.corp.example, for the istio ServiceEntry
+};
 
 const FULL: ProxyConfig = {
   httpProxy: 'http://proxy.corp.example:8080/',
@@ -17,7 +22,7 @@ const SHUFFLED = { trustedCa: FULL.trustedCa, noProxy: [...FULL.noProxy!], https
 
 describe('render', () => {
   it('knows its formats', () => {
-    expect(RENDER_FORMATS).toEqual(['cli', 'arm', 'bicep', 'terraform', 'az']);
+    expect(RENDER_FORMATS).toEqual(['cli', 'arm', 'bicep', 'terraform', 'az', 'istio']);
     expect(isRenderFormat('terraform')).toBe(true);
     expect(isRenderFormat('yaml')).toBe(false);
     expect(isRenderFormat(undefined)).toBe(false);

@@ -1,3 +1,4 @@
+import { addonFindings } from '../addons';
 import { isAvailabilitySetPool, isWindowsPool } from '../aks';
 import { impactFindings, type ProxyPointers } from '../impact';
 import type { ClusterContext, Finding, NodePool, ProxyConfig } from '../proxy-config';
@@ -5,12 +6,18 @@ import { append, finding, show } from './util';
 
 /**
  * The rules that need the cluster (SPEC.md): no Windows and no Availability Set node pools (one finding per pool,
- * pointer ""), then what applying `normalized` over the cluster's current config does (impact.ts); `pointers` says
- * where the proxy URLs are in the submitted document.
+ * pointer ""), then what applying `normalized` over the cluster's current config does (impact.ts), then what the
+ * cluster's add-ons need (addons.ts: the Istio ServiceEntry, the monitoring add-on's trusted-CA limit); `pointers`
+ * says where the proxy URLs and trustedCa are in the submitted document.
  */
-export function validateCluster(cluster: ClusterContext, normalized: ProxyConfig, pointers: ProxyPointers = {}): Finding[] {
+export function validateCluster(
+  cluster: ClusterContext,
+  normalized: ProxyConfig,
+  pointers: ProxyPointers & { trustedCa?: string } = {},
+): Finding[] {
   const findings = nodePoolFindings(cluster);
   append(findings, impactFindings(cluster.currentConfig ?? null, normalized, pointers));
+  append(findings, addonFindings(cluster, cluster.currentConfig ?? null, normalized, pointers));
   return findings;
 }
 

@@ -1,5 +1,5 @@
 import { parseCliFile } from '../parse';
-import { redactKeyMaterial } from '../redact';
+import { redactSecrets } from '../redact';
 import { isValid, type ClusterContext, type Finding, type FindingCode, type ProxyConfig, type ValidationResult } from '../proxy-config';
 import { validateCluster } from './cluster';
 import { validateNoProxy } from './no-proxy';
@@ -97,12 +97,12 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
 
   const ordered = orderFindings(configFindings, parsed.order);
   if (cluster) {
-    const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer };
+    const pointers = { httpProxy: parsed.httpProxy?.pointer, httpsProxy: parsed.httpsProxy?.pointer, trustedCa: parsed.trustedCa?.pointer };
     append(ordered, validateCluster(cluster, normalized, pointers));
   }
   // Validity is judged on every finding; only the report is bounded.
   const valid = isValid(ordered);
-  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactKeyMaterial(f.message) }));
+  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactSecrets(f.message) }));
   return { valid, findings, normalized, certificates };
 }
 

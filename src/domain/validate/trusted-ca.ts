@@ -1,7 +1,5 @@
-// @peculiar/x509 resolves its algorithm providers through tsyringe, which needs the Reflect metadata polyfill
-// loaded first (it throws at import time otherwise). Nest loads it too; loading it twice is harmless.
-import 'reflect-metadata';
-import { GeneralNames, X509Certificate } from '@peculiar/x509';
+import type * as Peculiar from '@peculiar/x509';
+import type { X509Certificate } from '@peculiar/x509';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
 import {
   MAX_TRUSTED_CA_BYTES,
@@ -203,9 +201,25 @@ function certificateFacts(der: Buffer, fingerprint: string): CertificateFacts | 
   return facts;
 }
 
+let peculiar: typeof Peculiar | undefined;
+
+/**
+ * @peculiar/x509, loaded on the first certificate rather than at import: it costs some 150 ms to load, which the
+ * command-line tool (src/cli) pays only for a config with a trustedCa. It resolves its algorithm providers through
+ * tsyringe, which needs the Reflect metadata polyfill loaded first (it throws at load time otherwise); Nest loads
+ * the polyfill too, and loading it twice is harmless.
+ */
+function x509(): typeof Peculiar {
+  if (!peculiar) {
+    require('reflect-metadata');
+    peculiar = require('@peculiar/x509') as typeof Peculiar;
+  }
+  return peculiar;
+}
+
 function parseFacts(der: Buffer, fingerprint: string): CertificateFacts | null {
   if (derSequenceLength(der) !== der.length) return null; // truncated, or trailing bytes after the certificate
-  const cert = new X509Certificate(new Uint8Array(der));
+  const cert = new (x509().X509Certificate)(new Uint8Array(der));
   const asn = (cert as unknown as { asn?: CertificateAsn }).asn;
 
   const sigOid = asn?.signatureAlgorithm?.algorithm ?? '';
@@ -235,7 +249,7 @@ function parseFacts(der: Buffer, fingerprint: string): CertificateFacts | null {
     if (ext.extnID === '2.5.29.17') {
       hasSan = true;
       try {
-        subjectAltNames = new GeneralNames(value).items.map((n) => `${SAN_PREFIX[n.type] ?? n.type}:${n.value}`);
+        subjectAltNames = new (x509().GeneralNames)(value).items.map((n) => `${SAN_PREFIX[n.type] ?? n.type}:${n.value}`);
       } catch {
         subjectAltNames = []; // a name type the library does not decode (x400, EDI party): present but not listed
       }

@@ -48,6 +48,8 @@ export const FINDING_SEVERITY: Readonly<Record<FindingCode, Severity>> = {
   PROXY_ENDPOINT_CHANGED: 'warning',
   PROXY_DISABLED: 'warning',
   DRIFT: 'warning',
+  ISTIO_SERVICE_ENTRY_NEEDED: 'warning',
+  MONITORING_TRUSTED_CA: 'warning',
 };
 
 /** A finding with the severity the contract gives its code. */

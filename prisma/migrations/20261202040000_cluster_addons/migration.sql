@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "clusters" ADD COLUMN     "addons" JSONB NOT NULL DEFAULT '{"istio": false, "monitoring": false}';
