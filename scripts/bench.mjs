@@ -20,6 +20,16 @@
 // next to a key's). The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
+// Also: get-version (version N), get-cluster, get-current-304 (If-None-Match with the current ETag: 304 from the
+// read cache), submit-32 and decide-32 (like submit and decide with BENCH_WRITE_CONNECTIONS connections, default 32,
+// across BENCH_POOL_CLUSTERS other seeded clusters), and on PostgreSQL notify-delay (a second service process on the
+// same database: the time from a write acknowledged by one process until the other one answers with it; p50/p99 of
+// BENCH_NOTIFY_SAMPLES writes). Each line carries the service's event-loop delay during the scenario (max and p99
+// of perf_hooks.monitorEventLoopDelay inside the service, read from /metrics before and after: prom-client resets
+// it at each scrape) and its peak RSS; the last line sums up the peak RSS over the whole run.
+// BENCH_CPU_PROF=dir runs the measured service with --cpu-prof (the profile is written to dir when it stops; see
+// scripts/cpu-profile-summary.mjs).
+//
 // Environment: BENCH_SECONDS (per scenario, default 8), BENCH_CONNECTIONS (default 10), BENCH_WARMUP_SECONDS
 // (default 1), BENCH_HISTORY_VERSIONS (default 100000), BENCH_POOL_CLUSTERS (clusters for submit/decide),
 // BENCH_ONLY (comma-separated scenario names), BENCH_LOG_LEVEL (the service's LOG_LEVEL, default info),
@@ -49,6 +59,9 @@ const HISTORY_VERSIONS = envNumber('BENCH_HISTORY_VERSIONS', 100_000, { min: 1, 
 const POOL = envNumber('BENCH_POOL_CLUSTERS', Math.max(3_000, 500 * SECONDS), { min: 10, max: 1_000_000 });
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',').map((s) => s.trim())) : null;
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'info';
+const WRITE_CONNECTIONS = envNumber('BENCH_WRITE_CONNECTIONS', 32, { min: 1, max: 1000 });
+const NOTIFY_SAMPLES = envNumber('BENCH_NOTIFY_SAMPLES', 200, { min: 1, max: 100_000 });
+const CPU_PROF = process.env.BENCH_CPU_PROF || null;
 const DATABASE_URL = process.env.DATABASE_URL || null;
 const DATABASE = DATABASE_URL ? 'postgres' : 'pglite';
 
@@ -118,6 +131,7 @@ async function main() {
     await seedHistory(db, 'bench-history', HISTORY_VERSIONS, sample);
     auditSeeded = await seedAudit(db, 'bench-history', HISTORY_VERSIONS);
     await seedClusters(db, 'bench-pool-', POOL);
+    if (wanted('submit-32') || wanted('decide-32')) await seedClusters(db, 'bench-pool32-', POOL);
   } finally {
     await db.close();
   }
@@ -125,9 +139,11 @@ async function main() {
   log(`seeded in ${seedMs} ms`);
 
   // 3. Restart on the seeded data.
-  svc = await startService({ name: 'service', storage, logFile, env });
+  const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  svc = await startService({ name: 'service', storage, logFile, env, nodeArgs });
   const warmStartMs = svc.startupMs;
   const pool = Array.from({ length: POOL }, (_, i) => `bench-pool-${i}`);
+  const pool32 = Array.from({ length: POOL }, (_, i) => `bench-pool32-${i}`);
 
   const cpu = cpuModel();
   const header = {
@@ -139,6 +155,7 @@ async function main() {
     databaseServer: dbServer,
     secondsPerScenario: SECONDS,
     connections: CONNECTIONS,
+    writeConnections: WRITE_CONNECTIONS,
     historyVersions: HISTORY_VERSIONS,
     serviceLogLevel: LOG_LEVEL,
     coldStartMs,
@@ -149,16 +166,35 @@ async function main() {
 
   const lines = [];
   let baselineRps = null;
+  let runPeakRssMb = 0;
+
+  /** The service's event-loop delay since the last scrape (prom-client resets its monitorEventLoopDelay at each). */
+  async function eventLoop(url) {
+    try {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const pick = (name) => {
+        const m = text.match(new RegExp(`^\\w*${name} ([0-9.e+-]+)$`, 'm'));
+        return m ? round(Number(m[1]) * 1000, 1) : null;
+      };
+      return { maxMs: pick('eventloop_lag_max_seconds'), p99Ms: pick('eventloop_lag_p99_seconds') };
+    } catch {
+      return { maxMs: null, p99Ms: null };
+    }
+  }
 
   /** One autocannon run against `url` while sampling `pid`'s RSS; prints and returns the scenario line. */
-  async function scenario(name, { url, pid, opts, warmup = true, preflight }) {
+  async function scenario(name, { url, pid, opts, warmup = true, preflight, okStatus }) {
     if (!wanted(name) && name !== 'baseline') return null;
     if (preflight) await preflight();
     const base = { url, connections: CONNECTIONS, timeout: 30, ...opts };
     if (warmup && WARMUP > 0) await autocannon({ ...base, duration: WARMUP, amount: undefined });
+    const measured = name !== 'baseline';
+    if (measured) await eventLoop(svc.url); // resets the histogram
     const sampler = rssSampler(pid);
     const result = await autocannon(base.amount ? base : { ...base, duration: SECONDS });
     const peakRssMb = sampler.stop();
+    const loop = measured ? await eventLoop(svc.url) : { maxMs: null, p99Ms: null };
+    if (measured && peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`${name}: service process used ${sampler.cpuPercent()}% of one core; ${result.requests.total} requests in ${result.duration} s`);
     const rps = result.duration > 0 ? result.requests.total / result.duration : 0;
     if (name === 'baseline') baselineRps = rps;
@@ -169,11 +205,17 @@ async function main() {
       p50Ms: round(result.latency.p50),
       p99Ms: round(result.latency.p99),
       peakRssMb,
+      eventLoopMaxMs: loop.maxMs,
+      eventLoopP99Ms: loop.p99Ms,
+      connections: base.connections,
       ratioToBaseline: baselineRps ? round(rps / baselineRps, 4) : null,
       errors: result.errors,
-      non2xx: result.non2xx,
+      // okStatus: the one status the scenario expects (e.g. 304); anything else counts as a bad answer.
+      non2xx: okStatus
+        ? Object.entries(result.statusCodeStats ?? {}).filter(([code]) => Number(code) !== okStatus).reduce((n, [, v]) => n + v.count, 0)
+        : result.non2xx,
     };
-    if (result.non2xx || result.errors) {
+    if (line.non2xx || result.errors) {
       log(`${name}: status codes ${JSON.stringify(result.statusCodeStats)}, errors ${result.errors}, timeouts ${result.timeouts}`);
     }
     process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -280,6 +322,65 @@ async function main() {
     });
   }
 
+  // submit-32 / decide-32: the same writes with WRITE_CONNECTIONS connections across the second pool of clusters.
+  let submitted32 = 0;
+  const submit32Run = await scenario('submit-32', {
+    url: on('/'),
+    pid: svc.pid,
+    opts: {
+      connections: WRITE_CONNECTIONS,
+      headers: { ...json, ...auth(tokens.submitter) },
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => {
+            const i = submitted32++;
+            req.path = `/v1/clusters/${pool32[i % POOL]}/configs`;
+            req.body = JSON.stringify({ config: plainConfig(`t${i}`), reason: `bench submit ${i}`, changeTicket: `CHG${i}` });
+            return req;
+          },
+        },
+      ],
+    },
+  });
+  if (wanted('decide-32')) {
+    let pending = Math.min(submitted32, POOL);
+    if (!submit32Run) {
+      pending = Math.min(POOL, 600 * SECONDS);
+      log(`submitting ${pending} versions for the decide-32 scenario`);
+      await autocannon({
+        url: on('/'),
+        connections: WRITE_CONNECTIONS,
+        amount: pending,
+        headers: { ...json, ...auth(tokens.submitter) },
+        requests: [{ method: 'POST', setupRequest: (req) => { const i = submitted32++; req.path = `/v1/clusters/${pool32[i]}/configs`; req.body = JSON.stringify({ config: plainConfig(`t${i}`), reason: 'bench' }); return req; } }],
+      });
+    }
+    let decided = 0;
+    log(`decide-32: ${pending} pending versions to approve`);
+    await scenario('decide-32', {
+      url: on('/'),
+      pid: svc.pid,
+      warmup: false,
+      opts: {
+        connections: WRITE_CONNECTIONS,
+        amount: pending,
+        headers: { ...json, ...auth(tokens.approver) },
+        requests: [
+          {
+            method: 'POST',
+            setupRequest: (req) => {
+              const i = Math.min(decided++, pending - 1);
+              req.path = `/v1/clusters/${pool32[i]}/configs/latest/decisions`;
+              req.body = JSON.stringify({ decision: 'approve', comment: 'bench' });
+              return req;
+            },
+          },
+        ],
+      },
+    });
+  }
+
   const readerGet = { headers: auth(tokens.reader) };
 
   // Authentication: one cheap read with a key, then with an OIDC token (JWKS cached after the preflight).
@@ -303,6 +404,30 @@ async function main() {
     opts: readerGet,
     preflight: expect200('/v1/clusters/bench-get/configs/current'),
   });
+  await scenario('get-version', {
+    url: on('/v1/clusters/bench-get/configs/1'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-get/configs/1'),
+  });
+  await scenario('get-cluster', {
+    url: on('/v1/clusters/bench-get'),
+    pid: svc.pid,
+    opts: readerGet,
+    preflight: expect200('/v1/clusters/bench-get'),
+  });
+  if (wanted('get-current-304')) {
+    const current = await fetch(on('/v1/clusters/bench-get/configs/current'), readerGet);
+    const etag = current.headers.get('etag');
+    const check = await fetch(on('/v1/clusters/bench-get/configs/current'), { headers: { ...readerGet.headers, 'if-none-match': etag } });
+    if (check.status !== 304) throw new Error(`get-current-304: expected 304 for If-None-Match ${etag}, got ${check.status}`);
+    await scenario('get-current-304', {
+      url: on('/v1/clusters/bench-get/configs/current'),
+      pid: svc.pid,
+      okStatus: 304,
+      opts: { headers: { ...readerGet.headers, 'if-none-match': etag } },
+    });
+  }
   await scenario('diff', {
     url: on('/v1/clusters/bench-diff/configs/latest/diff'),
     pid: svc.pid,
@@ -430,6 +555,41 @@ async function main() {
     log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${Date.now() - started} ms`);
     if (!res.body.ok) throw new Error(`audit/verify failed: ${JSON.stringify(res.body)}`);
   }
+
+  // notify-delay (PostgreSQL): a second service process on the same database; a write acknowledged by the first is
+  // served by the second once the NOTIFY reached it. Measured from the write's response until the second process
+  // answers with it (polled every millisecond or so), NOTIFY_SAMPLES times.
+  if (DATABASE_URL && wanted('notify-delay')) {
+    const other = await startService({ name: 'service B', storage, logFile: join(tmp, 'service-b.log'), env });
+    try {
+      const name = 'bench-notify';
+      expectStatus(await client(svc.url, ADMIN_TOKEN).post('/v1/clusters', { name, resourceGroup: 'rg-bench' }), 201, `create ${name}`);
+      const readB = client(other.url, tokens.reader);
+      const delays = [];
+      for (let i = 1; i <= NOTIFY_SAMPLES; i++) {
+        // B caches the latest version first (twice: the first read fills the cache).
+        await readB.get(`/v1/clusters/${name}/configs/latest`);
+        await readB.get(`/v1/clusters/${name}/configs/latest`);
+        expectStatus(await client(svc.url, tokens.submitter).post(`/v1/clusters/${name}/configs`, { config: plainConfig(`n${i}`), reason: 'notify' }), 201, 'notify submit');
+        const t0 = performance.now();
+        for (;;) {
+          const res = await readB.get(`/v1/clusters/${name}/configs/latest`);
+          if (res.body?.version === i) break;
+          if (performance.now() - t0 > 5_000) throw new Error(`notify-delay: service B still answers version ${res.body?.version} 5 s after version ${i}`);
+        }
+        delays.push(performance.now() - t0);
+      }
+      delays.sort((x, y) => x - y);
+      const pct = (p) => round(delays[Math.min(delays.length - 1, Math.ceil((p / 100) * delays.length) - 1)], 2);
+      const line = { scenario: 'notify-delay', database: DATABASE, samples: delays.length, p50Ms: pct(50), p99Ms: pct(99), maxMs: round(delays.at(-1), 2) };
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      lines.push(line);
+    } finally {
+      await other.stop();
+    }
+  }
+
+  process.stdout.write(`${JSON.stringify({ summary: true, peakRssMb: runPeakRssMb, baselineRps: round(baselineRps, 1) })}\n`);
 
   const errors = errorLines(logFile);
   if (errors.length) log(`the service logged ${errors.length} error lines; first: ${errors[0].slice(0, 600)}`);

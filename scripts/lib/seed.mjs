@@ -42,10 +42,11 @@ export async function seedHistory(db, name, count, sample) {
   if (!rows.length) throw new Error(`no cluster ${name} to seed`);
   const clusterId = rows[0].id;
   await db.query(
-    `INSERT INTO config_versions (id, cluster_id, version, status, config, content_hash, findings, certificates, reason,
+    `INSERT INTO config_versions (id, cluster_id, version, status, config, submitted, content_hash, findings, certificates, reason,
         change_ticket, submitted_by, submitted_at, required_approvals, approved_at, closed_at)
      SELECT gen_random_uuid(), $1::uuid, g,
         (CASE WHEN g = $2::int THEN 'approved' ELSE 'superseded' END)::"VersionStatus",
+        jsonb_set($3::jsonb, '{noProxy}', ($3::jsonb -> 'noProxy') || to_jsonb('seed-' || g || '.corp.example')),
         jsonb_set($3::jsonb, '{noProxy}', ($3::jsonb -> 'noProxy') || to_jsonb('seed-' || g || '.corp.example')),
         encode(sha256(('seed-' || g)::bytea), 'hex'), $4::jsonb, $5::jsonb, 'seeded change ' || g, 'CHG' || lpad(g::text, 7, '0'),
         'bench-submitter', now() - make_interval(mins => $2::int - g), 1,

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
-import { auditEventHash, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
-import type { Prisma } from '../generated/prisma/client';
+import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 
@@ -106,29 +105,25 @@ export class AuditService {
    */
   async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
     if (entries.length === 0) return [];
-    const head = await this.events.lockHead(tx);
-    const at = this.clock.now().toISOString();
-    let { seq, hash: prevHash } = head;
-    const rows: AuditRow[] = [];
-    for (const entry of entries) {
-      seq += 1;
-      const content: AuditEventContent = {
-        seq,
-        at,
-        actor: caller.actor,
-        via: caller.via,
-        action: entry.action,
-        cluster: entry.cluster ?? null,
-        version: entry.version ?? null,
-        requestId: caller.requestId,
-        details: entry.details ?? {},
-      };
-      const hash = auditEventHash(prevHash, content);
-      rows.push({ ...content, at: new Date(at), details: content.details as Prisma.JsonValue, prevHash, hash });
-      prevHash = hash;
-    }
-    await this.events.append(tx, rows, { seq, hash: prevHash });
-    const events = rows.map(view);
+    // Everything but the seq (and so the hashes) is worked out before the head is locked; the repository's one
+    // statement numbers, chains, inserts and moves the head.
+    const at = this.clock.now();
+    const contents = entries.map((entry) => ({
+      at: at.toISOString(),
+      actor: caller.actor,
+      via: caller.via,
+      action: entry.action,
+      cluster: entry.cluster ?? null,
+      version: entry.version ?? null,
+      requestId: caller.requestId,
+      details: entry.details ?? {},
+    }));
+    const links = await this.events.append(
+      tx,
+      { at, actor: caller.actor, via: caller.via, requestId: caller.requestId },
+      contents.map((c) => ({ action: c.action, cluster: c.cluster, version: c.version, details: JSON.stringify(c.details), ...auditHashParts(c) })),
+    );
+    const events: AuditEventView[] = contents.map((c, i) => ({ ...c, ...links[i] }));
     for (const hook of this.hooks) await hook(tx, events);
     return events;
   }

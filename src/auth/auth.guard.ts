@@ -27,13 +27,31 @@ export class AuthGuard implements CanActivate {
     @Inject(PEOPLE_DIRECTORY) private readonly people: PeopleDirectory,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    // Secure by default: a route that names no role is for admins only.
-    const required = this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets) ?? 'admin';
+  /** What each handler's decorators say, read once per handler instead of on every request. */
+  private readonly routes = new WeakMap<object, WeakMap<object, { isPublic: boolean; required: Role }>>();
 
+  private route(context: ExecutionContext): { isPublic: boolean; required: Role } {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.routes.get(controller);
+    if (!byHandler) this.routes.set(controller, (byHandler = new WeakMap()));
+    let route = byHandler.get(handler);
+    if (!route) {
+      const targets = [handler, controller];
+      route = {
+        isPublic: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) ?? false,
+        // Secure by default: a route that names no role is for admins only.
+        required: this.reflector.getAllAndOverride<Role | undefined>(REQUIRED_ROLE, targets) ?? 'admin',
+      };
+      byHandler.set(handler, route);
+    }
+    return route;
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const { isPublic, required } = this.route(context);
+    if (isPublic) return true;
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
     const token = bearerToken(request);
     if (!token) {
       throw new ServiceError(

@@ -6,7 +6,7 @@ import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { ClusterResponse } from './cluster.response';
-import { answerConditionalGet, etagFor, ifMatch } from '../http/etag';
+import { etagFor, ifMatch, sendAnswer } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
 import { ClusterNamePipe } from './cluster-name.pipe';
 import type { ClusterView } from './cluster.view';
@@ -52,8 +52,8 @@ export class ClustersController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ClusterView | undefined> {
-    const cluster = await this.clusters.get(name);
-    return answerConditionalGet(reply, ifNoneMatch, etagFor(cluster.revision)) ? undefined : cluster;
+    // The cached JSON text goes out as it is (Fastify does not serialize a string again).
+    return sendAnswer(reply, ifNoneMatch, await this.clusters.answer(name)) as unknown as ClusterView | undefined;
   }
 
   @Patch(':name')

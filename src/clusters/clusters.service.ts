@@ -14,6 +14,8 @@ import { DeploymentRepository } from '../repositories/deployment.repository';
 import type { ClusterRecord } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
 import { Writes } from '../writes/writes.service';
+import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
+import { etagFor } from '../http/etag';
 import { clusterView, type ClusterView, versionSummary } from './cluster.view';
 import { deploymentOf } from './deployment.response';
 import type { CreateClusterDto, UpdateClusterDto } from './dto/cluster.dto';
@@ -48,6 +50,7 @@ export class ClustersService {
     private readonly clusters: ClustersRepository,
     private readonly versions: VersionsRepository,
     private readonly audit: AuditService,
+    private readonly cache: ReadCache,
     private readonly deployments: DeploymentRepository,
   ) {}
 
@@ -71,6 +74,7 @@ export class ClustersService {
           createdBy: caller.actor,
         });
         const view = clusterView(row);
+        this.cache.afterChange(tx, row.name);
         await this.audit.append(tx, caller, { action: 'cluster.created', cluster: row.name, details: { ...view } });
         return { ...view, currentVersion: null, latestVersion: null, deployment: null, blockers: [] };
       },
@@ -80,6 +84,17 @@ export class ClustersService {
 
   async get(name: string): Promise<ClusterView> {
     return this.withVersions(await this.clusters.getByName(name));
+  }
+
+  /** The cluster as its GET answers it (JSON body and ETag), from the read cache when it holds it. */
+  async answer(name: string): Promise<CachedAnswer> {
+    const hit = this.cache.get(name, 'cluster');
+    if (hit) return hit;
+    const ticket = this.cache.begin(name);
+    const view = await this.get(name);
+    const answer = { etag: etagFor(view.revision), body: JSON.stringify(view) };
+    this.cache.store(ticket, 'cluster', answer);
+    return answer;
   }
 
   async list(limit: number, cursor?: string): Promise<Page<ClusterView>> {
@@ -107,6 +122,7 @@ export class ClustersService {
       const changed = Object.keys(changes);
       if (changed.length === 0) return this.withVersions(locked, tx);
       const row = await this.clusters.update(tx, locked.id, changes);
+      this.cache.afterChange(tx, row.name);
       const after = clusterView(row);
       await this.audit.append(tx, caller, {
         action: 'cluster.updated',

@@ -32,6 +32,24 @@ export function auditEventHash(prevHash: string, event: AuditEventContent): stri
   return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
 }
 
+/**
+ * The canonical JSON of an event split around its `seq` (keys sort as action, actor, at, cluster, details, requestId,
+ * seq, version, via), so the database can chain an event whose seq it assigns under the head lock:
+ * hash = sha256(prevHash + "\n" + prefix + seq + suffix), the same as auditEventHash.
+ */
+export function auditHashParts(event: Omit<AuditEventContent, 'seq'>): { prefix: string; suffix: string } {
+  const before = stableStringify({
+    action: event.action,
+    actor: event.actor,
+    at: event.at,
+    cluster: event.cluster,
+    details: event.details ?? {},
+    requestId: event.requestId,
+  });
+  const after = stableStringify({ version: event.version, via: event.via });
+  return { prefix: `${before.slice(0, -1)},"seq":`, suffix: `,${after.slice(1)}` };
+}
+
 export type ChainCheck = { ok: true } | { ok: false; seq: number; reason: string };
 
 /** Checks one event against the previous hash and the expected sequence number. */

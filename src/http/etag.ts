@@ -43,8 +43,23 @@ export function answerConditionalGet(reply: FastifyReply, ifNoneMatch: string | 
   reply.status(304);
   return true;
 }
+
 /** The If-Match header as a precondition for a service: it checks the revision the service locked. */
 export const ifMatch =
   (header: string | undefined): RevisionPrecondition =>
   (revision) =>
     checkIfMatch(header, revision);
+
+/**
+ * A conditional GET answered from a serialized body (API.md Conventions): sets the ETag, and answers 304 with no
+ * body when If-None-Match names it, else the JSON body as it is (no second serialization).
+ */
+export function sendAnswer(reply: FastifyReply, ifNoneMatch: string | undefined, answer: { etag: string; body: string }): string | undefined {
+  reply.header('etag', answer.etag);
+  if (ifNoneMatchHits(ifNoneMatch, answer.etag)) {
+    reply.status(304);
+    return undefined;
+  }
+  reply.type('application/json; charset=utf-8');
+  return answer.body;
+}

@@ -16,7 +16,24 @@ export const REDACTED_PATHS = [
   '*.password',
 ];
 
-export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+/**
+ * stdout without a write system call per line: lines written while one write is in flight go out together with the
+ * next (no size threshold, so nothing waits for more lines), and whatever is pending is flushed synchronously when
+ * the process exits (process.exit included), so an exit never drops the last lines.
+ */
+function stdout(): pino.DestinationStream {
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  process.on('exit', () => {
+    try {
+      dest.flushSync();
+    } catch {
+      // nothing more to do on the way out
+    }
+  });
+  return dest;
+}
+
+export function createLogger(level: LogLevel, destination: pino.DestinationStream = stdout()): Logger {
   return pino(
     {
       level,

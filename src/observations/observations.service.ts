@@ -1,3 +1,4 @@
+import { ReadCache } from '../cache/read-cache.service';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
@@ -24,6 +25,7 @@ export class ObservationsService {
     private readonly versions: VersionsRepository,
     private readonly deployments: DeploymentRepository,
     private readonly audit: AuditService,
+    private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -53,6 +55,7 @@ export class ObservationsService {
       });
       // The deployment state is part of the cluster: its revision (ETag) moves.
       const updated = await this.clusters.update(tx, cluster.id, {});
+      this.cache.afterChange(tx, cluster.name);
       await this.audit.append(tx, caller, {
         action: 'cluster.observed',
         cluster: cluster.name,

@@ -1,12 +1,37 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import type { AuditEvent } from '../generated/prisma/client';
-import { json } from './records';
 
 export type AuditRow = AuditEvent;
 
 export interface AuditHead {
   seq: number;
+  hash: string;
+}
+
+/** What the events of one append share. */
+export interface AppendCommon {
+  at: Date;
+  actor: string;
+  via: string | null;
+  requestId: string | null;
+}
+
+/** One event to append: its columns, and its canonical JSON before and after the seq (see auditHashParts). */
+export interface ChainedEvent {
+  action: string;
+  cluster: string | null;
+  version: number | null;
+  /** JSON text */
+  details: string;
+  prefix: string;
+  suffix: string;
+}
+
+/** Where an appended event landed in the chain. */
+export interface ChainLink {
+  seq: number;
+  prevHash: string;
   hash: string;
 }
 
@@ -25,16 +50,47 @@ export interface AuditQuery {
 export class AuditRepository {
   constructor(private readonly database: DatabaseService) {}
 
-  /** Locks the chain head until `tx` ends, so concurrent writers (any process) queue up and the chain never forks. */
-  async lockHead(tx: Tx): Promise<AuditHead> {
-    const [head] = await tx.$queryRaw<AuditHead[]>`SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`;
-    return head;
-  }
-
-  /** Inserts the events and moves the head to the last one (call lockHead first in the same transaction). */
-  async append(tx: Tx, rows: AuditRow[], head: AuditHead): Promise<void> {
-    await tx.auditEvent.createMany({ data: rows.map((r) => ({ ...r, details: json(r.details) })) });
-    await tx.auditHead.update({ where: { id: 1 }, data: head });
+  /**
+   * Appends events to the chain in ONE statement, so the chain head stays locked for this one round trip and the
+   * commit: it locks the head row (concurrent writers of any process queue up there and the chain never forks),
+   * numbers the events from it, chains their hashes in SQL (sha256 of prevHash, "\n" and the canonical JSON, given
+   * as the text before and after the seq: see auditHashParts), inserts them and moves the head to the last one.
+   * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it.
+   */
+  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[]): Promise<ChainLink[]> {
+    if (events.length === 0) return [];
+    const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
+    return tx.$queryRaw<ChainLink[]>`
+      WITH RECURSIVE
+      head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+      ev AS (
+        SELECT * FROM unnest(${col('action')}::text[], ${col('cluster')}::text[], ${col('version')}::int[], ${col('details')}::text[],
+                             ${col('prefix')}::text[], ${col('suffix')}::text[])
+          WITH ORDINALITY AS e(action, cluster, version, details, prefix, suffix, n)
+      ),
+      chain AS (
+        SELECT e.n, h.seq + 1 AS seq, h.hash AS prev_hash,
+               encode(sha256(convert_to(h.hash || E'\n' || e.prefix || (h.seq + 1)::text || e.suffix, 'UTF8')), 'hex') AS hash
+          FROM head h JOIN ev e ON e.n = 1
+        UNION ALL
+        SELECT e.n, c.seq + 1, c.hash,
+               encode(sha256(convert_to(c.hash || E'\n' || e.prefix || (c.seq + 1)::text || e.suffix, 'UTF8')), 'hex')
+          FROM chain c JOIN ev e ON e.n = c.n + 1
+      ),
+      inserted AS (
+        INSERT INTO audit_events (seq, at, actor, via, action, cluster, version, request_id, details, prev_hash, hash)
+        SELECT c.seq, ${common.at}::timestamptz, ${common.actor}, ${common.via}, e.action, e.cluster, e.version, ${common.requestId},
+               e.details::jsonb, c.prev_hash, c.hash
+          FROM chain c JOIN ev e ON e.n = c.n
+        RETURNING seq
+      ),
+      moved AS (
+        UPDATE audit_head SET seq = last.seq, hash = last.hash
+          FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) last
+         WHERE audit_head.id = 1
+        RETURNING audit_head.seq
+      )
+      SELECT c.seq, c.prev_hash AS "prevHash", c.hash FROM chain c ORDER BY c.n`;
   }
 
   list(query: AuditQuery): Promise<AuditRow[]> {

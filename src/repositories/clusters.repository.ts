@@ -19,6 +19,9 @@ export interface ClusterChanges {
 
 export type NewCluster = Required<Omit<ClusterChanges, 'lastVersion'>> & { name: string; createdBy: string };
 
+/** NOTIFY channel of every change to a cluster or its versions (payload: the cluster name); read caches listen on it. */
+export const CLUSTER_CHANGED_CHANNEL = 'cluster_changed';
+
 export const clusterNotFound = (name: string) => notFound('CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
 
 function data(changes: ClusterChanges): Prisma.ClusterUpdateInput {
@@ -72,8 +75,24 @@ export class ClustersRepository {
     return toCluster(await tx.cluster.create({ data: { ...(data(rest) as Omit<Prisma.ClusterCreateInput, 'name' | 'createdBy'>), name, createdBy } }));
   }
 
-  /** Applies the changes and moves the revision (the ETag) on. */
+  /** Applies the changes and moves the revision (the ETag) on; NOTIFYs the change at commit. */
   async update(tx: Tx, id: string, changes: ClusterChanges): Promise<ClusterRecord> {
-    return toCluster(await tx.cluster.update({ where: { id }, data: { ...data(changes), revision: { increment: 1 } } }));
+    const row = toCluster(await tx.cluster.update({ where: { id }, data: { ...data(changes), revision: { increment: 1 } } }));
+    await tx.$executeRaw`SELECT pg_notify(${CLUSTER_CHANGED_CHANNEL}, ${row.name})`;
+    return row;
+  }
+
+  /**
+   * A change to the cluster's versions: moves the revision (the ETag) on, and `lastVersion` when given, and NOTIFYs
+   * the change at commit, in one statement. Returns the new revision.
+   */
+  async touch(tx: Tx, id: string, lastVersion?: number): Promise<number> {
+    const [row] = await tx.$queryRaw<{ revision: number }[]>`
+      WITH u AS (
+        UPDATE clusters SET revision = revision + 1, last_version = COALESCE(${lastVersion ?? null}::int, last_version), updated_at = ${new Date()}
+        WHERE id = ${id}::uuid RETURNING revision, name
+      )
+      SELECT u.revision, pg_notify(${CLUSTER_CHANGED_CHANNEL}, u.name)::text AS notified FROM u`;
+    return row.revision;
   }
 }

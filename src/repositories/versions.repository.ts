@@ -42,6 +42,16 @@ export class VersionsRepository {
     return row && toVersion(row);
   }
 
+  /** The current (newest approved) and newest pending versions, in one query (a cluster has at most one of each). */
+  async currentAndPending(clusterId: string, db: Tx = this.database.prisma): Promise<{ current: VersionRecord | null; pending: VersionRecord | null }> {
+    const rows = await db.configVersion.findMany({ where: { clusterId, status: { in: ['approved', 'pending'] } }, orderBy: { version: 'desc' } });
+    const first = (status: VersionStatus) => {
+      const row = rows.find((r) => r.status === status);
+      return row ? toVersion(row) : null;
+    };
+    return { current: first('approved'), pending: first('pending') };
+  }
+
   /** The config of the newest version below `version` that was ever approved (current, or superseded since). */
   async precedingApprovedConfig(clusterId: string, version: number, db: Tx = this.database.prisma): Promise<VersionRecord['config'] | null> {
     const row = await db.configVersion.findFirst({
@@ -86,6 +96,21 @@ export class VersionsRepository {
       },
     });
     return toVersion(row);
+  }
+
+  /** Moves a version to another status (one statement; nothing read back). */
+  async markStatus(tx: Tx, id: string, change: { status: 'approved'; approvedAt: Date } | { status: 'rejected' | 'withdrawn' | 'superseded'; closedAt: Date }): Promise<void> {
+    await tx.configVersion.updateMany({ where: { id }, data: change });
+  }
+
+  /** Supersedes the cluster's current (approved) version, if any, in one statement; its number, or null. */
+  async supersedeCurrent(tx: Tx, clusterId: string, closedAt: Date): Promise<number | null> {
+    const rows = await tx.configVersion.updateManyAndReturn({
+      where: { clusterId, status: 'approved' },
+      data: { status: 'superseded', closedAt },
+      select: { version: true },
+    });
+    return rows.length ? Math.max(...rows.map((r) => r.version)) : null;
   }
 
   /** Moves a version to another status, with the time it was approved or closed. */

@@ -8,7 +8,7 @@ import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
-import { answerConditionalGet, etagFor, ifMatch } from '../http/etag';
+import { etagFor, ifMatch, sendAnswer } from '../http/etag';
 import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
 import { sendMarkdown, wantsMarkdown } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
@@ -128,8 +128,8 @@ export class VersionsController {
     @Headers('if-none-match') ifNoneMatch: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView | undefined> {
-    const { version, revision } = await this.versions.get(name, v);
-    return answerConditionalGet(reply, ifNoneMatch, etagFor(revision)) ? undefined : version;
+    // The cached JSON text goes out as it is (Fastify does not serialize a string again).
+    return sendAnswer(reply, ifNoneMatch, await this.versions.answer(name, v)) as unknown as VersionView | undefined;
   }
 
   @Post(':v/decisions')

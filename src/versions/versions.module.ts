@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
+import { CacheModule } from '../cache/cache.module';
 import { HealthModule } from '../health/health.module';
 import { RepositoriesModule } from '../repositories/repositories.module';
 import { ValidateModule } from '../validate/validate.module';
@@ -9,7 +10,7 @@ import { VersionsController } from './versions.controller';
 import { VersionsService } from './versions.service';
 
 @Module({
-  imports: [RepositoriesModule, WritesModule, AuditModule, HealthModule, ValidateModule],
+  imports: [RepositoriesModule, WritesModule, CacheModule, AuditModule, HealthModule, ValidateModule],
   controllers: [VersionsController, InboxController],
   providers: [VersionsService],
   exports: [VersionsService],

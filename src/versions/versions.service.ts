@@ -25,6 +25,8 @@ import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repo
 import { VersionsRepository } from '../repositories/versions.repository';
 import { versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
+import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
+import { etagFor } from '../http/etag';
 
 /** A version after a change, and the cluster's revision after it (the cluster ETag). */
 export interface VersionChange {
@@ -45,6 +47,7 @@ export class VersionsService {
     private readonly validation: ValidateService,
     private readonly audit: AuditService,
     private readonly metrics: MetricsService,
+    private readonly cache: ReadCache,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -67,10 +70,7 @@ export class VersionsService {
       submitted = old.config;
     }
 
-    const [current, pending] = await Promise.all([
-      this.versions.current(cluster.id, tx),
-      this.versions.pending(cluster.id, tx),
-    ]);
+    const { current, pending } = await this.versions.currentAndPending(cluster.id, tx);
     const result = this.validation.run(submitted, clusterContext(cluster, current?.config ?? null));
     if (!isValid(result.findings)) {
       this.metrics.submissions.inc({ outcome: 'invalid' });
@@ -94,7 +94,7 @@ export class VersionsService {
     const number = cluster.lastVersion + 1;
     const events: AuditEntry[] = [];
     if (pending) {
-      await this.versions.setStatus(tx, pending.id, { status: 'superseded', closedAt: now });
+      await this.versions.markStatus(tx, pending.id, { status: 'superseded', closedAt: now });
       events.push({ action: 'config.superseded', cluster: cluster.name, version: pending.version, details: { from: 'pending', supersededBy: number } });
     }
     const created = await this.versions.create(tx, {
@@ -113,7 +113,8 @@ export class VersionsService {
       revertOf: input.revertTo ?? null,
       submitted: submittedDocument(submitted) as VersionRecord['submitted'],
     });
-    const updated = await this.clusters.update(tx, cluster.id, { lastVersion: number });
+    const revision = await this.clusters.touch(tx, cluster.id, number);
+    this.cache.afterChange(tx, cluster.name);
     events.push({
       action: 'config.submitted',
       cluster: cluster.name,
@@ -129,7 +130,7 @@ export class VersionsService {
     });
     await this.audit.appendAll(tx, caller, events);
     this.metrics.submissions.inc({ outcome: 'created' });
-    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision: updated.revision, created: true };
+    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision, created: true };
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -196,27 +197,29 @@ export class VersionsService {
     let result: 'pending' | 'approved' | 'rejected' = 'pending';
     if (input.decision === 'reject') {
       result = 'rejected';
-      fresh = await this.versions.setStatus(tx, version.id, { status: 'rejected', closedAt: now });
+      await this.versions.markStatus(tx, version.id, { status: 'rejected', closedAt: now });
+      fresh = { ...version, status: 'rejected', closedAt: now };
       events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
     } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
-      const previous = await this.versions.current(cluster.id, tx);
-      if (previous) {
-        await this.versions.setStatus(tx, previous.id, { status: 'superseded', closedAt: now });
-        events.push({ action: 'config.superseded', cluster: cluster.name, version: previous.version, details: { from: 'approved', supersededBy: version.version } });
+      const previous = await this.versions.supersedeCurrent(tx, cluster.id, now);
+      if (previous !== null) {
+        events.push({ action: 'config.superseded', cluster: cluster.name, version: previous, details: { from: 'approved', supersededBy: version.version } });
       }
-      fresh = await this.versions.setStatus(tx, version.id, { status: 'approved', approvedAt: now });
+      await this.versions.markStatus(tx, version.id, { status: 'approved', approvedAt: now });
+      fresh = { ...version, status: 'approved', approvedAt: now };
       events.push({
         action: 'config.approved',
         cluster: cluster.name,
         version: version.version,
-        details: { contentHash: version.contentHash, approvers, previous: previous?.version ?? null },
+        details: { contentHash: version.contentHash, approvers, previous },
       });
     }
-    const updated = await this.clusters.update(tx, cluster.id, {});
+    const revision = await this.clusters.touch(tx, cluster.id);
+    this.cache.afterChange(tx, cluster.name);
     await this.audit.appendAll(tx, caller, events);
     this.metrics.decisions.inc({ decision: input.decision, result });
-    return { version: versionView(cluster.name, { ...fresh, decisions }), revision: updated.revision };
+    return { version: versionView(cluster.name, { ...fresh, decisions }), revision };
   }
 
   /** The submitter (or an admin) takes a pending version back. */
@@ -232,8 +235,9 @@ export class VersionsService {
       }
       const fresh = await this.versions.setStatus(tx, version.id, { status: 'withdrawn', closedAt: this.clock.now() });
       await this.audit.append(tx, caller, { action: 'config.withdrawn', cluster: cluster.name, version: version.version, details: {} });
-      const updated = await this.clusters.update(tx, cluster.id, {});
-      return { version: versionView(cluster.name, fresh), revision: updated.revision };
+      const revision = await this.clusters.touch(tx, cluster.id);
+      this.cache.afterChange(tx, cluster.name);
+      return { version: versionView(cluster.name, fresh), revision };
     });
   }
 
@@ -241,6 +245,21 @@ export class VersionsService {
   async get(clusterName: string, ref: VersionRef): Promise<VersionChange> {
     const cluster = await this.clusters.getByName(clusterName);
     return { version: versionView(cluster.name, await this.find(cluster, ref)), revision: cluster.revision };
+  }
+
+  /**
+   * A version as the GET answers it: its JSON body and ETag (the cluster's revision, which every change to a version
+   * moves), from the read cache when it holds it (see ReadCache for when it does).
+   */
+  async answer(clusterName: string, ref: VersionRef): Promise<CachedAnswer> {
+    const key = String(ref);
+    const hit = this.cache.get(clusterName, key);
+    if (hit) return hit;
+    const ticket = this.cache.begin(clusterName);
+    const cluster = await this.clusters.getByName(clusterName);
+    const answer = { etag: etagFor(cluster.revision), body: JSON.stringify(versionView(cluster.name, await this.find(cluster, ref))) };
+    this.cache.store(ticket, key, answer);
+    return answer;
   }
 
   async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {

@@ -42,6 +42,8 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 @Injectable()
 export class Writes implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
+  /** What to do when a transaction ends (e.g. drop cached reads of what it changed), by its client. */
+  private readonly endHooks = new WeakMap<Tx, (() => void)[]>();
 
   constructor(
     private readonly database: DatabaseService,
@@ -63,10 +65,33 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
     return this.records.deleteExpired(this.clock.now());
   }
 
+  /**
+   * Runs `fn` when the transaction of `tx` has ended, committed or not (a commit whose outcome is unknown counts
+   * too), before the write's caller goes on: the response of a write is sent only after its hooks ran.
+   */
+  afterTransaction(tx: Tx, fn: () => void): void {
+    const hooks = this.endHooks.get(tx);
+    if (!hooks) throw new Error('afterTransaction: not a transaction opened by Writes');
+    hooks.push(fn);
+  }
+
+  /** One transaction with its end hooks (see afterTransaction). */
+  private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    const hooks: (() => void)[] = [];
+    try {
+      return await this.database.transaction((tx) => {
+        this.endHooks.set(tx, hooks);
+        return work(tx);
+      });
+    } finally {
+      for (const hook of hooks) hook();
+    }
+  }
+
   /** Runs `work` in one transaction: all of it commits, or none of it. */
   async run<T>(work: (tx: Tx) => Promise<T>, options: WriteOptions = {}): Promise<T> {
     try {
-      return await this.database.transaction(work);
+      return await this.transaction(work);
     } catch (err) {
       if (options.onUniqueViolation && isUniqueViolation(err)) throw options.onUniqueViolation();
       throw err;
@@ -85,7 +110,7 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
     const principal = `${caller.via ?? caller.actor}:${caller.actor}`;
     const requestHash = createHash('sha256').update(stableStringify({ scope, body: request.body ?? null })).digest('hex');
     try {
-      return await this.database.transaction(async (tx) => {
+      return await this.transaction(async (tx) => {
         const existing = await this.records.find(principal, key, tx);
         if (existing && existing.expiresAt > this.clock.now()) return this.replay<B>(existing, requestHash, scope);
         if (existing) await this.records.delete(tx, principal, key);
