@@ -111,6 +111,9 @@ describe('containsPrivateKey', () => {
     const { containsPrivateKey } = await import('./redact');
     expect(containsPrivateKey(pem)).toBe(true);
     expect(containsPrivateKey(`see ${Buffer.from(pem).toString('base64')} please`)).toBe(true);
+    // base64 of the key as a URL's query value (found by the fuzzer in a webhook description)
+    expect(containsPrivateKey(`http://proxy.example:3128/?k=${Buffer.from(pem).toString('base64')}`)).toBe(true);
+    expect(containsPrivateKey('http://proxy.example:3128/?k=bm90IGEga2V5IGF0IGFsbCwganVzdCBzb21lIHRleHQgaGVyZQ==')).toBe(false);
     expect(containsPrivateKey(Buffer.from(pem).toString('base64').replace(/(.{64})/g, '$1\n'))).toBe(true);
   });
   it('leaves ordinary reasons alone, certificates included', async () => {

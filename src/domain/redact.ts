@@ -95,7 +95,9 @@ function holdsBase64OfPrivateKey(text: string): boolean {
   for (const run of text.match(BASE64_RUN) ?? []) {
     // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
     if (decodesToKey(run.replace(/\s+/g, ''))) return true;
-    if (run.split(/\s+/).some(decodesToKey)) return true;
+    // each word of it (base64 inside a sentence), also after an `=` (a query such as `?k=<base64>`: padding is
+    // only ever at the end, so splitting there keeps every real base64 body whole)
+    if (run.split(/[\s=]+/).some(decodesToKey)) return true;
   }
   return false;
 }
