@@ -767,7 +767,7 @@ export interface components {
              *       "config.approved"
              *     ]
              */
-            events: ("*" | "cluster.created" | "cluster.updated" | "cluster.observed" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted")[];
+            events: ("*" | "cluster.created" | "cluster.updated" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "cluster.observed" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted")[];
             /**
              * @default cloudevents
              * @enum {string}
@@ -1113,7 +1113,7 @@ export interface components {
             clusters?: string[];
             description?: string;
             enabled?: boolean;
-            events?: ("*" | "cluster.created" | "cluster.updated" | "cluster.observed" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted")[];
+            events?: ("*" | "cluster.created" | "cluster.updated" | "config.submitted" | "config.decided" | "config.approved" | "config.rejected" | "config.withdrawn" | "config.superseded" | "config.rendered" | "apikey.created" | "apikey.revoked" | "cluster.observed" | "person.updated" | "webhook.created" | "webhook.updated" | "webhook.deleted")[];
             url?: string;
         };
         ValidationResultResponse: {

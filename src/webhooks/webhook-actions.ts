@@ -1,25 +1,10 @@
+import { AUDIT_ACTIONS } from '../audit/audit-query.dto';
+
 /**
  * Every audit action of API.md ("Audit"): the event types a webhook can subscribe to (type = com.aksproxy.<action>).
  * The dispatcher itself treats actions generically: an action added later is delivered to "*" subscribers as is.
  */
-export const WEBHOOK_EVENT_ACTIONS = [
-  'cluster.created',
-  'cluster.updated',
-  'cluster.observed',
-  'config.submitted',
-  'config.decided',
-  'config.approved',
-  'config.rejected',
-  'config.withdrawn',
-  'config.superseded',
-  'config.rendered',
-  'apikey.created',
-  'apikey.revoked',
-  'person.updated',
-  'webhook.created',
-  'webhook.updated',
-  'webhook.deleted',
-] as const;
+export const WEBHOOK_EVENT_ACTIONS = AUDIT_ACTIONS;
 
 export const ALL_EVENTS = '*';
 
