@@ -25,6 +25,13 @@ describe('redactKeyMaterial', () => {
     );
   });
 
+  it('withholds a slice of base64 with no digit in it that a slash cuts short (one key in about 500 has one)', () => {
+    const slice = 'scnpZFrBmQxV//cxrokSJBlmcxQhrAncAASKoAiS';
+    expect(redactKeyMaterial(`".${slice}" has a path`)).toBe('".[40 characters withheld]" has a path');
+    expect(redactKeyMaterial('/abcDEF/ghiJKLmno/pqrSTUvwxYZab/cdEFg')).toBe('[37 characters withheld]');
+    expect(redactKeyMaterial('at /properties/httpProxyConfig/trustedCA/NOPROXY/0;')).toBe('at /properties/httpProxyConfig/trustedCA/NOPROXY/0;');
+  });
+
   it('withholds base64 whether or not it was lower-cased, and hex', () => {
     const line = c.privateKeyPem.split('\n')[3]!;
     expect(redactKeyMaterial(line)).toBe('[64 characters withheld]');

@@ -9,6 +9,8 @@ import { createPrivateKey } from 'node:crypto';
  * - holds `+` or `=` (no host name, field name or pointer does), or
  * - mixes upper-case letters, lower-case letters and digits, unless it is a JSON pointer made of words and
  *   indexes (`/properties/httpProxyConfig/NOPROXY/0`), or
+ * - holds a `/` and mixes upper-case and lower-case letters, unless it is such a pointer (a slice of base64 with
+ *   no digit in it, cut by a slash: `scnpZFrBmQxV//cxrokSJBlmcxQhrAncAASKoAiS`), or
  * - holds an unbroken stretch of 32 or more letters and digits with both in it (base64 that was lower-cased, hex), or
  * - holds 40 or more letters in a row (a lower-cased slice of base64 that happens to hold no digit), or
  * - is 64 or more characters long with letters and digits (a lower-cased PEM line cut by slashes).
@@ -17,11 +19,14 @@ import { createPrivateKey } from 'node:crypto';
  */
 const BASE64_CANDIDATE = /[A-Za-z0-9+/=]{32,}/g;
 const LONG_ALNUM = /[A-Za-z0-9]{32,}/g;
-const POINTER_LIKE = /^(?:\/(?:[A-Za-z]+|[0-9]+))+$/;
+// a JSON pointer: segments that are indexes or words (lower, UPPER or camelCase: each capital inside a word starts
+// a part of two or more lower-case letters, or the trailing capitals), never the random case of base64
+const POINTER_LIKE = /^(?:\/(?:[A-Z]?[a-z]+(?:[A-Z][a-z]{2,})*[A-Z]*|[A-Z]+|[0-9]+))+$/;
 
 function looksLikeKeyMaterial(run: string): boolean {
   if (/[+=]/.test(run)) return true;
-  if (/[A-Z]/.test(run) && /[a-z]/.test(run) && /[0-9]/.test(run) && !POINTER_LIKE.test(run)) return true;
+  const mixedCase = /[A-Z]/.test(run) && /[a-z]/.test(run);
+  if (mixedCase && (/[0-9]/.test(run) || run.includes('/')) && !POINTER_LIKE.test(run)) return true;
   for (const stretch of run.match(LONG_ALNUM) ?? []) {
     if (/[0-9]/.test(stretch) && /[A-Za-z]/.test(stretch)) return true;
   }
