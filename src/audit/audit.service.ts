@@ -4,6 +4,7 @@ import type { Tx } from '../database/database.service';
 import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
+import type { WriteStep } from '../repositories/write-step';
 
 export type AuditAction =
   | 'cluster.created'
@@ -78,14 +79,34 @@ function view(row: AuditRow): AuditEventView {
  */
 export type AuditAppendHook = (tx: Tx, events: AuditEventView[]) => Promise<void>;
 
+/** Whether a hook has anything to do for these entries (false: they may be appended alone, without the hook). */
+export type AuditHookFilter = (entries: readonly Pick<AuditEntry, 'action' | 'cluster'>[]) => boolean;
+
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
 @Injectable()
 export class AuditService {
-  private readonly hooks: AuditAppendHook[] = [];
+  private readonly hooks: { run: AuditAppendHook; wants: AuditHookFilter }[] = [];
 
-  /** Registers a hook that runs in the transaction of every append (see AuditAppendHook). */
-  onAppend(hook: AuditAppendHook): void {
-    this.hooks.push(hook);
+  /**
+   * Registers a hook that runs in the transaction of every append (see AuditAppendHook); `wants` tells whether it has
+   * anything to do for given entries (default: always).
+   */
+  onAppend(hook: AuditAppendHook, wants: AuditHookFilter = () => true): void {
+    this.hooks.push({ run: hook, wants });
+  }
+
+  /**
+   * Whether appending these entries needs a transaction of its own: a hook has work to do for them. When it does not,
+   * `appendAlone` appends them in one statement, which is atomic by itself.
+   */
+  needsTransaction(entries: readonly AuditEntry[]): boolean {
+    return this.hooks.some((h) => h.wants(entries));
+  }
+
+  /** Appends events in one statement outside any transaction; only when `needsTransaction` says no (no hook runs). */
+  async appendAlone(db: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
+    if (this.needsTransaction(entries)) throw new Error('appendAlone: a hook has work for these entries; append them in a transaction');
+    return this.chain(db, caller, entries);
   }
 
   constructor(
@@ -101,9 +122,16 @@ export class AuditService {
 
   /**
    * Appends events in order. Locks the chain head row until the caller's transaction ends, so concurrent writers
-   * (in this process or another one on the same database) queue up and the chain never forks.
+   * (in this process or another one on the same database) queue up and the chain never forks. `step`, the
+   * write's own changes from a repository, runs in the same statement (one round trip for the change and its audit).
    */
-  async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
+  async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
+    const events = await this.chain(tx, caller, entries, step);
+    for (const hook of this.hooks) await hook.run(tx, events);
+    return events;
+  }
+
+  private async chain(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
     if (entries.length === 0) return [];
     // Everything but the seq (and so the hashes) is worked out before the head is locked; the repository's one
     // statement numbers, chains, inserts and moves the head.
@@ -122,10 +150,9 @@ export class AuditService {
       tx,
       { at, actor: caller.actor, via: caller.via, requestId: caller.requestId },
       contents.map((c) => ({ action: c.action, cluster: c.cluster, version: c.version, details: JSON.stringify(c.details), ...auditHashParts(c) })),
+      step,
     );
-    const events: AuditEventView[] = contents.map((c, i) => ({ ...c, ...links[i] }));
-    for (const hook of this.hooks) await hook(tx, events);
-    return events;
+    return contents.map((c, i) => ({ ...c, ...links[i] }));
   }
 
   async list(filter: AuditFilter): Promise<Page<AuditEventView>> {

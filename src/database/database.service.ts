@@ -139,6 +139,11 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return result;
   }
 
+  /** Runs `work` with the shared client, outside any transaction (each statement commits by itself). */
+  statement<T>(work: (db: Tx) => Promise<T>): Promise<T> {
+    return work(this.prisma);
+  }
+
   /**
    * Runs `callback` once the transaction of `tx` has committed (never when it rolls back). A transaction not opened
    * by transaction() runs it on the next turn of the event loop instead (best effort).

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
-import type { AuditEvent } from '../generated/prisma/client';
+import { type AuditEvent, Prisma } from '../generated/prisma/client';
+import type { WriteStep } from './write-step';
 
 export type AuditRow = AuditEvent;
 
@@ -55,13 +56,15 @@ export class AuditRepository {
    * commit: it locks the head row (concurrent writers of any process queue up there and the chain never forks),
    * numbers the events from it, chains their hashes in SQL (sha256 of prevHash, "\n" and the canonical JSON, given
    * as the text before and after the seq: see auditHashParts), inserts them and moves the head to the last one.
-   * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it.
+   * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it, or
+   * in it: `step` (the write's own changes, as data-modifying CTEs) runs in this same statement.
    */
-  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[]): Promise<ChainLink[]> {
+  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[], step?: WriteStep): Promise<ChainLink[]> {
     if (events.length === 0) return [];
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
     return tx.$queryRaw<ChainLink[]>`
       WITH RECURSIVE
+      ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
       head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
       ev AS (
         SELECT * FROM unnest(${col('action')}::text[], ${col('cluster')}::text[], ${col('version')}::int[], ${col('details')}::text[],

@@ -1,7 +1,26 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
-import type { VersionStatus } from '../generated/prisma/client';
-import { json, toVersion, type VersionRecord, type VersionWithDecisions } from './records';
+import { type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
+import { CLUSTER_CHANGED_CHANNEL } from './clusters.repository';
+import { json, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
+import type { WriteStep } from './write-step';
+
+/** Every column of config_versions (alias v), named as Prisma names them. */
+const VERSION_COLUMNS = Prisma.sql`v.id::text AS id, v.cluster_id::text AS "clusterId", v.version, v.status::text AS status, v.config,
+  v.content_hash AS "contentHash", v.findings, v.certificates, v.reason, v.change_ticket AS "changeTicket", v.submitted_by AS "submittedBy",
+  v.submitted_via AS "submittedVia", v.submitted_at AS "submittedAt", v.required_approvals AS "requiredApprovals", v.revert_of AS "revertOf",
+  v.approved_at AS "approvedAt", v.closed_at AS "closedAt", v.submitted`;
+
+/** A version as a decision needs it: with its decisions and the number of the cluster's current version (null: none). */
+export type VersionForDecision = VersionWithDecisions & { currentVersion: number | null };
+
+/** Moves the revision (the cluster ETag) and `last_version` on and NOTIFYs the change at commit (a CTE of a WriteStep). */
+const touchCluster = (clusterId: string, at: Date, lastVersion: number | null) => Prisma.sql`
+  touched AS (
+    UPDATE clusters SET revision = revision + 1, last_version = COALESCE(${lastVersion}::int, last_version), updated_at = ${at}::timestamptz
+     WHERE id = ${clusterId}::uuid
+    RETURNING pg_notify(${CLUSTER_CHANGED_CHANNEL}, name)
+  )`;
 
 const WITH_DECISIONS = { decisions: true } as const;
 
@@ -44,7 +63,9 @@ export class VersionsRepository {
 
   /** The current (newest approved) and newest pending versions, in one query (a cluster has at most one of each). */
   async currentAndPending(clusterId: string, db: Tx = this.database.prisma): Promise<{ current: VersionRecord | null; pending: VersionRecord | null }> {
-    const rows = await db.configVersion.findMany({ where: { clusterId, status: { in: ['approved', 'pending'] } }, orderBy: { version: 'desc' } });
+    const rows = await db.$queryRaw<ConfigVersion[]>`
+      SELECT ${VERSION_COLUMNS} FROM config_versions v
+       WHERE v.cluster_id = ${clusterId}::uuid AND v.status IN ('approved', 'pending') ORDER BY v.version DESC`;
     const first = (status: VersionStatus) => {
       const row = rows.find((r) => r.status === status);
       return row ? toVersion(row) : null;
@@ -82,6 +103,78 @@ export class VersionsRepository {
       include: WITH_DECISIONS,
     });
     return rows.map((r) => toVersion(r));
+  }
+
+  /**
+   * The version `ref` names (a number, the current or the latest one) with its decisions, and the number of the
+   * cluster's current version, in one query.
+   */
+  async forDecision(clusterId: string, ref: number | 'current' | 'latest', db: Tx = this.database.prisma): Promise<VersionForDecision | null> {
+    const which =
+      ref === 'current' ? Prisma.sql`AND v.status = 'approved'` : ref === 'latest' ? Prisma.empty : Prisma.sql`AND v.version = ${ref}::int`;
+    const [row] = await db.$queryRaw<(ConfigVersion & { decisions: (Omit<Decision, 'at'> & { at: string })[]; currentVersion: number | null })[]>`
+      SELECT ${VERSION_COLUMNS},
+             COALESCE((SELECT json_agg(json_build_object('id', d.id, 'versionId', d.version_id, 'actor', d.actor, 'via', d.via,
+                                                         'decision', d.decision, 'comment', d.comment, 'at', d.at))
+                         FROM decisions d WHERE d.version_id = v.id), '[]'::json) AS decisions,
+             (SELECT max(a.version) FROM config_versions a WHERE a.cluster_id = v.cluster_id AND a.status = 'approved') AS "currentVersion"
+        FROM config_versions v
+       WHERE v.cluster_id = ${clusterId}::uuid ${which}
+       ORDER BY v.version DESC LIMIT 1`;
+    if (!row) return null;
+    const decisions: DecisionRecord[] = row.decisions.map((d) => ({ ...d, at: new Date(d.at) }));
+    return { ...toVersion(row), decisions, currentVersion: row.currentVersion };
+  }
+
+  /**
+   * A submission's changes, as a WriteStep: the older pending version (if any) superseded, the new version inserted
+   * and the cluster's revision and last version moved on (with its NOTIFY).
+   */
+  submitStep(change: { version: Omit<VersionRecord, 'status' | 'approvedAt' | 'closedAt'>; supersede: string | null; at: Date }): WriteStep {
+    const v = change.version;
+    return {
+      ctes: Prisma.sql`
+        superseded AS (
+          UPDATE config_versions SET status = 'superseded', closed_at = ${change.at}::timestamptz WHERE id = ${change.supersede}::uuid
+        ),
+        inserted_version AS (
+          INSERT INTO config_versions (id, cluster_id, version, status, config, content_hash, findings, certificates, reason, change_ticket,
+                                       submitted_by, submitted_via, submitted_at, required_approvals, revert_of, submitted)
+          VALUES (${v.id}::uuid, ${v.clusterId}::uuid, ${v.version}::int, 'pending', ${JSON.stringify(v.config)}::jsonb, ${v.contentHash},
+                  ${JSON.stringify(v.findings)}::jsonb, ${JSON.stringify(v.certificates)}::jsonb, ${v.reason}, ${v.changeTicket},
+                  ${v.submittedBy}, ${v.submittedVia}, ${v.submittedAt}::timestamptz, ${v.requiredApprovals}::int, ${v.revertOf}::int,
+                  ${JSON.stringify(v.submitted)}::jsonb)
+        ),
+        ${touchCluster(v.clusterId, change.at, v.version)}`,
+    };
+  }
+
+  /**
+   * A decision's changes, as a WriteStep: the decision inserted; on a rejection the version rejected; on the
+   * approval that completes it the current version superseded and this one approved; the revision moved on (NOTIFY).
+   */
+  decideStep(change: { decision: DecisionRecord; clusterId: string; outcome: 'pending' | 'approved' | 'rejected'; at: Date }): WriteStep {
+    const d = change.decision;
+    const { outcome, at } = change;
+    return {
+      ctes: Prisma.sql`
+        inserted_decision AS (
+          INSERT INTO decisions (id, version_id, actor, via, decision, comment, at)
+          VALUES (${d.id}::uuid, ${d.versionId}::uuid, ${d.actor}, ${d.via}, ${d.decision}::"DecisionKind", ${d.comment}, ${d.at}::timestamptz)
+        ),
+        superseded AS (
+          UPDATE config_versions SET status = 'superseded', closed_at = ${at}::timestamptz
+           WHERE ${outcome === 'approved'}::boolean AND cluster_id = ${change.clusterId}::uuid AND status = 'approved'
+        ),
+        decided AS (
+          UPDATE config_versions
+             SET status = ${outcome}::"VersionStatus",
+                 approved_at = CASE WHEN ${outcome}::text = 'approved' THEN ${at}::timestamptz END,
+                 closed_at = CASE WHEN ${outcome}::text = 'rejected' THEN ${at}::timestamptz END
+           WHERE ${outcome !== 'pending'}::boolean AND id = ${d.versionId}::uuid
+        ),
+        ${touchCluster(change.clusterId, at, null)}`,
+    };
   }
 
   async create(tx: Tx, version: NewVersion): Promise<VersionRecord> {

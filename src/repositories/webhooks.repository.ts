@@ -90,6 +90,25 @@ export class WebhooksRepository {
     await tx.$executeRaw`SELECT pg_notify(${channel}, '')`;
   }
 
+  /**
+   * One event and its deliveries, in one statement: a delivery for each of `webhookIds` that still exists and is
+   * enabled (the caller matched a cached list of subscriptions, which may lag a change made by another process by
+   * the notification delay), and NOTIFY `notify` at commit when given and a delivery was written.
+   */
+  async insertEventWithDeliveries(tx: Tx, event: { id: string; type: string; data: unknown }, webhookIds: string[], notify: string | null): Promise<number> {
+    const [row] = await tx.$queryRaw<{ n: number }[]>`
+      WITH ev AS (
+        INSERT INTO webhook_events (id, type, data) VALUES (${event.id}, ${event.type}, ${JSON.stringify(event.data)}::jsonb)
+      ),
+      del AS (
+        INSERT INTO webhook_deliveries (id, webhook_id, event_id)
+        SELECT gen_random_uuid(), w.id, ${event.id} FROM webhooks w WHERE w.id = ANY(${webhookIds}::uuid[]) AND w.enabled
+        RETURNING 1
+      )
+      SELECT count(*)::int AS n, CASE WHEN ${notify}::text IS NOT NULL AND count(*) > 0 THEN pg_notify(${notify}::text, '') END::text AS notified FROM del`;
+    return row.n;
+  }
+
   async insertEvent(tx: Tx, event: { id: string; type: string; data: unknown }): Promise<void> {
     await tx.webhookEvent.create({ data: { id: event.id, type: event.type, data: event.data as Prisma.InputJsonValue } });
   }
@@ -129,14 +148,15 @@ export class WebhooksRepository {
    * Claims up to `limit` due deliveries for one attempt each: the attempt count moves on and the row is leased
    * (next_attempt_at pushed `leaseMs` ahead) in one statement. FOR UPDATE SKIP LOCKED lets several processes claim at
    * once without waiting for each other or taking the same row; once this statement commits, no other process can
-   * claim the row until the lease ends, so an attempt is sent by one process only.
+   * claim the row until the lease ends, so an attempt is sent by one process only. Among rows due at the same
+   * time, events go in their audit order (evt_<seq>: shorter ids first, then by text), e.g. decided before approved.
    */
   claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
     return this.db.$queryRaw<ClaimedDelivery[]>`
       WITH due AS (
         SELECT d.id FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
         WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND (w.enabled OR d.manual)
-        ORDER BY d.next_attempt_at, d.id
+        ORDER BY d.next_attempt_at, length(d.event_id), d.event_id, d.id
         LIMIT ${limit}
         FOR UPDATE OF d SKIP LOCKED
       )

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type AuditEntry, AuditService } from '../audit/audit.service';
 import type { Caller } from '../auth/principal';
@@ -21,7 +22,7 @@ import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
 import { ClustersRepository } from '../repositories/clusters.repository';
 import { DecisionsRepository } from '../repositories/decisions.repository';
-import type { ClusterRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
+import type { ClusterRecord, DecisionRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
 import { versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
@@ -94,12 +95,13 @@ export class VersionsService {
     const number = cluster.lastVersion + 1;
     const events: AuditEntry[] = [];
     if (pending) {
-      await this.versions.markStatus(tx, pending.id, { status: 'superseded', closedAt: now });
       events.push({ action: 'config.superseded', cluster: cluster.name, version: pending.version, details: { from: 'pending', supersededBy: number } });
     }
-    const created = await this.versions.create(tx, {
+    const created: VersionRecord = {
+      id: randomUUID(),
       clusterId: cluster.id,
       version: number,
+      status: 'pending',
       config: result.normalized,
       contentHash: hash,
       findings: result.findings,
@@ -112,9 +114,9 @@ export class VersionsService {
       requiredApprovals: cluster.requiredApprovals,
       revertOf: input.revertTo ?? null,
       submitted: submittedDocument(submitted) as VersionRecord['submitted'],
-    });
-    const revision = await this.clusters.touch(tx, cluster.id, number);
-    this.cache.afterChange(tx, cluster.name);
+      approvedAt: null,
+      closedAt: null,
+    };
     events.push({
       action: 'config.submitted',
       cluster: cluster.name,
@@ -128,9 +130,16 @@ export class VersionsService {
         warnings: result.findings.filter((f) => f.severity === 'warning').map((f) => f.code),
       },
     });
-    await this.audit.appendAll(tx, caller, events);
-    this.metrics.submissions.inc({ outcome: 'created' });
-    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision, created: true };
+    // One statement: supersede the pending version, insert the new one, move the revision (the cluster row is
+    // locked, so it becomes revision + 1) and append the audit events.
+    // (Run last, after the Idempotency-Key record if any: the audit chain head is then locked for one round trip.)
+    this.cache.afterChange(tx, cluster.name);
+    const step = this.versions.submitStep({ version: created, supersede: pending?.id ?? null, at: now });
+    this.writes.lastly(tx, async () => {
+      await this.audit.appendAll(tx, caller, events, step);
+      this.metrics.submissions.inc({ outcome: 'created' });
+    });
+    return { version: versionView(cluster.name, { ...created, decisions: [] }), revision: cluster.revision + 1, created: true };
   }
 
   /** One approver's decision, in the caller's transaction. */
@@ -144,7 +153,8 @@ export class VersionsService {
   ): Promise<VersionChange> {
     const cluster = await this.clusters.lockByName(tx, clusterName);
     precondition(cluster.revision);
-    const version = await this.find(cluster, ref, tx);
+    const version = await this.versions.forDecision(cluster.id, ref, tx);
+    if (!version) throw this.versionNotFound(cluster, ref);
     if (version.status !== 'pending') {
       throw conflict('NOT_PENDING', `Version ${version.version} is ${version.status}; only a pending version can be decided.`);
     }
@@ -174,14 +184,16 @@ export class VersionsService {
       }
     }
     const now = this.clock.now();
-    const decision = await this.decisions.create(tx, {
+    const decision: DecisionRecord = {
+      id: randomUUID(),
       versionId: version.id,
       actor: caller.actor,
       via: caller.via,
       decision: input.decision,
       comment: input.comment ?? '',
       at: now,
-    });
+    };
+    const { decisions: _before, currentVersion, ...record } = version;
     const decisions = [...version.decisions, decision];
     const approvers = decisions.filter((d) => d.decision === 'approve').map((d) => d.actor);
     const events: AuditEntry[] = [
@@ -193,21 +205,20 @@ export class VersionsService {
       },
     ];
 
-    let fresh: VersionRecord = version;
+    let fresh: VersionRecord = record;
     let result: 'pending' | 'approved' | 'rejected' = 'pending';
     if (input.decision === 'reject') {
       result = 'rejected';
-      await this.versions.markStatus(tx, version.id, { status: 'rejected', closedAt: now });
-      fresh = { ...version, status: 'rejected', closedAt: now };
+      fresh = { ...record, status: 'rejected', closedAt: now };
       events.push({ action: 'config.rejected', cluster: cluster.name, version: version.version, details: {} });
     } else if (approvers.length >= version.requiredApprovals) {
       result = 'approved';
-      const previous = await this.versions.supersedeCurrent(tx, cluster.id, now);
+      // The current version (a pending one is never it) is superseded in the same statement.
+      const previous = currentVersion;
       if (previous !== null) {
         events.push({ action: 'config.superseded', cluster: cluster.name, version: previous, details: { from: 'approved', supersededBy: version.version } });
       }
-      await this.versions.markStatus(tx, version.id, { status: 'approved', approvedAt: now });
-      fresh = { ...version, status: 'approved', approvedAt: now };
+      fresh = { ...record, status: 'approved', approvedAt: now };
       events.push({
         action: 'config.approved',
         cluster: cluster.name,
@@ -215,11 +226,15 @@ export class VersionsService {
         details: { contentHash: version.contentHash, approvers, previous },
       });
     }
-    const revision = await this.clusters.touch(tx, cluster.id);
+    // One statement: the decision, the status changes, the revision (revision + 1 under the row lock) and the audit.
+    // (Run last, after the Idempotency-Key record if any: the audit chain head is then locked for one round trip.)
     this.cache.afterChange(tx, cluster.name);
-    await this.audit.appendAll(tx, caller, events);
-    this.metrics.decisions.inc({ decision: input.decision, result });
-    return { version: versionView(cluster.name, { ...fresh, decisions }), revision };
+    const step = this.versions.decideStep({ decision, clusterId: cluster.id, outcome: result, at: now });
+    this.writes.lastly(tx, async () => {
+      await this.audit.appendAll(tx, caller, events, step);
+      this.metrics.decisions.inc({ decision: input.decision, result });
+    });
+    return { version: versionView(cluster.name, { ...fresh, decisions }), revision: cluster.revision + 1 };
   }
 
   /** The submitter (or an admin) takes a pending version back. */
@@ -291,42 +306,40 @@ export class VersionsService {
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
   async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
-    return this.writes.run(async (tx) => {
-      const cluster = await this.clusters.getByName(clusterName, tx);
-      const version = await this.find(cluster, ref, tx);
-      if (!version.approvedAt) {
-        throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
-      }
-      // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
-      const blockers = blockersOf(cluster);
-      if (blockers.length > 0) {
-        throw new ServiceError(
-          'unprocessable',
-          'CONFIG_INVALID',
-          `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
-          { findings: blockers },
-        );
-      }
-      const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version, tx) : null;
-      const rendering = render(
-        format,
-        version.config,
-        {
-          clusterName: cluster.name,
-          resourceGroup: cluster.resourceGroup,
-          subscriptionId: cluster.subscriptionId,
-          proxyAddresses: cluster.network?.proxyAddresses ?? null,
-        },
-        { precedingApproved },
+    // Nothing here changes but the audit trail: read outside any transaction (nothing is locked), render, then append
+    // the event in one statement (or, when a webhook wants it, in a transaction with its outbox rows).
+    const cluster = await this.clusters.getByName(clusterName);
+    const version = await this.versions.forDecision(cluster.id, ref);
+    if (!version) throw this.versionNotFound(cluster, ref);
+    if (!version.approvedAt) {
+      throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
+    }
+    // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
+    const blockers = blockersOf(cluster);
+    if (blockers.length > 0) {
+      throw new ServiceError(
+        'unprocessable',
+        'CONFIG_INVALID',
+        `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
+        { findings: blockers },
       );
-      await this.audit.append(tx, caller, {
-        action: 'config.rendered',
-        cluster: cluster.name,
-        version: version.version,
-        details: { format, contentHash: version.contentHash },
-      });
-      return rendering;
-    });
+    }
+    const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version) : null;
+    const rendering = render(
+      format,
+      version.config,
+      {
+        clusterName: cluster.name,
+        resourceGroup: cluster.resourceGroup,
+        subscriptionId: cluster.subscriptionId,
+        proxyAddresses: cluster.network?.proxyAddresses ?? null,
+      },
+      { precedingApproved },
+    );
+    const entry: AuditEntry = { action: 'config.rendered', cluster: cluster.name, version: version.version, details: { format, contentHash: version.contentHash } };
+    if (this.audit.needsTransaction([entry])) await this.writes.run((tx) => this.audit.append(tx, caller, entry));
+    else await this.writes.single((db) => this.audit.appendAlone(db, caller, [entry]));
+    return rendering;
   }
 
   /** The normalized config of a version and the cluster's network (for explain). */
@@ -343,10 +356,12 @@ export class VersionsService {
         : ref === 'latest'
           ? await this.versions.latestWithDecisions(cluster.id, db)
           : await this.versions.byNumber(cluster.id, ref, db);
-    if (!found) {
-      const what = ref === 'current' ? 'current (approved) version' : ref === 'latest' ? 'version yet' : `version ${ref}`;
-      throw notFound('VERSION_NOT_FOUND', `Cluster "${cluster.name}" has no ${what}.`);
-    }
+    if (!found) throw this.versionNotFound(cluster, ref);
     return found;
+  }
+
+  private versionNotFound(cluster: ClusterRecord, ref: VersionRef): ServiceError {
+    const what = ref === 'current' ? 'current (approved) version' : ref === 'latest' ? 'version yet' : `version ${ref}`;
+    return notFound('VERSION_NOT_FOUND', `Cluster "${cluster.name}" has no ${what}.`);
   }
 }

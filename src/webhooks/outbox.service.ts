@@ -12,6 +12,11 @@ import { subscriptionMatches } from './webhook-actions';
 /** NOTIFY channel that wakes the dispatchers of every process on the database when deliveries were written. */
 export const DELIVERIES_CHANNEL = 'webhook_deliveries';
 
+/** NOTIFY channel of every change to a webhook (its `webhook.*` audit event): the outboxes drop their subscriptions. */
+export const WEBHOOKS_CHANGED_CHANNEL = 'webhooks_changed';
+
+type Subscription = Awaited<ReturnType<WebhooksRepository['enabledSubscriptions']>>[number];
+
 /** Wakes the local dispatcher (set by it; the outbox must not depend on the dispatcher's construction order). */
 export type Waker = () => void;
 
@@ -19,10 +24,21 @@ export type Waker = () => void;
  * The transactional outbox: for every audit event, in the transaction that appends it (and makes the change), one
  * webhook_events row and one webhook_deliveries row per matching enabled subscription. A crash can then never lose
  * a delivery of a committed change, nor deliver an event whose change rolled back.
+ *
+ * The enabled subscriptions are cached per process, so a write with no matching subscription costs no query here:
+ * every webhook change (each one appends a `webhook.*` audit event, so it passes through here) drops the list in this
+ * process when it commits, before its response, and in the other processes through NOTIFY `webhooks_changed`; the
+ * cache is not used while that notification channel is down. A write that begins after a webhook change was
+ * answered sees it in this process; in another process, after the notification delay. The deliveries are inserted
+ * only for webhooks that still exist and are enabled, so a list that lags never breaks a write.
  */
 @Injectable()
 export class WebhookOutbox {
   private waker: Waker = () => {};
+  private subscriptions: Subscription[] | null = null;
+  /** Moves on every change to the subscriptions: a list read before it is not stored. */
+  private generation = 0;
+  private readonly notificationsFlowing: () => boolean;
 
   constructor(
     audit: AuditService,
@@ -30,7 +46,37 @@ export class WebhookOutbox {
     private readonly repository: WebhooksRepository,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    audit.onAppend((tx, events) => this.enqueue(tx, events));
+    audit.onAppend(
+      (tx, events) => this.enqueue(tx, events),
+      (entries) => this.mayWant(entries),
+    );
+    this.notificationsFlowing = database.listen(
+      WEBHOOKS_CHANGED_CHANNEL,
+      () => this.forget(),
+      () => this.forget(),
+    );
+  }
+
+  /** False only when the cached subscriptions surely want none of these entries (and they change no webhook). */
+  private mayWant(entries: readonly { action: string; cluster?: string | null }[]): boolean {
+    const subscriptions = this.subscriptions;
+    if (!subscriptions || !this.notificationsFlowing()) return true;
+    return entries.some((e) => e.action.startsWith('webhook.') || subscriptions.some((s) => subscriptionMatches(s, { action: e.action, cluster: e.cluster ?? null })));
+  }
+
+  private forget(): void {
+    this.subscriptions = null;
+    this.generation += 1;
+  }
+
+  /** The enabled subscriptions: cached, or read in `tx` (and cached unless a webhook changed meanwhile). */
+  private async enabledSubscriptions(tx: Tx): Promise<Subscription[]> {
+    const flowing = this.notificationsFlowing();
+    if (this.subscriptions && flowing) return this.subscriptions;
+    const generation = this.generation;
+    const rows = await this.repository.enabledSubscriptions(tx);
+    if (flowing && generation === this.generation && this.notificationsFlowing()) this.subscriptions = rows;
+    return rows;
   }
 
   setWaker(waker: Waker): void {
@@ -44,7 +90,14 @@ export class WebhookOutbox {
   }
 
   async enqueue(tx: Tx, events: AuditEventView[]): Promise<void> {
-    const subscriptions = await this.repository.enabledSubscriptions(tx);
+    const webhookChange = events.some((e) => e.action.startsWith('webhook.'));
+    if (webhookChange) {
+      // A webhook changed: every process drops its subscriptions when this commits (this one before the response).
+      this.database.afterCommit(tx, () => this.forget());
+      if (this.config.storage.kind === 'postgres') await this.repository.notifyOnCommit(tx, WEBHOOKS_CHANGED_CHANNEL);
+    }
+    // What this transaction sees of a webhook it changes is not cached: it may still roll back.
+    const subscriptions = webhookChange ? await this.repository.enabledSubscriptions(tx) : await this.enabledSubscriptions(tx);
     if (subscriptions.length === 0) return;
     let wrote = false;
     const versions = new Map<string, Awaited<ReturnType<WebhookOutbox['versionData']>>>();
@@ -66,11 +119,13 @@ export class WebhookOutbox {
         if (chat && found.diffSummary) data.diffSummary = found.diffSummary;
       }
       const id = `evt_${event.seq}`;
-      await this.repository.insertEvent(tx, { id, type: `${EVENT_TYPE_PREFIX}${event.action}`, data });
-      await this.repository.insertDeliveries(tx, matching.map((s) => ({ webhookId: s.id, eventId: id })));
-      wrote = true;
+      const notify = !wrote && this.config.storage.kind === 'postgres' ? DELIVERIES_CHANNEL : null;
+      const written = await this.repository.insertEventWithDeliveries(tx, { id, type: `${EVENT_TYPE_PREFIX}${event.action}`, data }, matching.map((s) => s.id), notify);
+      if (written > 0 && !wrote) {
+        wrote = true;
+        this.database.afterCommit(tx, () => this.waker());
+      }
     }
-    if (wrote) await this.wakeAfterCommit(tx);
   }
 
   /** The version the event names as this transaction leaves it (certificate bodies left out), and for chat the diff summary. */

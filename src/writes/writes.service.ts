@@ -44,6 +44,8 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
   private sweeper?: NodeJS.Timeout;
   /** What to do when a transaction ends (e.g. drop cached reads of what it changed), by its client. */
   private readonly endHooks = new WeakMap<Tx, (() => void)[]>();
+  /** The last statements of a transaction (its audit append), by its client: see lastly. */
+  private readonly lastSteps = new WeakMap<Tx, (() => Promise<unknown>)[]>();
 
   constructor(
     private readonly database: DatabaseService,
@@ -75,13 +77,28 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
     hooks.push(fn);
   }
 
-  /** One transaction with its end hooks (see afterTransaction). */
+  /**
+   * Runs `step` as the last statement of the transaction of `tx`, after everything else it does (the Idempotency-Key
+   * record included), just before COMMIT. A write's audit append goes here: it locks the audit chain head, which then
+   * stays locked for that one round trip and the commit.
+   */
+  lastly(tx: Tx, step: () => Promise<unknown>): void {
+    const steps = this.lastSteps.get(tx);
+    if (!steps) throw new Error('lastly: not a transaction opened by Writes');
+    steps.push(step);
+  }
+
+  /** One transaction with its end hooks (see afterTransaction) and last steps (see lastly). */
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     const hooks: (() => void)[] = [];
     try {
-      return await this.database.transaction((tx) => {
+      return await this.database.transaction(async (tx) => {
         this.endHooks.set(tx, hooks);
-        return work(tx);
+        const steps: (() => Promise<unknown>)[] = [];
+        this.lastSteps.set(tx, steps);
+        const result = await work(tx);
+        for (const step of steps) await step();
+        return result;
       });
     } finally {
       for (const hook of hooks) hook();
@@ -96,6 +113,14 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
       if (options.onUniqueViolation && isUniqueViolation(err)) throw options.onUniqueViolation();
       throw err;
     }
+  }
+
+  /**
+   * Runs a write that is ONE statement (atomic by itself) without opening a transaction around it: no BEGIN and
+   * COMMIT round trips. `work` must issue exactly one statement that changes anything.
+   */
+  single<T>(work: (db: Tx) => Promise<T>): Promise<T> {
+    return this.database.statement(work);
   }
 
   /** Runs `work` in one transaction, at most once per Idempotency-Key; `respond` turns its result into the response. */
