@@ -22,6 +22,11 @@ export type NewCluster = Required<Omit<ClusterChanges, 'lastVersion'>> & { name:
 /** NOTIFY channel of every change to a cluster or its versions (payload: the cluster name); read caches listen on it. */
 export const CLUSTER_CHANGED_CHANNEL = 'cluster_changed';
 
+/** Every column of clusters (alias c), named as Prisma names them. */
+export const CLUSTER_COLUMNS = Prisma.sql`c.id::text AS id, c.name, c.resource_group AS "resourceGroup", c.subscription_id AS "subscriptionId",
+  c.location, c.node_pools AS "nodePools", c.network, c.addons, c.required_approvals AS "requiredApprovals", c.revision,
+  c.last_version AS "lastVersion", c.created_by AS "createdBy", c.created_at AS "createdAt", c.updated_at AS "updatedAt"`;
+
 export const clusterNotFound = (name: string) => notFound('CLUSTER_NOT_FOUND', `No cluster is named "${name}".`);
 
 function data(changes: ClusterChanges): Prisma.ClusterUpdateInput {
@@ -55,11 +60,7 @@ export class ClustersRepository {
    * here) and reads it, in one statement. 404 CLUSTER_NOT_FOUND.
    */
   async lockByName(tx: Tx, name: string): Promise<ClusterRecord> {
-    const [row] = await tx.$queryRaw<Cluster[]>`
-      SELECT id::text, name, resource_group AS "resourceGroup", subscription_id AS "subscriptionId", location,
-             node_pools AS "nodePools", network, addons, required_approvals AS "requiredApprovals", revision,
-             last_version AS "lastVersion", created_by AS "createdBy", created_at AS "createdAt", updated_at AS "updatedAt"
-        FROM clusters WHERE name = ${name} FOR UPDATE`;
+    const [row] = await tx.$queryRaw<Cluster[]>`SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.name = ${name} FOR UPDATE`;
     if (!row) throw clusterNotFound(name);
     return toCluster(row);
   }

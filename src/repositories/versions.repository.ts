@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
-import { type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
-import { CLUSTER_CHANGED_CHANNEL } from './clusters.repository';
-import { json, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
+import { type Cluster, type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
+import { CLUSTER_CHANGED_CHANNEL, CLUSTER_COLUMNS } from './clusters.repository';
+import { type ClusterRecord, json, toCluster, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
 import type { WriteStep } from './write-step';
 
 /** Every column of config_versions (alias v), named as Prisma names them. */
@@ -10,6 +10,17 @@ const VERSION_COLUMNS = Prisma.sql`v.id::text AS id, v.cluster_id::text AS "clus
   v.content_hash AS "contentHash", v.findings, v.certificates, v.reason, v.change_ticket AS "changeTicket", v.submitted_by AS "submittedBy",
   v.submitted_via AS "submittedVia", v.submitted_at AS "submittedAt", v.required_approvals AS "requiredApprovals", v.revert_of AS "revertOf",
   v.approved_at AS "approvedAt", v.closed_at AS "closedAt", v.submitted`;
+
+/** What a rendering needs, read in one statement (see forRender). */
+export interface RenderSource {
+  cluster: ClusterRecord;
+  version: Pick<VersionRecord, 'version' | 'status' | 'approvedAt' | 'config' | 'contentHash'> | null;
+  /** The config of the newest version before it that was ever approved (only when asked for). */
+  precedingApproved: VersionRecord['config'] | null;
+}
+
+const refCondition = (ref: number | 'current' | 'latest') =>
+  ref === 'current' ? Prisma.sql`AND v.status = 'approved'` : ref === 'latest' ? Prisma.empty : Prisma.sql`AND v.version = ${ref}::int`;
 
 /** A version as a decision needs it: with its decisions and the number of the cluster's current version (null: none). */
 export type VersionForDecision = VersionWithDecisions & { currentVersion: number | null };
@@ -110,8 +121,7 @@ export class VersionsRepository {
    * cluster's current version, in one query.
    */
   async forDecision(clusterId: string, ref: number | 'current' | 'latest', db: Tx = this.database.prisma): Promise<VersionForDecision | null> {
-    const which =
-      ref === 'current' ? Prisma.sql`AND v.status = 'approved'` : ref === 'latest' ? Prisma.empty : Prisma.sql`AND v.version = ${ref}::int`;
+    const which = refCondition(ref);
     const [row] = await db.$queryRaw<(ConfigVersion & { decisions: (Omit<Decision, 'at'> & { at: string })[]; currentVersion: number | null })[]>`
       SELECT ${VERSION_COLUMNS},
              COALESCE((SELECT json_agg(json_build_object('id', d.id, 'versionId', d.version_id, 'actor', d.actor, 'via', d.via,
@@ -124,6 +134,37 @@ export class VersionsRepository {
     if (!row) return null;
     const decisions: DecisionRecord[] = row.decisions.map((d) => ({ ...d, at: new Date(d.at) }));
     return { ...toVersion(row), decisions, currentVersion: row.currentVersion };
+  }
+
+  /**
+   * The cluster `clusterName`, its version `ref` and, with `withPrecedingApproved`, the config of the newest version
+   * before it that was ever approved, in one statement (one snapshot). Null: no such cluster.
+   */
+  async forRender(clusterName: string, ref: number | 'current' | 'latest', withPrecedingApproved: boolean): Promise<RenderSource | null> {
+    const [row] = await this.database.prisma.$queryRaw<
+      (Cluster & { vVersion: number | null; vStatus: VersionStatus; vApprovedAt: Date | null; vConfig: unknown; vContentHash: string; precedingApproved: unknown })[]
+    >`
+      SELECT ${CLUSTER_COLUMNS}, v.version AS "vVersion", v.status::text AS "vStatus", v.approved_at AS "vApprovedAt", v.config AS "vConfig",
+             v.content_hash AS "vContentHash",
+             CASE WHEN ${withPrecedingApproved}::boolean AND v.version IS NOT NULL THEN
+               (SELECT p.config FROM config_versions p
+                 WHERE p.cluster_id = c.id AND p.version < v.version AND p.approved_at IS NOT NULL ORDER BY p.version DESC LIMIT 1)
+             END AS "precedingApproved"
+        FROM clusters c
+        LEFT JOIN LATERAL (
+          SELECT * FROM config_versions v WHERE v.cluster_id = c.id ${refCondition(ref)} ORDER BY v.version DESC LIMIT 1
+        ) v ON true
+       WHERE c.name = ${clusterName}`;
+    if (!row) return null;
+    const { vVersion, vStatus, vApprovedAt, vConfig, vContentHash, precedingApproved, ...cluster } = row;
+    return {
+      cluster: toCluster(cluster),
+      version:
+        vVersion === null
+          ? null
+          : { version: vVersion, status: vStatus, approvedAt: vApprovedAt, config: vConfig as VersionRecord['config'], contentHash: vContentHash },
+      precedingApproved: (precedingApproved ?? null) as VersionRecord['config'] | null,
+    };
   }
 
   /**

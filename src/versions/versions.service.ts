@@ -20,7 +20,7 @@ import { ValidateService } from '../validate/validate.service';
 import type { DecisionDto } from './dto/decision.dto';
 import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
-import { ClustersRepository } from '../repositories/clusters.repository';
+import { clusterNotFound, ClustersRepository } from '../repositories/clusters.repository';
 import { DecisionsRepository } from '../repositories/decisions.repository';
 import type { ClusterRecord, DecisionRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
@@ -308,8 +308,9 @@ export class VersionsService {
   async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
     // Nothing here changes but the audit trail: read outside any transaction (nothing is locked), render, then append
     // the event in one statement (or, when a webhook wants it, in a transaction with its outbox rows).
-    const cluster = await this.clusters.getByName(clusterName);
-    const version = await this.versions.forDecision(cluster.id, ref);
+    const source = await this.versions.forRender(clusterName, ref, format === 'az');
+    if (!source) throw clusterNotFound(clusterName);
+    const { cluster, version, precedingApproved } = source;
     if (!version) throw this.versionNotFound(cluster, ref);
     if (!version.approvedAt) {
       throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
@@ -324,7 +325,6 @@ export class VersionsService {
         { findings: blockers },
       );
     }
-    const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version) : null;
     const rendering = render(
       format,
       version.config,
