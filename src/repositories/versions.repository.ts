@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type Cluster, type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
 import { CLUSTER_CHANGED_CHANNEL, CLUSTER_COLUMNS } from './clusters.repository';
-import { type ClusterRecord, json, toCluster, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
+import { type ClusterRecord, toCluster, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
 import type { WriteStep } from './write-step';
 
 /** Every column of config_versions (alias v), named as Prisma names them. */
@@ -38,8 +38,6 @@ const WITH_DECISIONS = { decisions: true } as const;
 /** The cluster's current version: its newest approved one (API.md: "current"). */
 const CURRENT = (clusterId: string) => ({ where: { clusterId, status: 'approved' }, orderBy: { version: 'desc' } }) as const;
 
-/** A new version: every column but those the database or a later status change sets. */
-export type NewVersion = Omit<VersionRecord, 'id' | 'status' | 'approvedAt' | 'closedAt'>;
 
 /** The `config_versions` table. Reads default to the shared client; writes take the caller's transaction. */
 @Injectable()
@@ -82,16 +80,6 @@ export class VersionsRepository {
       return row ? toVersion(row) : null;
     };
     return { current: first('approved'), pending: first('pending') };
-  }
-
-  /** The config of the newest version below `version` that was ever approved (current, or superseded since). */
-  async precedingApprovedConfig(clusterId: string, version: number, db: Tx = this.database.prisma): Promise<VersionRecord['config'] | null> {
-    const row = await db.configVersion.findFirst({
-      where: { clusterId, version: { lt: version }, approvedAt: { not: null } },
-      orderBy: { version: 'desc' },
-      select: { config: true },
-    });
-    return row ? (row.config as unknown as VersionRecord['config']) : null;
   }
 
   /** The version just before `version`. */
@@ -216,35 +204,6 @@ export class VersionsRepository {
         ),
         ${touchCluster(change.clusterId, at, null)}`,
     };
-  }
-
-  async create(tx: Tx, version: NewVersion): Promise<VersionRecord> {
-    const row = await tx.configVersion.create({
-      data: {
-        ...version,
-        status: 'pending',
-        config: json(version.config),
-        findings: json(version.findings),
-        certificates: json(version.certificates),
-        submitted: json(version.submitted),
-      },
-    });
-    return toVersion(row);
-  }
-
-  /** Moves a version to another status (one statement; nothing read back). */
-  async markStatus(tx: Tx, id: string, change: { status: 'approved'; approvedAt: Date } | { status: 'rejected' | 'withdrawn' | 'superseded'; closedAt: Date }): Promise<void> {
-    await tx.configVersion.updateMany({ where: { id }, data: change });
-  }
-
-  /** Supersedes the cluster's current (approved) version, if any, in one statement; its number, or null. */
-  async supersedeCurrent(tx: Tx, clusterId: string, closedAt: Date): Promise<number | null> {
-    const rows = await tx.configVersion.updateManyAndReturn({
-      where: { clusterId, status: 'approved' },
-      data: { status: 'superseded', closedAt },
-      select: { version: true },
-    });
-    return rows.length ? Math.max(...rows.map((r) => r.version)) : null;
   }
 
   /** Moves a version to another status, with the time it was approved or closed. */

@@ -113,10 +113,6 @@ export class WebhooksRepository {
     await tx.webhookEvent.create({ data: { id: event.id, type: event.type, data: event.data as Prisma.InputJsonValue } });
   }
 
-  async insertDeliveries(tx: Tx, rows: { webhookId: string; eventId: string; manual?: boolean }[]): Promise<void> {
-    await tx.webhookDelivery.createMany({ data: rows });
-  }
-
   /** A new delivery (ping, redelivery) of an event that exists. */
   createDelivery(tx: Tx, row: { webhookId: string; eventId: string; manual: boolean }): Promise<DeliveryWithType> {
     return tx.webhookDelivery.create({ data: row, include: { event: { select: { type: true } } } });
