@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type Cluster, type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
-import { CLUSTER_CHANGED_CHANNEL, CLUSTER_COLUMNS } from './clusters.repository';
+import { CLUSTER_CHANGED_CHANNEL, CLUSTER_COLUMNS, clusterNotFound } from './clusters.repository';
 import { type ClusterRecord, toCluster, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
 import type { WriteStep } from './write-step';
 
@@ -21,6 +21,35 @@ export interface RenderSource {
 
 const refCondition = (ref: number | 'current' | 'latest') =>
   ref === 'current' ? Prisma.sql`AND v.status = 'approved'` : ref === 'latest' ? Prisma.empty : Prisma.sql`AND v.version = ${ref}::int`;
+
+/** A version row as json_agg / row_to_json give it: its timestamps as text. */
+type JsonVersionRow = Omit<ConfigVersion, 'submittedAt' | 'approvedAt' | 'closedAt'> & { submittedAt: string; approvedAt: string | null; closedAt: string | null };
+type DecisionVersionRow = ConfigVersion & { decisions: (Omit<Decision, 'at'> & { at: string })[]; currentVersion: number | null };
+type JsonDecisionVersionRow = JsonVersionRow & Pick<DecisionVersionRow, 'decisions' | 'currentVersion'>;
+
+/** The row with its timestamps as Dates again. */
+const withDates = <R extends JsonVersionRow>(row: R): Omit<R, 'submittedAt' | 'approvedAt' | 'closedAt'> & Pick<ConfigVersion, 'submittedAt' | 'approvedAt' | 'closedAt'> => ({
+  ...row,
+  submittedAt: new Date(row.submittedAt),
+  approvedAt: row.approvedAt === null ? null : new Date(row.approvedAt),
+  closedAt: row.closedAt === null ? null : new Date(row.closedAt),
+});
+
+/** The version `ref` of the cluster `clusterId` with its decisions and the number of the current version. */
+const decisionVersionQuery = (clusterId: Prisma.Sql, ref: number | 'current' | 'latest') => Prisma.sql`
+  SELECT ${VERSION_COLUMNS},
+         COALESCE((SELECT json_agg(json_build_object('id', d.id, 'versionId', d.version_id, 'actor', d.actor, 'via', d.via,
+                                                     'decision', d.decision, 'comment', d.comment, 'at', d.at))
+                     FROM decisions d WHERE d.version_id = v.id), '[]'::json) AS decisions,
+         (SELECT max(a.version) FROM config_versions a WHERE a.cluster_id = v.cluster_id AND a.status = 'approved') AS "currentVersion"
+    FROM config_versions v
+   WHERE v.cluster_id = ${clusterId} ${refCondition(ref)}
+   ORDER BY v.version DESC LIMIT 1`;
+
+const toDecisionVersion = (row: DecisionVersionRow): VersionForDecision => {
+  const { decisions, currentVersion, ...version } = row;
+  return { ...toVersion(version), decisions: decisions.map((d) => ({ ...d, at: new Date(d.at) })), currentVersion };
+};
 
 /** A version as a decision needs it: with its decisions and the number of the cluster's current version (null: none). */
 export type VersionForDecision = VersionWithDecisions & { currentVersion: number | null };
@@ -109,19 +138,49 @@ export class VersionsRepository {
    * cluster's current version, in one query.
    */
   async forDecision(clusterId: string, ref: number | 'current' | 'latest', db: Tx = this.database.prisma): Promise<VersionForDecision | null> {
-    const which = refCondition(ref);
-    const [row] = await db.$queryRaw<(ConfigVersion & { decisions: (Omit<Decision, 'at'> & { at: string })[]; currentVersion: number | null })[]>`
-      SELECT ${VERSION_COLUMNS},
-             COALESCE((SELECT json_agg(json_build_object('id', d.id, 'versionId', d.version_id, 'actor', d.actor, 'via', d.via,
-                                                         'decision', d.decision, 'comment', d.comment, 'at', d.at))
-                         FROM decisions d WHERE d.version_id = v.id), '[]'::json) AS decisions,
-             (SELECT max(a.version) FROM config_versions a WHERE a.cluster_id = v.cluster_id AND a.status = 'approved') AS "currentVersion"
-        FROM config_versions v
-       WHERE v.cluster_id = ${clusterId}::uuid ${which}
-       ORDER BY v.version DESC LIMIT 1`;
-    if (!row) return null;
-    const decisions: DecisionRecord[] = row.decisions.map((d) => ({ ...d, at: new Date(d.at) }));
-    return { ...toVersion(row), decisions, currentVersion: row.currentVersion };
+    const [row] = await db.$queryRaw<DecisionVersionRow[]>`${decisionVersionQuery(Prisma.sql`${clusterId}::uuid`, ref)}`;
+    return row ? toDecisionVersion(row) : null;
+  }
+
+  /**
+   * Locks the cluster row for the rest of the transaction and reads it with its current and pending versions, in
+   * one statement when it can: a statement that had to wait for the lock still sees the versions as they were
+   * before the writer it waited for (its snapshot is older than the row it locked), so when the revision it saw
+   * differs from the locked row's, the versions are read again. 404 CLUSTER_NOT_FOUND.
+   */
+  async lockForSubmit(tx: Tx, clusterName: string): Promise<{ cluster: ClusterRecord; current: VersionRecord | null; pending: VersionRecord | null }> {
+    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; versions: JsonVersionRow[] | null })[]>`
+      SELECT ${CLUSTER_COLUMNS},
+             (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
+             (SELECT json_agg(x) FROM (
+                SELECT ${VERSION_COLUMNS} FROM config_versions v WHERE v.cluster_id = c.id AND v.status IN ('approved', 'pending')
+              ) x) AS versions
+        FROM clusters c WHERE c.name = ${clusterName}
+         FOR UPDATE OF c`;
+    if (!row) throw clusterNotFound(clusterName);
+    const { seenRevision, versions, ...columns } = row;
+    const cluster = toCluster(columns);
+    if (seenRevision !== cluster.revision) return { cluster, ...(await this.currentAndPending(cluster.id, tx)) };
+    const rows = (versions ?? []).map((v) => toVersion(withDates(v))).sort((a, b) => b.version - a.version);
+    return { cluster, current: rows.find((r) => r.status === 'approved') ?? null, pending: rows.find((r) => r.status === 'pending') ?? null };
+  }
+
+  /**
+   * Locks the cluster row and reads it with the version `ref` names as a decision needs it (see forDecision), in one
+   * statement when it can (see lockForSubmit). 404 CLUSTER_NOT_FOUND; a null version: no such version.
+   */
+  async lockForDecision(tx: Tx, clusterName: string, ref: number | 'current' | 'latest'): Promise<{ cluster: ClusterRecord; version: VersionForDecision | null }> {
+    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; version: JsonDecisionVersionRow | null })[]>`
+      SELECT ${CLUSTER_COLUMNS},
+             (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
+             (SELECT row_to_json(x) FROM (${decisionVersionQuery(Prisma.sql`c.id`, ref)}) x) AS version
+        FROM clusters c WHERE c.name = ${clusterName}
+         FOR UPDATE OF c`;
+    if (!row) throw clusterNotFound(clusterName);
+    const { seenRevision, version, ...columns } = row;
+    const cluster = toCluster(columns);
+    if (seenRevision !== cluster.revision) return { cluster, version: await this.forDecision(cluster.id, ref, tx) };
+    return { cluster, version: version ? toDecisionVersion(withDates(version)) : null };
   }
 
   /**

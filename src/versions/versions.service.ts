@@ -61,7 +61,7 @@ export class VersionsService {
     if ((input.config === undefined) === (input.revertTo === undefined)) {
       throw badRequest('Give either config (a new config) or revertTo (an earlier version number), not both or neither.');
     }
-    const cluster = await this.clusters.lockByName(tx, clusterName);
+    const { cluster, current, pending } = await this.versions.lockForSubmit(tx, clusterName);
     precondition(cluster.revision);
 
     let submitted: unknown = input.config;
@@ -71,7 +71,6 @@ export class VersionsService {
       submitted = old.config;
     }
 
-    const { current, pending } = await this.versions.currentAndPending(cluster.id, tx);
     const result = this.validation.run(submitted, clusterContext(cluster, current?.config ?? null));
     if (!isValid(result.findings)) {
       this.metrics.submissions.inc({ outcome: 'invalid' });
@@ -151,9 +150,8 @@ export class VersionsService {
     precondition: RevisionPrecondition,
     caller: Caller,
   ): Promise<VersionChange> {
-    const cluster = await this.clusters.lockByName(tx, clusterName);
+    const { cluster, version } = await this.versions.lockForDecision(tx, clusterName, ref);
     precondition(cluster.revision);
-    const version = await this.versions.forDecision(cluster.id, ref, tx);
     if (!version) throw this.versionNotFound(cluster, ref);
     if (version.status !== 'pending') {
       throw conflict('NOT_PENDING', `Version ${version.version} is ${version.status}; only a pending version can be decided.`);

@@ -1,0 +1,70 @@
+import { Client } from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, bearer, startTestApp, type TestApp } from './support/test-app';
+
+// A submission or decision that had to wait for the cluster's row lock must act on what the writer it waited for
+// left, not on what it saw when it began waiting (its first statement locks and reads in one go). Made certain here:
+// a third connection holds the row lock while two requests queue behind it, then lets go, so one of them waits for
+// the other. PostgreSQL only (PGlite runs one transaction at a time).
+describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster lock (postgres)', () => {
+  let t: TestApp;
+  let u: TestApp; // a second service process on the same database: each request through its own
+  let holder: Client;
+  let submitter: string;
+  const approvers: string[] = [];
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    u = await startTestApp({ sharedDatabaseUrl: t.databaseUrl! });
+    holder = new Client({ connectionString: t.databaseUrl! });
+    await holder.connect();
+    submitter = await t.key('sub', ['submitter', 'reader']);
+    for (const n of [1, 2]) approvers.push(await t.key(`appr${n}`, ['approver']));
+    await t.http().post('/v1/clusters').set(bearer(ADMIN_TOKEN)).send({ name: 'queue', resourceGroup: 'rg', requiredApprovals: 2 }).expect(201);
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await u?.close();
+    await t?.close();
+  });
+
+  /** Holds the row lock of the cluster while `requests` start, until both wait for it; then lets go and awaits them. */
+  async function queued<T>(requests: (() => Promise<T>)[]): Promise<T[]> {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT id FROM clusters WHERE name = 'queue' FOR UPDATE`);
+    const running = requests.map((r) => Promise.resolve(r())); // supertest sends once then() is called
+    for (let i = 0; ; i++) {
+      const { rows } = await holder.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+      );
+      if (rows[0].n >= requests.length) break;
+      if (i > 500) throw new Error(`the requests never queued on the cluster lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await holder.query('COMMIT');
+    return Promise.all(running);
+  }
+
+  const submit = (app: () => TestApp, tag: string) => () =>
+    app()
+      .http().post('/v1/clusters/queue/configs').set(bearer(submitter)).send({ config: { httpProxy: `http://${tag}.corp.example:3128` }, reason: tag });
+
+  it('a submission that waited for another supersedes the pending version the other created', async () => {
+    const [a, b] = await queued([submit(() => t, 'one'), submit(() => u, 'two')]);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const history = await t.http().get('/v1/clusters/queue/configs').set(bearer(submitter)).expect(200);
+    const statuses = Object.fromEntries(history.body.items.map((v: { version: number; status: string }) => [v.version, v.status]));
+    expect(statuses).toEqual({ 1: 'superseded', 2: 'pending' });
+  });
+
+  it('an approval that waited for another counts it: two approvals of two approve the version', async () => {
+    const approve = (app: TestApp, token: string) => () => app.http().post('/v1/clusters/queue/configs/2/decisions').set(bearer(token)).send({ decision: 'approve' });
+    const results = await queued([approve(t, approvers[0]), approve(u, approvers[1])]);
+    expect(results.map((r) => r.status)).toEqual([201, 201]);
+    const version = await t.http().get('/v1/clusters/queue/configs/2').set(bearer(submitter)).expect(200);
+    expect(version.body.status).toBe('approved');
+    expect(version.body.decisions).toHaveLength(2);
+    const verify = await t.http().get('/v1/audit/verify').set(bearer(ADMIN_TOKEN)).expect(200);
+    expect(verify.body.ok).toBe(true);
+  });
+});
