@@ -21,6 +21,8 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     submitter = await t.key('sub', ['submitter', 'reader']);
     for (const n of [1, 2]) approvers.push(await t.key(`appr${n}`, ['approver']));
     await t.http().post('/v1/clusters').set(bearer(ADMIN_TOKEN)).send({ name: 'queue', resourceGroup: 'rg', requiredApprovals: 2 }).expect(201);
+    // Warm both apps up for every caller (route, key cache), so the queued requests reach the database promptly.
+    for (const app of [t, u]) for (const token of [submitter, ...approvers]) await app.http().get('/v1/clusters/queue/configs/latest').set(bearer(token));
   });
   afterAll(async () => {
     await holder?.end();
@@ -38,7 +40,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
       if (rows[0].n >= requests.length) break;
-      if (i > 500) throw new Error(`the requests never queued on the cluster lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
+      if (i > 3000) throw new Error(`the requests never queued on the cluster lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
       await new Promise((r) => setTimeout(r, 20));
     }
     await holder.query('COMMIT');
@@ -49,7 +51,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     app()
       .http().post('/v1/clusters/queue/configs').set(bearer(submitter)).send({ config: { httpProxy: `http://${tag}.corp.example:3128` }, reason: tag });
 
-  it('a submission that waited for another supersedes the pending version the other created', async () => {
+  it('a submission that waited for another supersedes the pending version the other created', { timeout: 120_000 }, async () => {
     const [a, b] = await queued([submit(() => t, 'one'), submit(() => u, 'two')]);
     expect([a.status, b.status]).toEqual([201, 201]);
     const history = await t.http().get('/v1/clusters/queue/configs').set(bearer(submitter)).expect(200);
@@ -57,7 +59,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     expect(statuses).toEqual({ 1: 'superseded', 2: 'pending' });
   });
 
-  it('an approval that waited for another counts it: two approvals of two approve the version', async () => {
+  it('an approval that waited for another counts it: two approvals of two approve the version', { timeout: 120_000 }, async () => {
     const approve = (app: TestApp, token: string) => () => app.http().post('/v1/clusters/queue/configs/2/decisions').set(bearer(token)).send({ decision: 'approve' });
     const results = await queued([approve(t, approvers[0]), approve(u, approvers[1])]);
     expect(results.map((r) => r.status)).toEqual([201, 201]);
