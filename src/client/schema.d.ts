@@ -3568,7 +3568,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page (nextCursor) */
                 cursor?: string;
                 /** @description Days from now (default 30); certificates already expired are always listed */
-                expiringWithin?: string;
+                expiringWithin?: number;
             };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */
