@@ -2359,8 +2359,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2455,8 +2455,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2594,8 +2594,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2681,8 +2681,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2765,8 +2765,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2866,8 +2866,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
@@ -13,7 +13,7 @@ import { ExplainResponse } from './explain.response';
 import { type JsonOrMarkdown, JsonOrMarkdownAnswer } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainQueryDto, ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
-import { type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
+import { ApiVersionParam, type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
 import { VersionsService } from '../versions/versions.service';
 import { ExplainDto } from './explain.dto';
 
@@ -54,7 +54,7 @@ export class ExplainController {
 
   @Get('clusters/:name/configs/:v/explain')
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)', description: 'A url that is not an absolute http or https URL is 400 BAD_REQUEST naming it.' })
-  @ApiParam({ name: 'v', description: 'A version number, current or latest' })
+  @ApiVersionParam()
   @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(

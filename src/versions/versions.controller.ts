@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
@@ -15,7 +15,7 @@ import { type JsonOrMarkdown, JsonOrMarkdownAnswer } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
-import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
+import { ApiVersionParam, type VersionRef, VersionRefPipe } from './version-ref.pipe';
 import type { VersionView } from './version.view';
 import { type VersionChange, VersionsService } from './versions.service';
 import { type StoredResponse, Writes } from '../writes/writes.service';
@@ -25,7 +25,6 @@ import type { RevisionPrecondition } from '../common/precondition';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
-const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
 
 /** The URL of a version (Location, Content-Location). */
 const versionUrl = (v: VersionView): string => `/v1/clusters/${encodeURIComponent(v.cluster)}/configs/${v.version}`;
@@ -84,7 +83,7 @@ export class VersionsController {
   @Get(':v')
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
   @ApiOkResponse({
     description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)',
@@ -106,7 +105,7 @@ export class VersionsController {
   @Post(':v/decisions')
   @RequireRole('approver')
   @ApiOperation({ summary: 'Approve or reject a pending version (not your own)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
   @ApiResponse({
@@ -131,7 +130,7 @@ export class VersionsController {
   @HttpCode(200)
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiOkResponse({ description: 'The withdrawn version, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
@@ -148,7 +147,7 @@ export class VersionsController {
   @Get(':v/diff')
   @RequireRole('reader')
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiJsonOrMarkdownResponse(DiffResponse, 'The diff (or Markdown for chat)')
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
@@ -169,7 +168,7 @@ export class VersionsController {
     description:
       'istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.',
   })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiProduces('application/json', 'text/plain', 'application/yaml')
   @ApiOkResponse({
     description: 'The rendering, byte-identical on every call',
