@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiClient, createApiClient, type paths } from '../src/client';
 import { testCertificates } from './support/certificates';
@@ -591,56 +590,55 @@ describe(`role matrix (${DATABASE})`, () => {
   });
 
   it('revocation works at once: the key works, DELETE /v1/api-keys/{id}, the next request is 401', async () => {
-    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'short-lived', roles: ['submitter'] }).expect(201);
-    const token = created.body.token as string;
-    await t.http().get('/v1/clusters').set(as(token)).expect(200);
-    await t.http().post('/v1/clusters').set(as(token)).send({ name: 'by-short-lived', resourceGroup: 'rg' }).expect(201);
+    const created = await expectStatus(admin().POST('/v1/api-keys', { body: { name: 'short-lived', roles: ['submitter'] } }), 201);
+    const shortLived = asToken(created.token);
+    await expectStatus(shortLived.GET('/v1/clusters'), 200);
+    await expectStatus(shortLived.POST('/v1/clusters', { body: { name: 'by-short-lived', resourceGroup: 'rg' } }), 201);
 
-    const revoked = await t.http().delete(`/v1/api-keys/${created.body.id}`).set(as(tokens.adminKey!));
+    const revoked = await answered(asToken(tokens.adminKey!).DELETE('/v1/api-keys/{id}', { params: { path: { id: created.id } } }));
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ id: created.body.id, name: 'short-lived', revokedAt: expect.any(String) });
+    expect(revoked.body).toMatchObject({ id: created.id, name: 'short-lived', revokedAt: expect.any(String) });
     expect(revoked.body.token).toBeUndefined();
 
     for (const res of [
-      await t.http().get('/v1/clusters').set(as(token)),
-      await t.http().post('/v1/clusters').set(as(token)).send({ name: 'after-revoke', resourceGroup: 'rg' }),
+      await answered(shortLived.GET('/v1/clusters')),
+      await answered(shortLived.POST('/v1/clusters', { body: { name: 'after-revoke', resourceGroup: 'rg' } })),
     ]) {
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHENTICATED');
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
     }
-    await t.http().get('/v1/clusters/after-revoke').set(as(tokens.reader!)).expect(404);
+    await expectStatus(asToken(tokens.reader!).GET('/v1/clusters/{name}', { params: { path: { name: 'after-revoke' } } }), 404);
 
-    const audit = await t.http().get('/v1/audit?action=apikey.revoked&limit=200').set(as(tokens.reader!)).expect(200);
-    const event = audit.body.items.find((e: { details: { id: string } }) => e.details.id === created.body.id);
+    const audit = await expectStatus(asToken(tokens.reader!).GET('/v1/audit', { params: { query: { action: 'apikey.revoked', limit: 200 } } }), 200);
+    const event = audit.items.find((e) => e.details.id === created.id);
     expect(event).toMatchObject({ actor: NAMES.adminKey, action: 'apikey.revoked', details: { name: 'short-lived' } });
 
-    const unknown = await t.http().delete('/v1/api-keys/00000000-0000-4000-8000-000000000000').set(as(ADMIN_TOKEN));
+    const unknown = await answered(admin().DELETE('/v1/api-keys/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } }));
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('API_KEY_NOT_FOUND');
   });
 
   it('the token is shown once: POST answers it, GET /v1/api-keys never returns tokens or hashes', async () => {
-    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'shown-once', roles: ['reader', 'approver'] }).expect(201);
-    expect(created.body.token).toMatch(/^apc_[A-Za-z0-9_-]{20,}$/);
-    expect(created.body.tokenHash).toBeUndefined();
-    expect(created.headers['cache-control']).toBe('no-store');
-    expect(created.headers.location).toBe(`/v1/api-keys/${created.body.id}`);
+    const posted = await answered(admin().POST('/v1/api-keys', { body: { name: 'shown-once', roles: ['reader', 'approver'] } }));
+    expect(posted.status).toBe(201);
+    const created = posted.body as { id: string; token: string; tokenHash?: unknown };
+    expect(created.token).toMatch(/^apc_[A-Za-z0-9_-]{20,}$/);
+    expect(created.tokenHash).toBeUndefined();
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    expect(posted.headers.get('location')).toBe(`/v1/api-keys/${created.id}`);
 
-    const all = [created.body.token as string, ...Object.values(tokens)] as string[];
+    const all = [created.token, ...Object.values(tokens)] as string[];
     const secrets = [...all, ...all.map((tk) => createHash('sha256').update(tk).digest('hex')), createHash('sha256').update(ADMIN_TOKEN).digest('hex')];
     const items: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     do {
-      const page: Response = await t
-        .http()
-        .get(`/v1/api-keys?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
-        .set(as(tokens.adminKey!))
-        .expect(200);
-      const text = page.text;
+      // as text: the secrets must not be anywhere in what is sent
+      const text = await expectStatus(asToken(tokens.adminKey!).GET('/v1/api-keys', { params: { query: { limit: 3, cursor } }, parseAs: 'text' }), 200);
       for (const secret of secrets) expect(text).not.toContain(secret);
-      items.push(...page.body.items);
-      cursor = page.body.nextCursor;
+      const page = JSON.parse(text) as { items: Record<string, unknown>[]; nextCursor: string | null };
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(items.length).toBeGreaterThanOrEqual(8);
     for (const item of items) {
@@ -660,14 +658,15 @@ describe(`role matrix (${DATABASE})`, () => {
     }
     const shown = items.find((k) => k.name === 'shown-once')!;
     expect(shown).toMatchObject({ roles: ['approver', 'reader'], canActFor: false, createdBy: 'admin', revokedAt: null });
-    expect(created.body.token.startsWith(String(shown.tokenPrefix))).toBe(true);
+    expect(created.token.startsWith(String(shown.tokenPrefix))).toBe(true);
     expect(items.find((k) => k.name === NAMES.revoked)?.revokedAt).toEqual(expect.any(String));
   });
 
   it("the audit records the key's name as the actor", async () => {
-    const read = (query: string) => t.http().get(`/v1/audit?${query}&limit=200`).set(as(tokens.reader!)).expect(200);
-    const keyEvents = (await read('action=apikey.created')).body.items as { actor: string; details: { name: string } }[];
-    const createdBy = Object.fromEntries(keyEvents.map((e) => [e.details.name, e.actor]));
+    type AuditQuery = NonNullable<paths['/v1/audit']['get']['parameters']['query']>;
+    const read = async (query: AuditQuery) => (await expectStatus(asToken(tokens.reader!).GET('/v1/audit', { params: { query: { ...query, limit: 200 } } }), 200)).items;
+    const keyEvents = await read({ action: 'apikey.created' });
+    const createdBy = Object.fromEntries(keyEvents.map((e) => [String(e.details.name), e.actor]));
     expect(createdBy).toMatchObject({
       [NAMES.reader]: 'admin',
       [NAMES.submitter]: 'admin',
@@ -677,7 +676,7 @@ describe(`role matrix (${DATABASE})`, () => {
     });
     expect(JSON.stringify(keyEvents)).not.toMatch(/apc_/);
 
-    const clusterEvents = (await read('action=cluster.created')).body.items as { actor: string; cluster: string }[];
+    const clusterEvents = await read({ action: 'cluster.created' });
     const clusterBy = Object.fromEntries(clusterEvents.map((e) => [e.cluster, e.actor]));
     expect(clusterBy).toMatchObject({
       fx: NAMES.submitter,
@@ -687,16 +686,16 @@ describe(`role matrix (${DATABASE})`, () => {
       'by-short-lived': 'short-lived',
     });
 
-    const decided = (await read('action=config.decided&cluster=dec-adminKey')).body.items;
+    const decided = await read({ action: 'config.decided', cluster: 'dec-adminKey' });
     expect(decided).toHaveLength(1);
     expect(decided[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
-    const withdrawn = (await read('action=config.withdrawn&cluster=wd-submitter')).body.items;
+    const withdrawn = await read({ action: 'config.withdrawn', cluster: 'wd-submitter' });
     expect(withdrawn[0]).toMatchObject({ actor: NAMES.submitter });
-    const submitted = (await read('action=config.submitted&cluster=sub-adminKey')).body.items;
+    const submitted = await read({ action: 'config.submitted', cluster: 'sub-adminKey' });
     expect(submitted).toHaveLength(1);
     expect(submitted[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
     // on fx only the submitter key ever submitted: denied callers left no trace
-    const onFx = (await read('cluster=fx')).body.items as { actor: string; action: string }[];
+    const onFx = await read({ cluster: 'fx' });
     expect(onFx.filter((e) => e.action === 'config.submitted').map((e) => e.actor)).toEqual([NAMES.submitter, NAMES.submitter]);
     // (reading is no change; rendering is audited as config.rendered by whoever rendered)
     const changes = onFx.filter((e) => e.action !== 'config.rendered');
@@ -705,7 +704,7 @@ describe(`role matrix (${DATABASE})`, () => {
       expect.arrayContaining([NAMES.reader, NAMES.submitter, NAMES.approver, 'admin', NAMES.adminKey]),
     );
 
-    const verify = await t.http().get('/v1/audit/verify').set(as(tokens.approver!)).expect(200);
-    expect(verify.body.ok).toBe(true);
+    const verify = await expectStatus(asToken(tokens.approver!).GET('/v1/audit/verify'), 200);
+    expect(verify.ok).toBe(true);
   });
 });
