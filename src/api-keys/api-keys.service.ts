@@ -14,7 +14,7 @@ import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
 import type { Caller } from '../auth/principal';
 import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
 import type { Role } from '../auth/roles';
-import { bearerToken, tokenHashOf } from '../auth/token';
+import { bearerToken, tokenDigestOf, tokenHashOf } from '../auth/token';
 import type { FastifyRequest } from 'fastify';
 
 
@@ -87,10 +87,11 @@ export class ApiKeysService implements Authenticator {
 
   /** The key a token belongs to, or null. Revoked keys are refused at once, expired ones from their expiresAt on. */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
-    const hash = tokenHashOf(token);
-    if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
+    const digest = tokenDigestOf(token);
+    if (this.adminTokenHash && timingSafeEqual(digest, this.adminTokenHash)) {
       return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
+    const hash = digest.toString('hex');
     if (!token.startsWith(TOKEN_PREFIX)) return null;
     const cached = this.cache.get(hash);
     if (cached && Date.now() - cached.at < CACHE_TTL_MS && this.notificationsFlowing()) return this.unexpired(cached.key);
@@ -114,12 +115,18 @@ export class ApiKeysService implements Authenticator {
     return { id: key.id, name: key.name, roles: key.roles, canActFor: key.canActFor };
   }
 
+  /** Whether the key's lastUsedAt is due for a write: at most once a minute per key (and process). */
+  private needsTouch(key: AuthenticatedKey): boolean {
+    if (!key.id) return false;
+    const last = this.touched.get(key.id);
+    const now = this.clock.now().getTime();
+    return !(last !== undefined && now - last < LAST_USED_EVERY_MS && now >= last);
+  }
+
   /** Records that a key was used: lastUsedAt is written at most once a minute per key (and process). */
   private async touch(key: AuthenticatedKey): Promise<void> {
-    if (!key.id) return;
+    if (!key.id || !this.needsTouch(key)) return;
     const now = this.clock.now();
-    const last = this.touched.get(key.id);
-    if (last !== undefined && now.getTime() - last < LAST_USED_EVERY_MS && now.getTime() >= last) return;
     if (this.touched.size >= CACHE_MAX) this.touched.clear();
     this.touched.set(key.id, now.getTime());
     try {
@@ -135,12 +142,7 @@ export class ApiKeysService implements Authenticator {
     let key = this.byRequest.get(request);
     if (!key) {
       const token = bearerToken(request);
-      key = token
-        ? this.authenticate(token).then(async (found) => {
-            if (found) await this.touch(found);
-            return found;
-          })
-        : Promise.resolve(null);
+      key = token ? this.authenticate(token).then((found) => (found && this.needsTouch(found) ? this.touch(found).then(() => found) : found)) : Promise.resolve(null);
       this.byRequest.set(request, key);
     }
     return key;
