@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import helmet from 'helmet';
 import { staticHeaders } from './http/security-headers';
 import rateLimit from '@fastify/rate-limit';
-import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type PipeTransform, ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
@@ -39,7 +39,7 @@ export interface CreateAppOptions {
  * parameter keeps answering 400), then an empty query is a fresh instance of the DTO without class-transformer and
  * class-validator.
  */
-class RequestValidationPipe extends ValidationPipe {
+class EmptyQueryValidationPipe extends ValidationPipe {
   private readonly emptyQueryPasses = new WeakMap<object, boolean>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -59,6 +59,25 @@ class RequestValidationPipe extends ValidationPipe {
       }
     }
     return super.transform(value, metadata);
+  }
+}
+
+/**
+ * The global validation pipe, without its two promises per parameter where it has nothing to do: a custom
+ * decorator's value (not validated: validateCustomDecorators is off) and a path parameter that is a string (String()
+ * of it is itself). Everything else goes to the real pipe.
+ */
+class RequestValidationPipe implements PipeTransform {
+  private readonly pipe: EmptyQueryValidationPipe;
+
+  constructor(options: ValidationPipeOptions) {
+    this.pipe = new EmptyQueryValidationPipe(options);
+  }
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    if (metadata.type === 'param' && (metadata.metatype === String || !metadata.metatype) && (typeof value === 'string' || value === undefined)) return value;
+    return this.pipe.transform(value, metadata);
   }
 }
 

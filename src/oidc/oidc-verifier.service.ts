@@ -32,6 +32,8 @@ const DEFAULT_ACTOR_CLAIMS = ['preferred_username', 'upn', 'email', 'sub'];
 /** Bound on the verified tokens remembered; past it the oldest is forgotten. */
 const MAX_VERIFIED_TOKENS = 10_000;
 
+/** Where a request keeps its token check, made once: the rate limiter asks first, then the auth guard. */
+const TOKEN_CHECK = Symbol('tokenCheck');
 type Accepted = Extract<TokenCheck, { ok: true }>;
 
 
@@ -48,8 +50,6 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   private discovery: Promise<void> | null = null;
   private lastDiscoveryAt = 0;
   private lastWarnAt = 0;
-  /** Each request's check, made once: the rate limiter asks first, then the auth guard. */
-  private readonly byRequest = new WeakMap<FastifyRequest, Promise<TokenCheck | null>>();
   /**
    * Tokens already verified, by sha256 of the token (never the token itself), with what they carry, so that a token
    * used for many requests is verified (a signature check) once. An entry is used only
@@ -153,11 +153,12 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   }
 
   verifyRequest(request: FastifyRequest): Promise<TokenCheck | null> {
-    let check = this.byRequest.get(request);
+    const memo = request as FastifyRequest & { [TOKEN_CHECK]?: Promise<TokenCheck | null> };
+    let check = memo[TOKEN_CHECK];
     if (!check) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
       check = this.oidc && token && looksLikeJwt(token) ? this.verify(token) : Promise.resolve(null);
-      this.byRequest.set(request, check);
+      memo[TOKEN_CHECK] = check;
     }
     return check;
   }
