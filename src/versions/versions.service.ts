@@ -11,7 +11,6 @@ import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { submittedDocument } from '../domain/submitted';
-import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { VersionStatus } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
@@ -37,6 +36,19 @@ export interface VersionChange {
 
 /** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
 export type Submission = VersionChange & { created: boolean };
+
+/**
+ * 422 CONFIG_INVALID when the cluster as it is now has a Windows or Availability Set node pool: AKS would refuse the
+ * version's config, so it can be neither approved nor rendered for deployment.
+ */
+function refuseIfBlocked(cluster: ClusterRecord, version: Pick<VersionRecord, 'version'>, as: 'approved for' | 'applied to'): void {
+  const blockers = blockersOf(cluster);
+  if (blockers.length > 0) {
+    throw new ServiceError('unprocessable', 'CONFIG_INVALID', `Version ${version.version} cannot be ${as} the cluster as it is now: ${blockers[0].message}`, {
+      findings: blockers,
+    });
+  }
+}
 
 @Injectable()
 export class VersionsService {
@@ -171,15 +183,7 @@ export class VersionsService {
     if (input.decision === 'approve') {
       // The cluster may have gained a Windows or Availability Set pool since the version was submitted: AKS would
       // refuse the config then, so it cannot be approved (a reject is always allowed).
-      const blockers = nodePoolFindings(clusterContext(cluster, null));
-      if (blockers.length > 0) {
-        throw new ServiceError(
-          'unprocessable',
-          'CONFIG_INVALID',
-          `Version ${version.version} cannot be approved for the cluster as it is now: ${blockers[0].message}`,
-          { findings: blockers },
-        );
-      }
+      refuseIfBlocked(cluster, version, 'approved for');
     }
     const now = this.clock.now();
     const decision: DecisionRecord = {
@@ -314,15 +318,7 @@ export class VersionsService {
       throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
     }
     // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
-    const blockers = blockersOf(cluster);
-    if (blockers.length > 0) {
-      throw new ServiceError(
-        'unprocessable',
-        'CONFIG_INVALID',
-        `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
-        { findings: blockers },
-      );
-    }
+    refuseIfBlocked(cluster, version, 'applied to');
     const rendering = render(
       format,
       version.config,
