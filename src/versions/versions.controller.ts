@@ -107,7 +107,9 @@ export class VersionsController {
   ): Promise<Page<VersionView>> {
     const page = await this.versions.history(name, query.status, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
     setNextLink(request, reply, page.nextCursor);
-    return page;
+    // The page's JSON text goes out as it is (Fastify does not serialize a string again).
+    reply.type('application/json; charset=utf-8');
+    return page.body as unknown as Page<VersionView>;
   }
 
   @Get(':v')
