@@ -35,7 +35,9 @@ export class AuditController {
       cursor: query.cursor,
     });
     setNextLink(request, reply, page.nextCursor);
-    return page;
+    // The page's JSON text goes out as it is (Fastify does not serialize a string again).
+    reply.type('application/json; charset=utf-8');
+    return page.body as unknown as Page<AuditEventView>;
   }
 
   @Get('verify')
