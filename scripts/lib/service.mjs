@@ -124,10 +124,10 @@ export async function startService({ name = 'service', storage, logFile, env = {
   return svc;
 }
 
-export function rssMb(pid) {
+export function rssMb(pid, field = 'VmRSS') {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
