@@ -38,7 +38,8 @@
 // KEEP_TMP=1 / KEEP_DB=1 to keep the temp dir / database for a post-mortem.
 //
 // The service runs as a child process (node dist/main.js); autocannon runs here, in another process. Each
-// scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran.
+// scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran; cpuMsPerRequest
+// is the service's CPU time (/proc, all threads, 10 ms ticks) over the requests answered: load-independent, unlike req/s.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -220,6 +221,8 @@ async function main() {
       rps: round(rps, 1),
       p50Ms: round(result.latency.p50),
       p99Ms: round(result.latency.p99),
+      // The service's CPU time (all its threads) per request: what a request costs whatever the machine's load.
+      cpuMsPerRequest: sampler.cpuSeconds() !== null && result.requests.total > 0 ? round((sampler.cpuSeconds() * 1000) / result.requests.total, 3) : null,
       peakRssMb,
       eventLoopMaxMs: loop.maxMs ?? null,
       eventLoopP99Ms: loop.p99Ms ?? null,

@@ -153,6 +153,7 @@ export function rssSampler(pid, intervalMs = 50) {
   const cpuStart = cpuSeconds(pid);
   const wallStart = Date.now();
   let cpuPct = null;
+  let cpuUsed = null;
   let peak = rssMb(pid) ?? 0;
   const timer = setInterval(() => {
     const v = rssMb(pid);
@@ -164,10 +165,15 @@ export function rssSampler(pid, intervalMs = 50) {
       const v = rssMb(pid);
       if (v !== null && v > peak) peak = v;
       const cpuEnd = cpuSeconds(pid);
-      if (cpuStart !== null && cpuEnd !== null) cpuPct = Math.round(((cpuEnd - cpuStart) / ((Date.now() - wallStart) / 1000)) * 100);
+      if (cpuStart !== null && cpuEnd !== null) {
+        cpuUsed = cpuEnd - cpuStart;
+        cpuPct = Math.round((cpuUsed / ((Date.now() - wallStart) / 1000)) * 100);
+      }
       return Math.round(peak * 10) / 10;
     },
     cpuPercent: () => cpuPct,
+    /** CPU seconds (user + system, all threads) the process used while sampled. */
+    cpuSeconds: () => cpuUsed,
   };
 }
 

@@ -52,6 +52,19 @@ describe.skipIf(!built)('ValidatePool: big validations in a worker thread answer
     expect(await pool.run(configs[0], certs.now, null)).toBe(answers[0]);
   });
 
+  it('fails the jobs of a worker that runs out of its heap (the caller validates in-process then), and recovers', async () => {
+    // 8 MB of old generation: enough to start, not for 9,999 long noProxy entries (the real limit is 32 MB)
+    const small = new ValidatePool(WORKER, { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 });
+    const huge = { noProxy: Array.from({ length: 9_999 }, (_, i) => `host-${i}-${'a'.repeat(60)}.corp.example`) };
+    try {
+      await expect(small.run(huge, certs.now, null)).rejects.toThrow(/memory/);
+      expect(await small.run({ noProxy }, certs.now, null)).toBe(JSON.stringify(engine!.validate({ noProxy }, { now: certs.now, cluster: null })));
+    } finally {
+      await small.close();
+    }
+    expect(await pool.run(huge, certs.now, null)).toBe(JSON.stringify(engine!.validate(huge, { now: certs.now, cluster: null })));
+  });
+
   it('is not used where there is no compiled worker (the caller validates in-process)', () => {
     expect(new ValidatePool(join(ROOT, 'no-such-worker.js')).run({}, certs.now, null)).toBeNull();
   });

@@ -8,7 +8,7 @@ import type { ValidateJob, ValidateJobResult } from './validate.worker';
 export const WORKER_FILE = join(__dirname, 'validate.worker.js');
 
 /** The worker's V8 heap limits (MB). */
-export const WORKER_HEAP = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 } as const;
+export const WORKER_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 32 } as const;
 
 /**
  * One worker thread that runs the domain validation of large configs (a 20-certificate bundle with 500 noProxy
@@ -26,7 +26,10 @@ export class ValidatePool {
   private nextId = 1;
   private readonly available: boolean;
 
-  constructor(private readonly file = WORKER_FILE) {
+  constructor(
+    private readonly file = WORKER_FILE,
+    private readonly heap: { maxYoungGenerationSizeMb: number; maxOldGenerationSizeMb: number } = WORKER_HEAP,
+  ) {
     this.available = existsSync(file);
   }
 
@@ -60,7 +63,7 @@ export class ValidatePool {
     // Small heaps: a validation keeps little alive, and V8's default young generation alone would grow the process
     // by tens of MB under a burst of big configs. A job that runs out of it fails (the caller then validates
     // in-process); the next one starts a new worker.
-    const worker = new Worker(this.file, { resourceLimits: WORKER_HEAP });
+    const worker = new Worker(this.file, { resourceLimits: this.heap });
     worker.unref();
     worker.on('message', (answer: ValidateJobResult) => {
       const job = this.pending.get(answer.id);
