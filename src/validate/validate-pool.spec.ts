@@ -41,15 +41,15 @@ describe.skipIf(!built)('ValidatePool: big validations in a worker thread answer
 
   it.each(cases)('%s', async (_name, config, context) => {
     const json = await pool.run(config, certs.now, context);
-    expect(json).toBe(JSON.stringify(engine!.validate(config, { now: certs.now, cluster: context })));
+    expect(json!.toString('utf8')).toBe(JSON.stringify(engine!.validate(config, { now: certs.now, cluster: context })));
   });
 
   it('answers concurrent jobs each with its own result, and starts a new worker after close', async () => {
     const configs = Array.from({ length: 12 }, (_, i) => ({ httpProxy: `http://proxy-${i}.corp.example:3128`, noProxy: noProxy.slice(0, 50 + i) }));
-    const answers = await Promise.all(configs.map((c) => pool.run(c, certs.now, null)));
+    const answers = (await Promise.all(configs.map((c) => pool.run(c, certs.now, null)))).map((b) => b!.toString('utf8'));
     expect(answers).toEqual(configs.map((c) => JSON.stringify(engine!.validate(c, { now: certs.now, cluster: null }))));
     await pool.close();
-    expect(await pool.run(configs[0], certs.now, null)).toBe(answers[0]);
+    expect((await pool.run(configs[0], certs.now, null))!.toString('utf8')).toBe(answers[0]);
   });
 
   it('fails the jobs of a worker that runs out of its heap (the caller validates in-process then), and recovers', async () => {
@@ -58,11 +58,11 @@ describe.skipIf(!built)('ValidatePool: big validations in a worker thread answer
     const huge = { noProxy: Array.from({ length: 9_999 }, (_, i) => `host-${i}-${'a'.repeat(60)}.corp.example`) };
     try {
       await expect(small.run(huge, certs.now, null)).rejects.toThrow(/memory/);
-      expect(await small.run({ noProxy }, certs.now, null)).toBe(JSON.stringify(engine!.validate({ noProxy }, { now: certs.now, cluster: null })));
+      expect((await small.run({ noProxy }, certs.now, null))!.toString('utf8')).toBe(JSON.stringify(engine!.validate({ noProxy }, { now: certs.now, cluster: null })));
     } finally {
       await small.close();
     }
-    expect(await pool.run(huge, certs.now, null)).toBe(JSON.stringify(engine!.validate(huge, { now: certs.now, cluster: null })));
+    expect((await pool.run(huge, certs.now, null))!.toString('utf8')).toBe(JSON.stringify(engine!.validate(huge, { now: certs.now, cluster: null })));
   });
 
   it('is not used where there is no compiled worker (the caller validates in-process)', () => {

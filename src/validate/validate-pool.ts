@@ -16,13 +16,13 @@ export const WORKER_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb
  * stalling for the whole batch of big validations that arrived together. Jobs queue in the worker in order. The
  * worker starts on first use, does not keep the process alive, and is started again after it dies (its jobs fail:
  * the caller validates them in-process).
- * The answer is JSON.stringify of the same ValidationResult the main thread would have made, so it is
- * byte-identical. `run` returns null when there is no worker file (tests on the TS sources): the caller validates
+ * The answer is JSON.stringify of the same ValidationResult the main thread would have made, as UTF-8 bytes moved
+ * from the worker (no copy, and no encoding on the main thread), so the response is byte-identical. `run` returns null when there is no worker file (tests on the TS sources): the caller validates
  * in-process then.
  */
 export class ValidatePool {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve: (json: string) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (json: Buffer) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private readonly available: boolean;
 
@@ -33,13 +33,13 @@ export class ValidatePool {
     this.available = existsSync(file);
   }
 
-  /** The result's JSON text, or null when no worker can run here. */
-  run(config: unknown, now: Date, cluster: ClusterContext | null): Promise<string> | null {
+  /** The result's JSON text in UTF-8, or null when no worker can run here. */
+  run(config: unknown, now: Date, cluster: ClusterContext | null): Promise<Buffer> | null {
     if (!this.available) return null;
     const worker = this.start();
     const id = this.nextId++;
     const job: ValidateJob = { id, config, now, cluster };
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<Buffer>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
         worker.postMessage(job);
@@ -69,7 +69,7 @@ export class ValidatePool {
       const job = this.pending.get(answer.id);
       if (!job) return;
       this.pending.delete(answer.id);
-      if ('json' in answer) job.resolve(answer.json);
+      if ('json' in answer) job.resolve(Buffer.from(answer.json.buffer, answer.json.byteOffset, answer.json.byteLength));
       else job.reject(new Error(answer.error));
     });
     const fail = (err: Error) => {

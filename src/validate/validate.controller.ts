@@ -37,9 +37,8 @@ export class ValidateController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<ValidationResult> {
     const answer = await this.validation.validate(body, query.cluster, Number(contentLength) || 0);
-    if (typeof answer !== 'string') return answer;
-    // A big config's result comes from the worker as JSON text: it goes out as it is (Fastify does not serialize a
-    // string again).
+    if (!Buffer.isBuffer(answer)) return answer;
+    // A big config's result comes from the worker as JSON in UTF-8: it goes out as it is.
     reply.type('application/json; charset=utf-8');
     return answer as unknown as ValidationResult;
   }

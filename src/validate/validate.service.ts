@@ -30,10 +30,10 @@ export class ValidateService implements OnApplicationShutdown {
 
   /**
    * Validates a config as submitted, with the cluster's rules when a cluster is named. A body of `bodyBytes` at
-   * least WORKER_MIN_BYTES is validated in the worker thread and answered as the result's JSON text (the same
+   * least WORKER_MIN_BYTES is validated in the worker thread and answered as the result's JSON in UTF-8 (the same
    * bytes JSON.stringify of the result gives here); a smaller one here, as the result.
    */
-  async validate(body: unknown, clusterName?: string, bodyBytes = 0): Promise<ValidationResult | string> {
+  async validate(body: unknown, clusterName?: string, bodyBytes = 0): Promise<ValidationResult | Buffer> {
     assertJsonObject(body);
     const cluster = clusterName ? await this.clusters.contextByName(clusterName) : null;
     if (bodyBytes >= WORKER_MIN_BYTES) {
