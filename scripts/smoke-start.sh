@@ -10,7 +10,11 @@ export PATH="$PWD/node_modules/.bin:$PATH"
 npm run build --silent >/dev/null
 
 DIR=$(mktemp -d)
+# Three ports from PORT on (this process, the second one, the bad-HOST one); skipped past while anything listens on
+# one of them, so a service left running on this machine cannot answer in the new one's place.
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 PORT=${SMOKE_PORT:-3917}
+while listening "$PORT" || listening $((PORT + 1)) || listening $((PORT + 2)); do PORT=$((PORT + 3)); done
 export DATA_DIR="$DIR/data" PORT LOG_LEVEL=warn
 unset DATABASE_URL ADMIN_TOKEN
 pids=()
