@@ -30,16 +30,19 @@ export function tail(file, lines = 15) {
   }
 }
 
+/** The node flags the service runs with, as the Dockerfile and `npm start` run it (README "Memory"). */
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
+
 /**
- * Starts `node dist/main.js` with its own port and log file. `storage` is { dataDir } for PGlite or
- * { databaseUrl, dataDir } for PostgreSQL. Resolves once /readyz answers 200 (or rejects with the log's tail).
- * `nodeArgs` go before the script (e.g. ['--cpu-prof'] for a profile).
+ * Starts `node dist/main.js` (with SERVICE_NODE_ARGS) with its own port and log file. `storage` is { dataDir } for
+ * PGlite or { databaseUrl, dataDir } for PostgreSQL. Resolves once /readyz answers 200 (or rejects with the log's
+ * tail). `nodeArgs` go before the script, after SERVICE_NODE_ARGS (e.g. ['--cpu-prof'] for a profile).
  */
 export async function startService({ name = 'service', storage, logFile, env = {}, port, readyTimeoutMs = 120_000, nodeArgs = [] }) {
   port ??= await freePort();
   const fd = openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, DIST_MAIN], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...nodeArgs, DIST_MAIN], {
     cwd: ROOT,
     env: childEnv({
       PORT: String(port),
