@@ -51,7 +51,7 @@ export type AuditVerification =
  * Events hashed per database read of a verify: each batch is one synchronous stretch on the event loop (a few
  * milliseconds), and the loop turns between two batches, so other requests wait at most about that long.
  */
-const VERIFY_BATCH = 500;
+const VERIFY_BATCH = 200;
 
 /** Who did it, as the audit trail records it (auth's Caller has these and more). */
 export interface AuditActor {
