@@ -43,6 +43,8 @@ cp -r bin "$WORK/app/"
 chown -R nobody "$WORK/data"
 cd "$WORK/app"
 PORT=${DOCKERFILE_PORT:-3937}
+# skipped past while anything listens there, so a service left running on this machine cannot answer in its place
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
 runuser -u nobody -- env NODE_ENV=production PORT=$PORT HOST=0.0.0.0 DATA_DIR="$WORK/data" LOG_LEVEL=warn \
   ADMIN_TOKEN=dockerfile-check-token-0123 "$NODE" dist/main.js >"$WORK/service.log" 2>&1 &
 svc=$!

@@ -13,6 +13,8 @@ npm run build --silent  # incremental: nothing to do when dist is up to date
 
 DIR=$(mktemp -d)
 PORT=${DOCS_PORT:-3927}
+# skipped past while anything listens there, so a service left running on this machine cannot answer in its place
+while (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; do PORT=$((PORT + 1)); done
 DATA_DIR="$DIR/data" PORT=$PORT LOG_LEVEL=warn ADMIN_TOKEN=docs-check-token-0123456789 node dist/main.js >"$DIR/service.log" 2>&1 &
 svc=$!
 trap 'kill -9 $svc 2>/dev/null || true; rm -rf "$DIR"' EXIT

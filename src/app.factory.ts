@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import helmet from 'helmet';
 import { staticHeaders } from './http/security-headers';
 import rateLimit from '@fastify/rate-limit';
-import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
+import { type ArgumentMetadata, type PipeTransform, ValidationPipe, type ValidationPipeOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import type { Logger } from 'pino';
+import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import type { Bindings, ChildLoggerOptions, Logger } from 'pino';
 import { AppModule } from './app.module';
 import type { Clock } from './common/clock';
 import { ServiceError } from './common/service-error';
@@ -23,7 +23,7 @@ import { BoundsPipe } from './http/bounds.pipe';
 import { MAX_HEADER_BYTES, problemClientErrorHandler } from './http/client-errors';
 import { buildProblem } from './http/problem-details.filter';
 import { redactSecrets } from './domain/redact';
-import { PinoNestLogger } from './logging/logger';
+import { LazyChildLogger, PinoNestLogger, requestLogWriter } from './logging/logger';
 import { MetricsService } from './health/metrics.service';
 import { ShutdownState } from './health/shutdown-state';
 
@@ -39,7 +39,7 @@ export interface CreateAppOptions {
  * parameter keeps answering 400), then an empty query is a fresh instance of the DTO without class-transformer and
  * class-validator.
  */
-class RequestValidationPipe extends ValidationPipe {
+class EmptyQueryValidationPipe extends ValidationPipe {
   private readonly emptyQueryPasses = new WeakMap<object, boolean>();
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
@@ -59,6 +59,25 @@ class RequestValidationPipe extends ValidationPipe {
       }
     }
     return super.transform(value, metadata);
+  }
+}
+
+/**
+ * The global validation pipe, without its two promises per parameter where it has nothing to do: a custom
+ * decorator's value (not validated: validateCustomDecorators is off) and a path parameter that is a string (String()
+ * of it is itself). Everything else goes to the real pipe.
+ */
+class RequestValidationPipe implements PipeTransform {
+  private readonly pipe: EmptyQueryValidationPipe;
+
+  constructor(options: ValidationPipeOptions) {
+    this.pipe = new EmptyQueryValidationPipe(options);
+  }
+
+  transform(value: unknown, metadata: ArgumentMetadata): unknown {
+    if (metadata.type === 'custom') return value;
+    if (metadata.type === 'param' && (metadata.metatype === String || !metadata.metatype) && (typeof value === 'string' || value === undefined)) return value;
+    return this.pipe.transform(value, metadata);
   }
 }
 
@@ -87,6 +106,8 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     http: { maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false },
     clientErrorHandler: problemClientErrorHandler(logger, securityHeaders),
     genReqId: requestIdFor,
+    // request.log is made only when something logs through it (error paths), not on every request.
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) => new LazyChildLogger(parent as Logger, bindings, options) as unknown as FastifyBaseLogger,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     forceCloseConnections: 'idle',
@@ -116,6 +137,7 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
   installJsonParser(fastify, { bodyLimit: config.bodyLimitBytes, onProtoPoisoning: 'error', onConstructorPoisoning: 'error' });
 
   const metrics = app.get(MetricsService);
+  const writeRequestLine = requestLogWriter(logger);
   // Hooks are callback-style (not async): on every request an async hook costs a promise and a microtask turn.
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -123,22 +145,19 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     done();
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
     const principal = (request as { principal?: { actor?: string; via?: string | null } }).principal;
-    logger.info(
-      {
-        reqId: request.id,
-        method: request.method,
-        route,
-        url: redactSecrets(request.url),
-        status: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-        actor: principal?.actor,
-        // The bot key that acted for the person (X-Acting-For), as in audit events.
-        via: principal?.via ?? undefined,
-        // The problem code of an error answer, so that logs can be searched by it.
-        code: reply.statusCode >= 400 ? (problemCodeOf(request) ?? undefined) : undefined,
-      },
-      'request',
-    );
+    writeRequestLine({
+      reqId: String(request.id),
+      method: request.method,
+      route,
+      url: redactSecrets(request.url),
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 10) / 10,
+      actor: principal?.actor,
+      // The bot key that acted for the person (X-Acting-For), as in audit events.
+      via: principal?.via ?? undefined,
+      // The problem code of an error answer, so that logs can be searched by it.
+      code: reply.statusCode >= 400 ? (problemCodeOf(request) ?? undefined) : undefined,
+    });
   });
 
   const shutdown = app.get(ShutdownState);
@@ -154,8 +173,10 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
     }
     done();
   });
-  app.enableCors({
-    origin: config.corsOrigins.length ? config.corsOrigins : false,
+  // Without CORS_ORIGINS, no CORS at all (no headers, a preflight is a 404 like any OPTIONS): not even the hook that
+  // would decide so on every request.
+  if (config.corsOrigins.length) app.enableCors({
+    origin: config.corsOrigins,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Acting-For'],
     exposedHeaders: ['ETag', 'Location', 'Content-Location', 'Link', 'X-Request-Id', 'Retry-After'],

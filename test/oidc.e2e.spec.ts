@@ -1,6 +1,6 @@
 import { exportSPKI, SignJWT, UnsecuredJWT } from 'jose';
 import type { Response } from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AUDIENCE, signingKey, type SigningKey, TestIssuer } from './support/oidc-issuer';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
@@ -321,6 +321,66 @@ describe(`OIDC issuer down at start-up (${DATABASE})`, () => {
     const real = await issuer.token('reader-app');
     expect((await t.http().get('/v1/clusters').set(bearer(real))).status).toBe(200);
     expect(t.logs.join('')).not.toContain(tk.split('.')[2]);
+  });
+});
+
+describe(`verified tokens are remembered, within their exp and the key set (${DATABASE})`, () => {
+  // The service verifies a token once and remembers what it carries (by a hash of it), but never past the token's
+  // exp, and never beyond the key set it was verified with: a fetch of the keys (here: a token naming a new kid, with
+  // no cooldown) forgets what was verified before, so a withdrawn key stops working at once.
+  let t: TestApp;
+  let issuer: TestIssuer;
+  let key1: SigningKey;
+  const sign = async (key: SigningKey, exp: number) =>
+    new SignJWT({ preferred_username: 'rita@contoso.com', roles: ['ProxyConfig.Read'] })
+      .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+      .setIssuer(issuer.issuer)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(Math.floor(Date.now() / 1000))
+      .setExpirationTime(exp)
+      .sign(key.privateKey);
+
+  beforeAll(async () => {
+    key1 = await signingKey('key-1');
+    issuer = await TestIssuer.create({ 'reader-app': CLIENTS['reader-app'] }, { keys: [key1] });
+    t = await startTestApp({ env: { ...oidcEnv(issuer.issuer), OIDC_JWKS_MAX_AGE_S: '600', OIDC_JWKS_COOLDOWN_S: '0' } });
+  });
+  afterAll(async () => {
+    vi.useRealTimers();
+    await t?.close();
+    await issuer?.stop();
+  });
+
+  it('a token accepted (and remembered) moments ago is refused once past its exp and the leeway', async () => {
+    const now = Date.now();
+    const tk = await sign(key1, Math.floor(now / 1000) + 30);
+    await t.http().get('/v1/clusters').set(bearer(tk)).expect(200);
+    await t.http().get('/v1/clusters').set(bearer(tk)).expect(200);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(now + 20_000); // before exp: still fine
+      await t.http().get('/v1/clusters').set(bearer(tk)).expect(200);
+      vi.setSystemTime(now + 95_000); // exp + 60 s of leeway are behind; the keys (600 s) are still fresh
+      const res = await t.http().get('/v1/clusters').set(bearer(tk));
+      expectInvalidToken(res, 'expired after it was remembered');
+      expect(res.body.detail).toBe('The token has expired.');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a key withdrawn at the provider stops its remembered tokens as soon as the service fetches the keys again', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const old = await sign(key1, exp);
+    await t.http().get('/v1/clusters').set(bearer(old)).expect(200);
+    await t.http().get('/v1/clusters').set(bearer(old)).expect(200);
+    const key2 = await signingKey('key-2');
+    await issuer.start([key2]); // key-1 withdrawn
+    // still within the max age of the keys fetched before: as without remembering, the old key is trusted until a fetch
+    await t.http().get('/v1/clusters').set(bearer(old)).expect(200);
+    // a token naming the new kid makes the service fetch the keys (no cooldown here)
+    await t.http().get('/v1/clusters').set(bearer(await sign(key2, exp))).expect(200);
+    expectInvalidToken(await t.http().get('/v1/clusters').set(bearer(old)), 'token of a withdrawn key');
   });
 });
 

@@ -100,6 +100,24 @@ describe(`operations (${DATABASE})`, () => {
       expect(text).toMatch(/^aksproxy_config_decisions_total\{decision="approve",result="approved"\} 1$/m);
     });
 
+    it('requests are counted by method, route and status, with a latency histogram whose buckets add up', async () => {
+      const sample = (body: string, line: string) => Number(new RegExp(`^${line.replace(/[{}()[\].+*?^$|\\]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? 0);
+      const labels = 'method="GET",route="/v1/clusters/:name",status="404"';
+      const before = await t.http().get('/metrics');
+      for (let i = 0; i < 3; i++) await t.http().get('/v1/clusters/no-such-cluster').set(bearer(sam)).expect(404);
+      const after = (await t.http().get('/metrics')).text;
+      expect(sample(after, `aksproxy_http_requests_total{${labels}}`) - sample(before.text, `aksproxy_http_requests_total{${labels}}`)).toBe(3);
+      const count = sample(after, `aksproxy_http_request_duration_seconds_count{${labels}}`);
+      expect(count).toBeGreaterThanOrEqual(3);
+      expect(sample(after, `aksproxy_http_request_duration_seconds_bucket{le="+Inf",${labels}}`)).toBe(count);
+      expect(sample(after, `aksproxy_http_request_duration_seconds_sum{${labels}}`)).toBeGreaterThan(0);
+      // cumulative buckets: never decreasing, up to the count
+      const buckets = [...after.matchAll(new RegExp(`^aksproxy_http_request_duration_seconds_bucket\\{le="([^"]+)",${labels.replace(/[/:]/g, (c) => c)}\\} (\\d+)$`, 'gm'))].map((m) => Number(m[2]));
+      expect(buckets).toHaveLength(13);
+      expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+      expect(buckets.at(-1)).toBe(count);
+    });
+
     it('aksproxy_build_info is 1 with the version and the Node.js version', () => {
       expect(text).toContain(`aksproxy_build_info{version="${pkg.version}",node="${process.version}"} 1\n`);
     });

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
-import type { Response } from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiClient, createApiClient, type paths } from '../src/client';
 import { testCertificates } from './support/certificates';
 import { AUDIENCE, TestIssuer } from './support/oidc-issuer';
 import { type Receiver, startReceiver } from './support/receiver';
@@ -69,15 +69,39 @@ const TOKEN_CLIENTS: Record<TokenCaller, Record<string, unknown>> = {
 /** Key names: they are the actors the audit records. */
 const NAMES = { reader: 'rita', submitter: 'sam', approver: 'abby', adminKey: 'root-key', revoked: 'gone-admin', victim: 'victim' } as const;
 
+/** What a call through the typed client answered: the status, the parsed body (data or problem) and the headers. */
+interface Answer {
+  status: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+/** A typed client's result as an Answer. */
+async function answered(call: Promise<{ data?: unknown; error?: unknown; response: globalThis.Response }>): Promise<Answer> {
+  const { data, error, response } = await call;
+  return { status: response.status, body: data ?? error, headers: response.headers };
+}
+
+/** A typed client's result, which must have the status `status`; its body. */
+async function expectStatus<T>(call: Promise<{ data?: T; error?: unknown; response: globalThis.Response }>, status: number): Promise<T> {
+  const { data, error, response } = await call;
+  expect(response.status, JSON.stringify(error ?? data)).toBe(status);
+  return data as T;
+}
+
 interface Route {
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
-  /** The route as API.md and /openapi.json write it. */
-  path: string;
+  /** The route as API.md and /openapi.json write it (and the typed client types it). */
+  path: keyof paths;
   need: Need;
   /** The status an allowed caller gets (fixtures are set up so that the call really succeeds). */
   ok: number;
-  /** Makes the call as `who` with `auth` headers; allowed callers get their own fixtures where the call changes state. */
-  call: (who: Caller, auth: Record<string, string>) => Promise<Response>;
+  /**
+   * Makes the call through the typed client generated from /openapi.json (`api`: as `who`, with its Authorization
+   * header); allowed callers get their own fixtures where the call changes state.
+   */
+  call: (who: Caller, api: ApiClient) => Promise<Answer>;
 }
 
 describe(`role matrix (${DATABASE})`, () => {
@@ -101,12 +125,18 @@ describe(`role matrix (${DATABASE})`, () => {
   const config3 = { httpProxy: 'http://proxy3.corp.example:8080/' };
 
   const as = (token: string) => bearer(token);
-  const sub = () => as(tokens.submitter!);
+  let baseUrl = '';
+  /** The typed client, calling with `headers` (an Authorization header, or none). */
+  const client = (headers: Record<string, string>) => createApiClient(baseUrl, null, { headers });
+  /** The typed client, calling with a Bearer token. */
+  const asToken = (token: string) => createApiClient(baseUrl, token);
+  const sub = () => asToken(tokens.submitter!);
+  const admin = () => asToken(ADMIN_TOKEN);
 
   /** A cluster owned by the submitter key, with a pending version 1 submitted by it. */
   async function clusterWithPending(name: string): Promise<void> {
-    await t.http().post('/v1/clusters').set(sub()).send({ name, resourceGroup: 'rg-matrix' }).expect(201);
-    await t.http().post(`/v1/clusters/${name}/configs`).set(sub()).send({ config: config1, reason: 'matrix fixture' }).expect(201);
+    await expectStatus(sub().POST('/v1/clusters', { body: { name, resourceGroup: 'rg-matrix' } }), 201);
+    await expectStatus(sub().POST('/v1/clusters/{name}/configs', { params: { path: { name } }, body: { config: config1, reason: 'matrix fixture' } }), 201);
   }
 
   function authFor(who: Caller): Record<string, string> {
@@ -125,22 +155,6 @@ describe(`role matrix (${DATABASE})`, () => {
     }
   }
 
-  const send = (method: Route['method'], path: string, auth: Record<string, string>, body?: object) => {
-    const agent = t.http();
-    const req =
-      method === 'GET'
-        ? agent.get(path)
-        : method === 'POST'
-          ? agent.post(path)
-          : method === 'PATCH'
-            ? agent.patch(path)
-            : method === 'PUT'
-              ? agent.put(path)
-              : agent.delete(path);
-    req.set(auth);
-    return body === undefined ? req : req.send(body);
-  };
-
   const allowed = (route: Route, who: Caller) => ALLOWED[route.need].includes(who);
 
   const ROUTES: Route[] = [
@@ -149,59 +163,71 @@ describe(`role matrix (${DATABASE})`, () => {
       path: '/v1/validate',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('POST', '/v1/validate?cluster=fx', auth, config1),
+      call: (_who, api) => answered(api.POST('/v1/validate', { params: { query: { cluster: 'fx' } }, body: config1 })),
     },
     {
       method: 'POST',
       path: '/v1/explain',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('POST', '/v1/explain', auth, { config: config1, urls: ['https://mcr.microsoft.com/v2/'], cluster: 'fx' }),
+      call: (_who, api) => answered(api.POST('/v1/explain', { body: { config: config1, urls: ['https://mcr.microsoft.com/v2/'], cluster: 'fx' } })),
     },
     {
       method: 'POST',
       path: '/v1/clusters',
       need: 'submitter',
       ok: 201,
-      call: (who, auth) => send('POST', '/v1/clusters', auth, { name: `new-${who}`, resourceGroup: 'rg-new' }),
+      call: (who, api) => answered(api.POST('/v1/clusters', { body: { name: `new-${who}`, resourceGroup: 'rg-new' } })),
     },
-    { method: 'GET', path: '/v1/clusters', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters', auth) },
-    { method: 'GET', path: '/v1/clusters/{name}', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters/fx', auth) },
+    { method: 'GET', path: '/v1/clusters', need: 'reader', ok: 200, call: (_who, api) => answered(api.GET('/v1/clusters')) },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}',
+      need: 'reader',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}', { params: { path: { name: 'fx' } } })),
+    },
     {
       method: 'PATCH',
       path: '/v1/clusters/{name}',
       need: 'submitter',
       ok: 200,
-      call: (_who, auth) => send('PATCH', '/v1/clusters/fx', auth, { location: 'westeurope' }),
+      call: (_who, api) => answered(api.PATCH('/v1/clusters/{name}', { params: { path: { name: 'fx' } }, body: { location: 'westeurope' } })),
     },
     {
       method: 'POST',
       path: '/v1/clusters/{name}/configs',
       need: 'submitter',
       ok: 201,
-      call: async (who, auth) => {
+      call: async (who, api) => {
         let cluster = 'fx';
         if (allowed(ROUTES[6]!, who)) {
           cluster = `sub-${who}`;
-          await t.http().post('/v1/clusters').set(sub()).send({ name: cluster, resourceGroup: 'rg-sub' }).expect(201);
+          await expectStatus(sub().POST('/v1/clusters', { body: { name: cluster, resourceGroup: 'rg-sub' } }), 201);
         }
-        return send('POST', `/v1/clusters/${cluster}/configs`, auth, { config: config3, reason: `submitted by ${who}` });
+        return answered(api.POST('/v1/clusters/{name}/configs', { params: { path: { name: cluster } }, body: { config: config3, reason: `submitted by ${who}` } }));
       },
     },
-    { method: 'GET', path: '/v1/clusters/{name}/configs', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/clusters/fx/configs', auth) },
+    {
+      method: 'GET',
+      path: '/v1/clusters/{name}/configs',
+      need: 'reader',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}/configs', { params: { path: { name: 'fx' } } })),
+    },
     {
       method: 'GET',
       path: '/v1/clusters/{name}/configs/{v}',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/1', auth),
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}/configs/{v}', { params: { path: { name: 'fx', v: '1' } } })),
     },
     {
       method: 'POST',
       path: '/v1/clusters/{name}/configs/{v}/decisions',
       need: 'approver',
       ok: 201,
-      call: async (who, auth) => {
+      call: async (who, api) => {
         let cluster = 'fx';
         let v = 2;
         if (allowed(ROUTES[9]!, who)) {
@@ -210,7 +236,9 @@ describe(`role matrix (${DATABASE})`, () => {
           v = 1;
           await clusterWithPending(cluster);
         }
-        return send('POST', `/v1/clusters/${cluster}/configs/${v}/decisions`, auth, { decision: 'approve', comment: `by ${who}` });
+        return answered(
+          api.POST('/v1/clusters/{name}/configs/{v}/decisions', { params: { path: { name: cluster, v: String(v) } }, body: { decision: 'approve', comment: `by ${who}` } }),
+        );
       },
     },
     {
@@ -218,7 +246,7 @@ describe(`role matrix (${DATABASE})`, () => {
       path: '/v1/clusters/{name}/configs/{v}/withdraw',
       need: 'submitter',
       ok: 200,
-      call: async (who, auth) => {
+      call: async (who, api) => {
         let cluster = 'fx';
         let v = 2;
         if (allowed(ROUTES[10]!, who)) {
@@ -228,11 +256,11 @@ describe(`role matrix (${DATABASE})`, () => {
           await clusterWithPending(cluster);
           if (who === 'tokSubmitter') {
             // the token's person withdraws what it submitted itself
-            await t.http().post(`/v1/clusters/${cluster}/configs`).set(auth).send({ config: config2, reason: 'own' }).expect(201);
+            await expectStatus(api.POST('/v1/clusters/{name}/configs', { params: { path: { name: cluster } }, body: { config: config2, reason: 'own' } }), 201);
             v = 2;
           }
         }
-        return send('POST', `/v1/clusters/${cluster}/configs/${v}/withdraw`, auth);
+        return answered(api.POST('/v1/clusters/{name}/configs/{v}/withdraw', { params: { path: { name: cluster, v: String(v) } } }));
       },
     },
     {
@@ -240,125 +268,166 @@ describe(`role matrix (${DATABASE})`, () => {
       path: '/v1/clusters/{name}/configs/{v}/diff',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/2/diff', auth),
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}/configs/{v}/diff', { params: { path: { name: 'fx', v: '2' } } })),
     },
     {
       method: 'GET',
       path: '/v1/clusters/{name}/configs/{v}/render',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', '/v1/clusters/fx/configs/1/render?format=cli', auth),
+      // the cli rendering is a shell script (text/plain), not JSON
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}/configs/{v}/render', { params: { path: { name: 'fx', v: '1' }, query: { format: 'cli' } }, parseAs: 'text' })),
     },
     {
       method: 'GET',
       path: '/v1/clusters/{name}/configs/{v}/explain',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', `/v1/clusters/fx/configs/current/explain?url=${encodeURIComponent('https://mcr.microsoft.com/v2/')}`, auth),
+      call: (_who, api) =>
+        answered(api.GET('/v1/clusters/{name}/configs/{v}/explain', { params: { path: { name: 'fx', v: 'current' }, query: { url: ['https://mcr.microsoft.com/v2/'] } } })),
     },
-    { method: 'GET', path: '/v1/audit', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/audit?limit=5', auth) },
-    { method: 'GET', path: '/v1/audit/verify', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/audit/verify', auth) },
+    { method: 'GET', path: '/v1/audit', need: 'reader', ok: 200, call: (_who, api) => answered(api.GET('/v1/audit', { params: { query: { limit: 5 } } })) },
+    { method: 'GET', path: '/v1/audit/verify', need: 'reader', ok: 200, call: (_who, api) => answered(api.GET('/v1/audit/verify')) },
     {
       method: 'POST',
       path: '/v1/api-keys',
       need: 'admin',
       ok: 201,
-      call: (who, auth) => send('POST', '/v1/api-keys', auth, { name: `k-${who}`, roles: ['reader'] }),
+      call: (who, api) => answered(api.POST('/v1/api-keys', { body: { name: `k-${who}`, roles: ['reader'] } })),
     },
-    { method: 'GET', path: '/v1/api-keys', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/api-keys', auth) },
+    { method: 'GET', path: '/v1/api-keys', need: 'admin', ok: 200, call: (_who, api) => answered(api.GET('/v1/api-keys')) },
     {
       method: 'DELETE',
       path: '/v1/api-keys/{id}',
       need: 'admin',
       ok: 200,
-      call: async (who, auth) => {
+      call: async (who, api) => {
         let id = victimId; // a live key: callers that may not revoke must leave it working
         if (allowed(ROUTES[18]!, who)) {
-          const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: `tmp-${who}`, roles: ['reader'] }).expect(201);
-          id = created.body.id;
+          id = (await expectStatus(admin().POST('/v1/api-keys', { body: { name: `tmp-${who}`, roles: ['reader'] } }), 201)).id;
         }
-        return send('DELETE', `/v1/api-keys/${id}`, auth);
+        return answered(api.DELETE('/v1/api-keys/{id}', { params: { path: { id } } }));
       },
     },
-    { method: 'GET', path: '/v1/configs', need: 'reader', ok: 200, call: (_who, auth) => send('GET', '/v1/configs?status=pending', auth) },
+    { method: 'GET', path: '/v1/configs', need: 'reader', ok: 200, call: (_who, api) => answered(api.GET('/v1/configs', { params: { query: { status: 'pending' } } })) },
     {
       method: 'POST',
       path: '/v1/webhooks',
       need: 'admin',
       ok: 201,
-      call: (who, auth) => send('POST', '/v1/webhooks', auth, { url: receiver.url, events: ['config.approved'], description: `by ${who}` }),
+      call: (who, api) => answered(api.POST('/v1/webhooks', { body: { url: receiver.url, events: ['config.approved'], description: `by ${who}` } })),
     },
-    { method: 'GET', path: '/v1/webhooks', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/webhooks', auth) },
-    { method: 'GET', path: '/v1/webhooks/{id}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}`, auth) },
+    { method: 'GET', path: '/v1/webhooks', need: 'admin', ok: 200, call: (_who, api) => answered(api.GET('/v1/webhooks')) },
+    {
+      method: 'GET',
+      path: '/v1/webhooks/{id}',
+      need: 'admin',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/webhooks/{id}', { params: { path: { id: hookId } } })),
+    },
     {
       method: 'PATCH',
       path: '/v1/webhooks/{id}',
       need: 'admin',
       ok: 200,
-      call: (who, auth) => send('PATCH', `/v1/webhooks/${hookId}`, auth, { description: `changed by ${who}` }),
+      call: (who, api) => answered(api.PATCH('/v1/webhooks/{id}', { params: { path: { id: hookId } }, body: { description: `changed by ${who}` } })),
     },
     {
       method: 'DELETE',
       path: '/v1/webhooks/{id}',
       need: 'admin',
       ok: 204,
-      call: async (who, auth) => {
+      call: async (who, api) => {
         let id = hookId; // the fixture: callers that may not delete must leave it in place
         if (ALLOWED.admin.includes(who)) {
-          const created = await t.http().post('/v1/webhooks').set(as(ADMIN_TOKEN)).send({ url: receiver.url, events: ['config.approved'] }).expect(201);
-          id = created.body.id;
+          id = (await expectStatus(admin().POST('/v1/webhooks', { body: { url: receiver.url, events: ['config.approved'] } }), 201)).id;
         }
-        return send('DELETE', `/v1/webhooks/${id}`, auth);
+        return answered(api.DELETE('/v1/webhooks/{id}', { params: { path: { id } } }));
       },
     },
-    { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', need: 'admin', ok: 200, call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/rotate-secret`, auth) },
-    { method: 'POST', path: '/v1/webhooks/{id}/ping', need: 'admin', ok: 202, call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/ping`, auth) },
-    { method: 'GET', path: '/v1/webhooks/{id}/deliveries', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}/deliveries`, auth) },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/{id}/rotate-secret',
+      need: 'admin',
+      ok: 200,
+      call: (_who, api) => answered(api.POST('/v1/webhooks/{id}/rotate-secret', { params: { path: { id: hookId } } })),
+    },
+    {
+      method: 'POST',
+      path: '/v1/webhooks/{id}/ping',
+      need: 'admin',
+      ok: 202,
+      call: (_who, api) => answered(api.POST('/v1/webhooks/{id}/ping', { params: { path: { id: hookId } } })),
+    },
+    {
+      method: 'GET',
+      path: '/v1/webhooks/{id}/deliveries',
+      need: 'admin',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/webhooks/{id}/deliveries', { params: { path: { id: hookId } } })),
+    },
     {
       method: 'GET',
       path: '/v1/webhooks/{id}/deliveries/{deliveryId}',
       need: 'admin',
       ok: 200,
-      call: (_who, auth) => send('GET', `/v1/webhooks/${hookId}/deliveries/${deliveryId}`, auth),
+      call: (_who, api) => answered(api.GET('/v1/webhooks/{id}/deliveries/{deliveryId}', { params: { path: { id: hookId, deliveryId } } })),
     },
     {
       method: 'POST',
       path: '/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver',
       need: 'admin',
       ok: 202,
-      call: (_who, auth) => send('POST', `/v1/webhooks/${hookId}/deliveries/${deliveryId}/redeliver`, auth),
+      call: (_who, api) => answered(api.POST('/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id: hookId, deliveryId } } })),
     },
     {
       method: 'POST',
       path: '/v1/clusters/{name}/observations',
       need: 'submitter',
       ok: 201,
-      call: (_who, auth) =>
-        send('POST', '/v1/clusters/fx/observations', auth, { name: 'fx', provisioningState: 'Succeeded', httpProxyConfig: { ...config1, noProxy: [...config1.noProxy, 'localhost'] } }),
+      call: (_who, api) =>
+        answered(
+          api.POST('/v1/clusters/{name}/observations', {
+            params: { path: { name: 'fx' } },
+            body: { name: 'fx', provisioningState: 'Succeeded', httpProxyConfig: { ...config1, noProxy: [...config1.noProxy, 'localhost'] } },
+          }),
+        ),
     },
     {
       method: 'GET',
       path: '/v1/clusters/{name}/observations',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', '/v1/clusters/fx/observations', auth),
+      call: (_who, api) => answered(api.GET('/v1/clusters/{name}/observations', { params: { path: { name: 'fx' } } })),
     },
     {
       method: 'GET',
       path: '/v1/reports/trusted-ca',
       need: 'reader',
       ok: 200,
-      call: (_who, auth) => send('GET', '/v1/reports/trusted-ca?expiringWithin=400', auth),
+      call: (_who, api) => answered(api.GET('/v1/reports/trusted-ca', { params: { query: { expiringWithin: 400 } } })),
     },
-    { method: 'GET', path: '/v1/api-keys/{id}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', `/v1/api-keys/${victimId}`, auth) },
-    { method: 'GET', path: '/v1/people', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people', auth) },
-    { method: 'GET', path: '/v1/people/{name}', need: 'admin', ok: 200, call: (_who, auth) => send('GET', '/v1/people/fx-person', auth) },
+    {
+      method: 'GET',
+      path: '/v1/api-keys/{id}',
+      need: 'admin',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/api-keys/{id}', { params: { path: { id: victimId } } })),
+    },
+    { method: 'GET', path: '/v1/people', need: 'admin', ok: 200, call: (_who, api) => answered(api.GET('/v1/people')) },
+    {
+      method: 'GET',
+      path: '/v1/people/{name}',
+      need: 'admin',
+      ok: 200,
+      call: (_who, api) => answered(api.GET('/v1/people/{name}', { params: { path: { name: 'fx-person' } } })),
+    },
     {
       method: 'PUT',
       path: '/v1/people/{name}',
       need: 'admin',
       ok: 201,
-      call: (who, auth) => send('PUT', `/v1/people/p-${who}`, auth, { roles: ['approver'] }),
+      call: (who, api) => answered(api.PUT('/v1/people/{name}', { params: { path: { name: `p-${who}` } }, body: { roles: ['approver'] } })),
     },
   ];
 
@@ -384,7 +453,8 @@ describe(`role matrix (${DATABASE})`, () => {
       .setIssuedAt(past - 600)
       .setExpirationTime(past)
       .sign(signing.privateKey);
-    await t.http().put('/v1/people/fx-person').set(as(ADMIN_TOKEN)).send({ roles: ['reader'] }).expect(201);
+    baseUrl = await t.url();
+    await expectStatus(admin().PUT('/v1/people/{name}', { params: { path: { name: 'fx-person' } }, body: { roles: ['reader'] } }), 201);
     const [reader, submitter, approver, adminKey, revoked, victim] = await Promise.all([
       t.key(NAMES.reader, ['reader']),
       t.key(NAMES.submitter, ['submitter']),
@@ -395,29 +465,29 @@ describe(`role matrix (${DATABASE})`, () => {
     ]);
     Object.assign(tokens, { reader, submitter, approver, adminKey, revoked, victim });
 
-    const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
-    const byName = (name: string) => keys.body.items.find((k: { name: string }) => k.name === name).id as string;
+    const keys = await expectStatus(admin().GET('/v1/api-keys', { params: { query: { limit: 200 } } }), 200);
+    const byName = (name: string) => keys.items.find((k) => k.name === name)!.id;
     victimId = byName(NAMES.victim);
-    await t.http().delete(`/v1/api-keys/${byName(NAMES.revoked)}`).set(as(ADMIN_TOKEN)).expect(200);
+    await expectStatus(admin().DELETE('/v1/api-keys/{id}', { params: { path: { id: byName(NAMES.revoked) } } }), 200);
 
     // fx: version 1 approved (current, renders), version 2 pending (the target of denied decisions and withdrawals)
-    await t
-      .http()
-      .post('/v1/clusters')
-      .set(sub())
-      .send({
-        name: 'fx',
-        resourceGroup: 'rg-fx',
-        network: { serviceCidr: '10.0.0.0/16', podCidr: '10.244.0.0/16', nodeSubnetCidrs: ['10.224.0.0/16'], apiServerFqdn: 'fx.hcp.westeurope.azmk8s.io' },
-      })
-      .expect(201);
-    await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config1, reason: 'v1' }).expect(201);
-    await t.http().post('/v1/clusters/fx/configs/1/decisions').set(as(approver)).send({ decision: 'approve' }).expect(201);
-    await t.http().post('/v1/clusters/fx/configs').set(sub()).send({ config: config2, reason: 'v2' }).expect(201);
+    await expectStatus(
+      sub().POST('/v1/clusters', {
+        body: {
+          name: 'fx',
+          resourceGroup: 'rg-fx',
+          network: { serviceCidr: '10.0.0.0/16', podCidr: '10.244.0.0/16', nodeSubnetCidrs: ['10.224.0.0/16'], apiServerFqdn: 'fx.hcp.westeurope.azmk8s.io' },
+        },
+      }),
+      201,
+    );
+    const fx = { path: { name: 'fx' } };
+    await expectStatus(sub().POST('/v1/clusters/{name}/configs', { params: fx, body: { config: config1, reason: 'v1' } }), 201);
+    await expectStatus(asToken(approver).POST('/v1/clusters/{name}/configs/{v}/decisions', { params: { path: { name: 'fx', v: '1' } }, body: { decision: 'approve' } }), 201);
+    await expectStatus(sub().POST('/v1/clusters/{name}/configs', { params: fx, body: { config: config2, reason: 'v2' } }), 201);
 
-    const hook = await t.http().post('/v1/webhooks').set(as(ADMIN_TOKEN)).send({ url: receiver.url, events: ['config.approved'] }).expect(201);
-    hookId = hook.body.id;
-    deliveryId = (await t.http().post(`/v1/webhooks/${hookId}/ping`).set(as(ADMIN_TOKEN)).expect(202)).body.id;
+    hookId = (await expectStatus(admin().POST('/v1/webhooks', { body: { url: receiver.url, events: ['config.approved'] } }), 201)).id;
+    deliveryId = (await expectStatus(admin().POST('/v1/webhooks/{id}/ping', { params: { path: { id: hookId } } }), 202)).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -439,13 +509,13 @@ describe(`role matrix (${DATABASE})`, () => {
 
   describe.each(ROUTES.map((r) => [`${r.method} ${r.path}`, r] as const))('%s', (_label, route) => {
     it.each(CALLERS)('as %s', async (who) => {
-      const res = await route.call(who, authFor(who));
-      const summary = `${route.method} ${route.path} as ${who}: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`;
+      const res = await route.call(who, client(authFor(who)));
+      const summary = `${route.method} ${route.path} as ${who}: ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
       if (UNAUTHENTICATED.includes(who)) {
         expect(res.status, summary).toBe(401);
         expect(res.body.code, summary).toBe('UNAUTHENTICATED');
-        expect(res.headers['www-authenticate'], summary).toMatch(/^Bearer\b/);
-        expect(res.headers['content-type'], summary).toMatch(/^application\/problem\+json/);
+        expect(res.headers.get('www-authenticate'), summary).toMatch(/^Bearer\b/);
+        expect(res.headers.get('content-type'), summary).toMatch(/^application\/problem\+json/);
       } else if (allowed(route, who)) {
         expect(res.status, summary).not.toBe(401);
         expect(res.status, summary).not.toBe(403);
@@ -453,27 +523,28 @@ describe(`role matrix (${DATABASE})`, () => {
       } else {
         expect(res.status, summary).toBe(403);
         expect(res.body.code, summary).toBe('FORBIDDEN');
-        expect(res.headers['content-type'], summary).toMatch(/^application\/problem\+json/);
+        expect(res.headers.get('content-type'), summary).toMatch(/^application\/problem\+json/);
       }
     });
   });
 
   it('denied callers changed nothing: the pending version is still pending, the victim key still works', async () => {
-    const v2 = await t.http().get('/v1/clusters/fx/configs/2').set(as(tokens.reader!)).expect(200);
-    expect(v2.body).toMatchObject({ status: 'pending', decisions: [] });
-    await t.http().get('/v1/clusters').set(as(tokens.victim!)).expect(200);
+    const reader = asToken(tokens.reader!);
+    const v2 = await expectStatus(reader.GET('/v1/clusters/{name}/configs/{v}', { params: { path: { name: 'fx', v: '2' } } }), 200);
+    expect(v2).toMatchObject({ status: 'pending', decisions: [] });
+    await expectStatus(asToken(tokens.victim!).GET('/v1/clusters'), 200);
     for (const who of ['none', 'malformed', 'unknown', 'revoked', 'tokExpired', 'reader', 'approver', 'tokReader', 'tokApprover', 'tokNoRole']) {
-      const created = await t.http().get(`/v1/clusters/new-${who}`).set(as(tokens.reader!));
-      expect(created.status, `new-${who}`).toBe(404);
+      const created = await reader.GET('/v1/clusters/{name}', { params: { path: { name: `new-${who}` } } });
+      expect(created.response.status, `new-${who}`).toBe(404);
     }
-    const hook = await t.http().get(`/v1/webhooks/${hookId}`).set(as(ADMIN_TOKEN)).expect(200);
-    expect(hook.body.description).toMatch(/^changed by (admin|adminKey|tokAdmin)$/);
-    const keys = await t.http().get('/v1/api-keys?limit=200').set(as(ADMIN_TOKEN)).expect(200);
-    const names = keys.body.items.map((k: { name: string }) => k.name);
+    const hook = await expectStatus(admin().GET('/v1/webhooks/{id}', { params: { path: { id: hookId } } }), 200);
+    expect(hook.description).toMatch(/^changed by (admin|adminKey|tokAdmin)$/);
+    const keys = await expectStatus(admin().GET('/v1/api-keys', { params: { query: { limit: 200 } } }), 200);
+    const names = keys.items.map((k) => k.name);
     expect(names).toEqual(expect.arrayContaining(['k-admin', 'k-adminKey', 'k-tokAdmin']));
-    expect(names.filter((n: string) => n.startsWith('k-'))).toHaveLength(3);
-    const people = await t.http().get('/v1/people?limit=200').set(as(ADMIN_TOKEN)).expect(200);
-    const named = people.body.items.map((p: { name: string }) => p.name).filter((n: string) => n.startsWith('p-'));
+    expect(names.filter((n) => n.startsWith('k-'))).toHaveLength(3);
+    const people = await expectStatus(admin().GET('/v1/people', { params: { query: { limit: 200 } } }), 200);
+    const named = people.items.map((p) => p.name).filter((n) => n.startsWith('p-'));
     expect(named.sort()).toEqual(['p-admin', 'p-adminkey', 'p-tokadmin']);
   });
 
@@ -489,6 +560,7 @@ describe(`role matrix (${DATABASE})`, () => {
       `Bearer ${ADMIN_TOKEN}x`,
       `Bearer ${tokens.reader!.toUpperCase()}`,
     ];
+    // (sent raw: fetch, and so the typed client, would trim "Bearer " to "Bearer")
     for (const authorization of headers) {
       const res = await t.http().get('/v1/clusters').set('authorization', authorization);
       expect(res.status, authorization).toBe(401);
@@ -496,7 +568,7 @@ describe(`role matrix (${DATABASE})`, () => {
       expect(res.headers['www-authenticate'], authorization).toMatch(/^Bearer\b/);
     }
     // the scheme is case-insensitive (RFC 7235): "bearer" works
-    await t.http().get('/v1/clusters').set('authorization', `bearer ${tokens.reader}`).expect(200);
+    await expectStatus(client({ authorization: `bearer ${tokens.reader}` }).GET('/v1/clusters'), 200);
   });
 
   it('/healthz, /readyz, /metrics, /docs and /openapi.json need no token (and ignore a bad one)', async () => {
@@ -518,56 +590,55 @@ describe(`role matrix (${DATABASE})`, () => {
   });
 
   it('revocation works at once: the key works, DELETE /v1/api-keys/{id}, the next request is 401', async () => {
-    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'short-lived', roles: ['submitter'] }).expect(201);
-    const token = created.body.token as string;
-    await t.http().get('/v1/clusters').set(as(token)).expect(200);
-    await t.http().post('/v1/clusters').set(as(token)).send({ name: 'by-short-lived', resourceGroup: 'rg' }).expect(201);
+    const created = await expectStatus(admin().POST('/v1/api-keys', { body: { name: 'short-lived', roles: ['submitter'] } }), 201);
+    const shortLived = asToken(created.token);
+    await expectStatus(shortLived.GET('/v1/clusters'), 200);
+    await expectStatus(shortLived.POST('/v1/clusters', { body: { name: 'by-short-lived', resourceGroup: 'rg' } }), 201);
 
-    const revoked = await t.http().delete(`/v1/api-keys/${created.body.id}`).set(as(tokens.adminKey!));
+    const revoked = await answered(asToken(tokens.adminKey!).DELETE('/v1/api-keys/{id}', { params: { path: { id: created.id } } }));
     expect(revoked.status).toBe(200);
-    expect(revoked.body).toMatchObject({ id: created.body.id, name: 'short-lived', revokedAt: expect.any(String) });
+    expect(revoked.body).toMatchObject({ id: created.id, name: 'short-lived', revokedAt: expect.any(String) });
     expect(revoked.body.token).toBeUndefined();
 
     for (const res of [
-      await t.http().get('/v1/clusters').set(as(token)),
-      await t.http().post('/v1/clusters').set(as(token)).send({ name: 'after-revoke', resourceGroup: 'rg' }),
+      await answered(shortLived.GET('/v1/clusters')),
+      await answered(shortLived.POST('/v1/clusters', { body: { name: 'after-revoke', resourceGroup: 'rg' } })),
     ]) {
       expect(res.status).toBe(401);
       expect(res.body.code).toBe('UNAUTHENTICATED');
-      expect(res.headers['www-authenticate']).toMatch(/^Bearer\b/);
+      expect(res.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
     }
-    await t.http().get('/v1/clusters/after-revoke').set(as(tokens.reader!)).expect(404);
+    await expectStatus(asToken(tokens.reader!).GET('/v1/clusters/{name}', { params: { path: { name: 'after-revoke' } } }), 404);
 
-    const audit = await t.http().get('/v1/audit?action=apikey.revoked&limit=200').set(as(tokens.reader!)).expect(200);
-    const event = audit.body.items.find((e: { details: { id: string } }) => e.details.id === created.body.id);
+    const audit = await expectStatus(asToken(tokens.reader!).GET('/v1/audit', { params: { query: { action: 'apikey.revoked', limit: 200 } } }), 200);
+    const event = audit.items.find((e) => e.details.id === created.id);
     expect(event).toMatchObject({ actor: NAMES.adminKey, action: 'apikey.revoked', details: { name: 'short-lived' } });
 
-    const unknown = await t.http().delete('/v1/api-keys/00000000-0000-4000-8000-000000000000').set(as(ADMIN_TOKEN));
+    const unknown = await answered(admin().DELETE('/v1/api-keys/{id}', { params: { path: { id: '00000000-0000-4000-8000-000000000000' } } }));
     expect(unknown.status).toBe(404);
     expect(unknown.body.code).toBe('API_KEY_NOT_FOUND');
   });
 
   it('the token is shown once: POST answers it, GET /v1/api-keys never returns tokens or hashes', async () => {
-    const created = await t.http().post('/v1/api-keys').set(as(ADMIN_TOKEN)).send({ name: 'shown-once', roles: ['reader', 'approver'] }).expect(201);
-    expect(created.body.token).toMatch(/^apc_[A-Za-z0-9_-]{20,}$/);
-    expect(created.body.tokenHash).toBeUndefined();
-    expect(created.headers['cache-control']).toBe('no-store');
-    expect(created.headers.location).toBe(`/v1/api-keys/${created.body.id}`);
+    const posted = await answered(admin().POST('/v1/api-keys', { body: { name: 'shown-once', roles: ['reader', 'approver'] } }));
+    expect(posted.status).toBe(201);
+    const created = posted.body as { id: string; token: string; tokenHash?: unknown };
+    expect(created.token).toMatch(/^apc_[A-Za-z0-9_-]{20,}$/);
+    expect(created.tokenHash).toBeUndefined();
+    expect(posted.headers.get('cache-control')).toBe('no-store');
+    expect(posted.headers.get('location')).toBe(`/v1/api-keys/${created.id}`);
 
-    const all = [created.body.token as string, ...Object.values(tokens)] as string[];
+    const all = [created.token, ...Object.values(tokens)] as string[];
     const secrets = [...all, ...all.map((tk) => createHash('sha256').update(tk).digest('hex')), createHash('sha256').update(ADMIN_TOKEN).digest('hex')];
     const items: Record<string, unknown>[] = [];
-    let cursor: string | null = null;
+    let cursor: string | undefined;
     do {
-      const page: Response = await t
-        .http()
-        .get(`/v1/api-keys?limit=3${cursor ? `&cursor=${cursor}` : ''}`)
-        .set(as(tokens.adminKey!))
-        .expect(200);
-      const text = page.text;
+      // as text: the secrets must not be anywhere in what is sent
+      const text = await expectStatus(asToken(tokens.adminKey!).GET('/v1/api-keys', { params: { query: { limit: 3, cursor } }, parseAs: 'text' }), 200);
       for (const secret of secrets) expect(text).not.toContain(secret);
-      items.push(...page.body.items);
-      cursor = page.body.nextCursor;
+      const page = JSON.parse(text) as { items: Record<string, unknown>[]; nextCursor: string | null };
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(items.length).toBeGreaterThanOrEqual(8);
     for (const item of items) {
@@ -587,14 +658,15 @@ describe(`role matrix (${DATABASE})`, () => {
     }
     const shown = items.find((k) => k.name === 'shown-once')!;
     expect(shown).toMatchObject({ roles: ['approver', 'reader'], canActFor: false, createdBy: 'admin', revokedAt: null });
-    expect(created.body.token.startsWith(String(shown.tokenPrefix))).toBe(true);
+    expect(created.token.startsWith(String(shown.tokenPrefix))).toBe(true);
     expect(items.find((k) => k.name === NAMES.revoked)?.revokedAt).toEqual(expect.any(String));
   });
 
   it("the audit records the key's name as the actor", async () => {
-    const read = (query: string) => t.http().get(`/v1/audit?${query}&limit=200`).set(as(tokens.reader!)).expect(200);
-    const keyEvents = (await read('action=apikey.created')).body.items as { actor: string; details: { name: string } }[];
-    const createdBy = Object.fromEntries(keyEvents.map((e) => [e.details.name, e.actor]));
+    type AuditQuery = NonNullable<paths['/v1/audit']['get']['parameters']['query']>;
+    const read = async (query: AuditQuery) => (await expectStatus(asToken(tokens.reader!).GET('/v1/audit', { params: { query: { ...query, limit: 200 } } }), 200)).items;
+    const keyEvents = await read({ action: 'apikey.created' });
+    const createdBy = Object.fromEntries(keyEvents.map((e) => [String(e.details.name), e.actor]));
     expect(createdBy).toMatchObject({
       [NAMES.reader]: 'admin',
       [NAMES.submitter]: 'admin',
@@ -604,7 +676,7 @@ describe(`role matrix (${DATABASE})`, () => {
     });
     expect(JSON.stringify(keyEvents)).not.toMatch(/apc_/);
 
-    const clusterEvents = (await read('action=cluster.created')).body.items as { actor: string; cluster: string }[];
+    const clusterEvents = await read({ action: 'cluster.created' });
     const clusterBy = Object.fromEntries(clusterEvents.map((e) => [e.cluster, e.actor]));
     expect(clusterBy).toMatchObject({
       fx: NAMES.submitter,
@@ -614,16 +686,16 @@ describe(`role matrix (${DATABASE})`, () => {
       'by-short-lived': 'short-lived',
     });
 
-    const decided = (await read('action=config.decided&cluster=dec-adminKey')).body.items;
+    const decided = await read({ action: 'config.decided', cluster: 'dec-adminKey' });
     expect(decided).toHaveLength(1);
     expect(decided[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
-    const withdrawn = (await read('action=config.withdrawn&cluster=wd-submitter')).body.items;
+    const withdrawn = await read({ action: 'config.withdrawn', cluster: 'wd-submitter' });
     expect(withdrawn[0]).toMatchObject({ actor: NAMES.submitter });
-    const submitted = (await read('action=config.submitted&cluster=sub-adminKey')).body.items;
+    const submitted = await read({ action: 'config.submitted', cluster: 'sub-adminKey' });
     expect(submitted).toHaveLength(1);
     expect(submitted[0]).toMatchObject({ actor: NAMES.adminKey, version: 1 });
     // on fx only the submitter key ever submitted: denied callers left no trace
-    const onFx = (await read('cluster=fx')).body.items as { actor: string; action: string }[];
+    const onFx = await read({ cluster: 'fx' });
     expect(onFx.filter((e) => e.action === 'config.submitted').map((e) => e.actor)).toEqual([NAMES.submitter, NAMES.submitter]);
     // (reading is no change; rendering is audited as config.rendered by whoever rendered)
     const changes = onFx.filter((e) => e.action !== 'config.rendered');
@@ -632,7 +704,7 @@ describe(`role matrix (${DATABASE})`, () => {
       expect.arrayContaining([NAMES.reader, NAMES.submitter, NAMES.approver, 'admin', NAMES.adminKey]),
     );
 
-    const verify = await t.http().get('/v1/audit/verify').set(as(tokens.approver!)).expect(200);
-    expect(verify.body.ok).toBe(true);
+    const verify = await expectStatus(asToken(tokens.approver!).GET('/v1/audit/verify'), 200);
+    expect(verify.ok).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
-import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { badRequest } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { LINK_HEADER, PageOf } from '../http/api-responses';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './api-key.dto';
 import { ApiKeysService } from './api-keys.service';
 import { type Caller, CurrentCaller } from '../auth/principal';
@@ -29,12 +29,10 @@ export class ApiKeysController {
 
   @Get()
   @ApiOperation({ summary: 'List API keys (never their tokens)' })
-  @ApiOkResponse({ description: 'A page of API keys', type: PageOf(ApiKeyView), headers: LINK_HEADER })
+  @Paginated(ApiKeyView, 'A page of API keys')
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ApiKeyView>> {
-    const page = await this.apiKeys.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, page.nextCursor);
-    return page;
+  list(@Query() query: PageQueryDto): Promise<Page<ApiKeyView>> {
+    return this.apiKeys.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':id')

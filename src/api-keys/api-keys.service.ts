@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { AuditService } from '../audit/audit.service';
 import { CLOCK, type Clock } from '../common/clock';
@@ -14,7 +14,7 @@ import type { ApiKeyView, CreatedApiKeyView } from './api-key.dto';
 import type { Caller } from '../auth/principal';
 import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
 import type { Role } from '../auth/roles';
-import { bearerToken, tokenHashOf } from '../auth/token';
+import { bearerToken, sameTokenHash, tokenHashOf } from '../auth/token';
 import type { FastifyRequest } from 'fastify';
 
 
@@ -52,9 +52,15 @@ function view(row: ApiKeyRecord): ApiKeyView {
   };
 }
 
+/**
+ * Where a request keeps its key lookup, made once: the rate limiter asks first, then the auth guard. A property of the
+ * request, not a WeakMap entry (a WeakMap insert per request cost microseconds as the map churned).
+ */
+const KEY_CHECK = Symbol('apiKeyCheck');
+
 @Injectable()
 export class ApiKeysService implements Authenticator {
-  private readonly adminTokenHash: Buffer | null;
+  private readonly adminTokenHash: string | null;
   /**
    * Keys that authenticated lately, by token hash. Every request needs its key, and a database round trip per
    * request costs more than the rest of most requests. A revocation clears the key here at once: locally, and in
@@ -66,8 +72,6 @@ export class ApiKeysService implements Authenticator {
   /** Token hashes that matched no key (or a revoked one), with when that was found. */
   private readonly unknown = new Map<string, number>();
   private readonly notificationsFlowing: () => boolean;
-  /** Each request's key, looked up once: the rate limiter asks first, then the auth guard. */
-  private readonly byRequest = new WeakMap<FastifyRequest, Promise<AuthenticatedKey | null>>();
 
   constructor(
     database: DatabaseService,
@@ -77,7 +81,7 @@ export class ApiKeysService implements Authenticator {
     @Inject(APP_CONFIG) config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.adminTokenHash = config.adminToken ? Buffer.from(tokenHashOf(config.adminToken), 'hex') : null;
+    this.adminTokenHash = config.adminToken ? tokenHashOf(config.adminToken) : null;
     this.notificationsFlowing = database.listen(
       REVOKED_CHANNEL,
       (id) => this.forget(id),
@@ -88,7 +92,7 @@ export class ApiKeysService implements Authenticator {
   /** The key a token belongs to, or null. Revoked keys are refused at once, expired ones from their expiresAt on. */
   async authenticate(token: string): Promise<AuthenticatedKey | null> {
     const hash = tokenHashOf(token);
-    if (this.adminTokenHash && timingSafeEqual(Buffer.from(hash, 'hex'), this.adminTokenHash)) {
+    if (this.adminTokenHash !== null && sameTokenHash(hash, this.adminTokenHash)) {
       return { id: null, name: 'admin', roles: ['admin'], canActFor: false };
     }
     if (!token.startsWith(TOKEN_PREFIX)) return null;
@@ -114,12 +118,18 @@ export class ApiKeysService implements Authenticator {
     return { id: key.id, name: key.name, roles: key.roles, canActFor: key.canActFor };
   }
 
+  /** Whether the key's lastUsedAt is due for a write: at most once a minute per key (and process). */
+  private needsTouch(key: AuthenticatedKey): boolean {
+    if (!key.id) return false;
+    const last = this.touched.get(key.id);
+    const now = this.clock.now().getTime();
+    return !(last !== undefined && now - last < LAST_USED_EVERY_MS && now >= last);
+  }
+
   /** Records that a key was used: lastUsedAt is written at most once a minute per key (and process). */
   private async touch(key: AuthenticatedKey): Promise<void> {
-    if (!key.id) return;
+    if (!key.id || !this.needsTouch(key)) return;
     const now = this.clock.now();
-    const last = this.touched.get(key.id);
-    if (last !== undefined && now.getTime() - last < LAST_USED_EVERY_MS && now.getTime() >= last) return;
     if (this.touched.size >= CACHE_MAX) this.touched.clear();
     this.touched.set(key.id, now.getTime());
     try {
@@ -132,16 +142,12 @@ export class ApiKeysService implements Authenticator {
 
   /** The key of the request's Bearer token, or null; looked up once per request. */
   authenticateRequest(request: FastifyRequest): Promise<AuthenticatedKey | null> {
-    let key = this.byRequest.get(request);
+    const memo = request as FastifyRequest & { [KEY_CHECK]?: Promise<AuthenticatedKey | null> };
+    let key = memo[KEY_CHECK];
     if (!key) {
       const token = bearerToken(request);
-      key = token
-        ? this.authenticate(token).then(async (found) => {
-            if (found) await this.touch(found);
-            return found;
-          })
-        : Promise.resolve(null);
-      this.byRequest.set(request, key);
+      key = token ? this.authenticate(token).then((found) => (found && this.needsTouch(found) ? this.touch(found).then(() => found) : found)) : Promise.resolve(null);
+      memo[KEY_CHECK] = key;
     }
     return key;
   }
@@ -151,7 +157,7 @@ export class ApiKeysService implements Authenticator {
     const token = bearerToken(request);
     if (!token) return null;
     const hash = tokenHashOf(token);
-    const known = this.cache.has(hash) || (this.adminTokenHash !== null && hash === this.adminTokenHash.toString('hex'));
+    const known = this.cache.has(hash) || (this.adminTokenHash !== null && sameTokenHash(hash, this.adminTokenHash));
     return known || (await this.authenticateRequest(request)) ? `key:${hash.slice(0, 32)}` : null;
   }
 

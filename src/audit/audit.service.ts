@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
 import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { SerializedPage } from '../http/paginated.decorator';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 
 export type AuditAction =
@@ -181,7 +182,7 @@ export class AuditService {
    * every committed one (the head stays locked until the appending transaction ends), so it can only land after the
    * page's last event. Such pages are kept in a cache bounded by bytes; the last, partial page is always read.
    */
-  async list(filter: AuditFilter): Promise<{ body: string; nextCursor: string | null }> {
+  async list(filter: AuditFilter): Promise<SerializedPage> {
     const after = decodeCursor(filter.cursor, { seq: 'int' });
     const query = {
       cluster: filter.cluster,
@@ -194,12 +195,12 @@ export class AuditService {
     };
     const key = JSON.stringify([query.cluster, query.actor, query.action, query.since?.getTime(), query.until?.getTime(), query.afterSeq, query.take]);
     const hit = this.fullPages.get(key);
-    if (hit) return hit;
+    if (hit) return new SerializedPage(hit.body, hit.nextCursor);
     const rows = await this.events.list(query);
     const page: Page<AuditEventView> = toPage(rows, filter.limit, view, (r) => ({ seq: r.seq }));
     const answer = { body: JSON.stringify(page), nextCursor: page.nextCursor };
     if (answer.nextCursor !== null) this.fullPages.set(key, answer);
-    return answer;
+    return new SerializedPage(answer.body, answer.nextCursor);
   }
 
   /** Recomputes the whole chain, in batches, and compares its end with the head row. */

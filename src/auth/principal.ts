@@ -32,9 +32,11 @@ export const SYSTEM_CALLER: Caller = { actor: 'system', via: null, roles: ['admi
 
 export type AuthenticatedRequest = FastifyRequest & { principal?: Principal };
 
-export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => {
-  const request = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
+/** The caller of an authenticated request (AuthGuard has set its principal). */
+export function callerOf(request: AuthenticatedRequest): Caller {
   const p = request.principal;
-  if (!p) throw new Error('CurrentCaller used on a route without authentication');
+  if (!p) throw new Error('a caller asked of a route without authentication');
   return { actor: p.actor, via: p.via, roles: p.roles, requestId: String(request.id) };
-});
+}
+
+export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): Caller => callerOf(ctx.switchToHttp().getRequest<AuthenticatedRequest>()));

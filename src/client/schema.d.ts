@@ -2359,8 +2359,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2455,8 +2455,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2594,8 +2594,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2681,8 +2681,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2765,8 +2765,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -2866,8 +2866,8 @@ export interface operations {
             };
             path: {
                 name: string;
-                /** @description A version number, current or latest */
-                v: unknown;
+                /** @description A version number, current (the newest approved) or latest (the newest of any status) */
+                v: string;
             };
             cookie?: never;
         };
@@ -3568,7 +3568,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page (nextCursor) */
                 cursor?: string;
                 /** @description Days from now (default 30); certificates already expired are always listed */
-                expiringWithin?: string;
+                expiringWithin?: number;
             };
             header?: {
                 /** @description With a key that may act for others (canActFor, a ChatOps bot): the person the request is made for. That person is the actor (and is held to separation of duties); the key is recorded as `via`. Other keys get 403. */

@@ -1,13 +1,14 @@
-import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { ETAG_HEADER, LOCATION_HEADER } from '../http/api-responses';
 import { ClusterResponse } from './cluster.response';
 import { etagFor, ifMatch, sendAnswer } from '../http/etag';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { ClusterNamePipe } from './cluster-name.pipe';
 import type { ClusterView } from './cluster.view';
 import { ClustersService } from './clusters.service';
@@ -32,12 +33,10 @@ export class ClustersController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'List clusters by name (paginated)' })
-  @ApiOkResponse({ description: 'A page of clusters by name', type: PageOf(ClusterResponse), headers: LINK_HEADER })
+  @Paginated(ClusterResponse, 'A page of clusters by name')
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<ClusterView>> {
-    const page = await this.clusters.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, page.nextCursor);
-    return page;
+  list(@Query() query: PageQueryDto): Promise<Page<ClusterView>> {
+    return this.clusters.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':name')

@@ -16,6 +16,11 @@ function keyWindows(pem: string): string[] {
   return windows;
 }
 
+/** Each text comes back from `redact` exactly as it was. */
+function expectUnchanged(redact: (text: string) => string, texts: string[]): void {
+  for (const text of texts) expect(redact(text), text).toBe(text);
+}
+
 describe('redactKeyMaterial', () => {
   it('withholds long base64 runs and keeps ordinary host names and URLs', () => {
     const key = 'MHcCAQEEIM7Lur6A6oKbG4J0e2RLGw1Vo0/NLy3xPNiWkAzJxVy4oAoGCCqGSM49';
@@ -40,14 +45,12 @@ describe('redactKeyMaterial', () => {
   });
 
   it("leaves the service's own words, long host-name labels and JSON pointers alone", () => {
-    for (const text of [
+    expectUnchanged(redactKeyMaterial, [
       'AKS refuses it with HTTPProxyTrustedCAPEMDecodeFailure.',
       '".aks-prod-cluster-westeurope-0123abcd.corp.example" is a suffix.',
       '"AKS-Prod-Cluster-WestEurope-0123ABCD.corp.example" repeats it.',
       'It repeats the noProxy entry at /properties/httpProxyConfig/NOPROXY/0; remove the duplicate.',
-    ]) {
-      expect(redactKeyMaterial(text)).toBe(text);
-    }
+    ]);
   });
 });
 
@@ -136,14 +139,12 @@ describe('redactSecrets (the one rule for echoes)', () => {
   const b64 = Buffer.from(pem).toString('base64');
 
   it('leaves ordinary text, URLs and messages as they are', () => {
-    for (const text of [
+    expectUnchanged(redactSecrets, [
       'https://mcr.microsoft.com/v2/',
       'Cannot GET /v1/nope: no such route.',
       'reason must not contain a private key; remove it (and rotate that key)',
       'aks-prod-cluster-westeurope-0123abcd.corp.example',
-    ]) {
-      expect(redactSecrets(text)).toBe(text);
-    }
+    ]);
   });
 
   it('withholds PEM blocks, base64 of PEM, DER bodies and percent-encoded keys, once or twice encoded', () => {

@@ -17,7 +17,33 @@ import { createPrivateKey } from 'node:crypto';
  * Hyphens and dots break runs, so host names (`aks-prod-cluster-westeurope-0123abcd.corp.example`, labels of up to
  * 63 characters) stay readable, and so do the service's own words (`HTTPProxyTrustedCAPEMDecodeFailure`).
  */
-const BASE64_CANDIDATE = /[A-Za-z0-9+/=]{32,}/g;
+const BASE64_CANDIDATE_MIN = 32;
+/** JavaScript's `\s` outside ASCII (inside it: tab, line feed, vertical tab, form feed, carriage return, space). */
+const NON_ASCII_SPACE = /\s/;
+
+const isBase64Char = (c: number) => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 47 && c <= 57) || c === 43 || c === 61; // A-Z a-z / 0-9 + =
+
+/**
+ * The maximal runs of at least `min` characters of `[A-Za-z0-9+/=]` (with `spaces`: `[A-Za-z0-9+/=\s]`), as
+ * [start, end) pairs: exactly what `text.match(/[...]{min,}/g)` finds, in one pass (the regular expression retries
+ * from every character of a shorter run, which on prose costs a few microseconds per sentence).
+ */
+function runsOf(text: string, min: number, spaces: boolean): number[] {
+  const out: number[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : -1;
+    const inRun =
+      c >= 0 && (isBase64Char(c) || (spaces && (c === 32 || (c >= 9 && c <= 13) || (c >= 128 && NON_ASCII_SPACE.test(text[i])))));
+    if (inRun) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      if (i - start >= min) out.push(start, i);
+      start = -1;
+    }
+  }
+  return out;
+}
 const LONG_ALNUM = /[A-Za-z0-9]{32,}/g;
 // a JSON pointer: segments that are indexes or words (lower, UPPER or camelCase: each capital inside a word starts
 // a part of two or more lower-case letters, or the trailing capitals), never the random case of base64
@@ -40,8 +66,17 @@ const withheld = (n: number): string => `[${n} characters withheld]`;
 
 /** Replaces every run of key material in a text with `[N characters withheld]`; leaves everything else. */
 export function redactKeyMaterial(text: string): string {
-  if (text.length < 32) return text; // fast path: no run can be long enough (noProxy lists run this per entry)
-  return text.replace(BASE64_CANDIDATE, (run) => (looksLikeKeyMaterial(run) ? withheld(run.length) : run));
+  if (text.length < BASE64_CANDIDATE_MIN) return text; // fast path: no run can be long enough (noProxy lists run this per entry)
+  const runs = runsOf(text, BASE64_CANDIDATE_MIN, false);
+  let out = '';
+  let done = 0;
+  for (let r = 0; r < runs.length; r += 2) {
+    const run = text.slice(runs[r], runs[r + 1]);
+    if (!looksLikeKeyMaterial(run)) continue;
+    out += text.slice(done, runs[r]) + withheld(run.length);
+    done = runs[r + 1];
+  }
+  return done === 0 ? text : out + text.slice(done);
 }
 
 /** Placeholders redactKeyMaterial() writes (for callers that cut redacted text without splitting one). */
@@ -62,7 +97,7 @@ export function safeName(text: string): string {
 }
 
 const PRIVATE_KEY = /PRIVATE KEY/i;
-const BASE64_RUN = /[A-Za-z0-9+/=\s]{40,}/g;
+const BASE64_RUN_MIN = 40;
 
 /**
  * Whether a free text (a reason, a comment) holds a private key: PEM text, base64 of PEM text, or base64 of the
@@ -97,7 +132,9 @@ function holdsBase64OfPrivateKey(text: string): boolean {
     const bytes = Buffer.from(b64, 'base64');
     return PRIVATE_KEY.test(bytes.toString('latin1')) || (b64.startsWith('M') && isDerPrivateKey(bytes));
   };
-  for (const run of text.match(BASE64_RUN) ?? []) {
+  const runs = runsOf(text, BASE64_RUN_MIN, true);
+  for (let r = 0; r < runs.length; r += 2) {
+    const run = text.slice(runs[r], runs[r + 1]);
     // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
     if (decodesToKey(run.replace(/\s+/g, ''))) return true;
     // each word of it (base64 inside a sentence), also after an `=` (a query such as `?k=<base64>`: padding is

@@ -1,6 +1,5 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ClustersService } from '../clusters/clusters.service';
@@ -11,10 +10,10 @@ import type { Finding } from '../domain/proxy-config';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ApiJsonOrMarkdownResponse } from '../http/api-responses';
 import { ExplainResponse } from './explain.response';
-import { sendMarkdown, wantsMarkdown } from '../http/markdown';
+import { type JsonOrMarkdown, JsonOrMarkdownAnswer } from '../http/markdown';
 import { ValidateService } from '../validate/validate.service';
 import { ExplainQueryDto, ExplainVersionQueryDto } from '../versions/dto/version-queries.dto';
-import { type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
+import { ApiVersionParam, type VersionRef, VersionRefPipe } from '../versions/version-ref.pipe';
 import { VersionsService } from '../versions/versions.service';
 import { ExplainDto } from './explain.dto';
 
@@ -39,8 +38,7 @@ export class ExplainController {
   async explain(
     @Body() body: ExplainDto,
     @Query() query: ExplainQueryDto,
-    @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @JsonOrMarkdownAnswer() answer: JsonOrMarkdown,
   ): Promise<(ExplainResult & { findings: Finding[] }) | string> {
     // bounded before any work: (URLs × noProxy entries), see MAX_EXPLAIN_PAIRS
     const noProxy = (body.config as { noProxy?: unknown }).noProxy;
@@ -51,21 +49,19 @@ export class ExplainController {
     // The config as written, not validation's normalized one (which drops entries such as "*" or "*.svc.example"):
     // the answer is what each client does with exactly this NO_PROXY; the findings say what AKS would refuse.
     const result = explainAsWritten(body.config, validation.normalized, body.urls, context?.network);
-    if (wantsMarkdown(query.format, accept, reply)) return sendMarkdown(reply, renderExplainMarkdown(result));
-    return { ...result, findings: validation.findings };
+    return answer(query.format, { ...result, findings: validation.findings }, () => renderExplainMarkdown(result));
   }
 
   @Get('clusters/:name/configs/:v/explain')
   @ApiOperation({ summary: 'Explain a stored version for the given URLs (?url= repeatable, ?format=markdown for chat)', description: 'A url that is not an absolute http or https URL is 400 BAD_REQUEST naming it.' })
-  @ApiParam({ name: 'v', description: 'A version number, current or latest' })
+  @ApiVersionParam()
   @ApiJsonOrMarkdownResponse(ExplainResponse, 'Per URL and client: the proxy used or null, and why (or Markdown)')
   @ApiProblemResponses(400, 401, 403, 404)
   async explainVersion(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Query() query: ExplainVersionQueryDto,
-    @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @JsonOrMarkdownAnswer() answer: JsonOrMarkdown,
   ): Promise<ExplainResult | string> {
     // API.md: a URL that is not an absolute http(s) URL is 400 naming it here (the POST route answers it per URL).
     const invalid = query.url.map((url) => ({ url, problem: urlProblem(url) })).filter((u) => u.problem !== null);
@@ -82,6 +78,6 @@ export class ExplainController {
     const budget = explainBudgetProblem(query.url.length, config.noProxy?.length ?? 0);
     if (budget) throw badRequest(budget);
     const result = explain(config, query.url, cluster.network);
-    return wantsMarkdown(query.format, accept, reply) ? sendMarkdown(reply, renderExplainMarkdown(result)) : result;
+    return answer(query.format, result, () => renderExplainMarkdown(result));
   }
 }

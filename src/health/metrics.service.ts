@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, type Metric, Registry } from 'prom-client';
 import { DatabaseService } from '../database/database.service';
 import { buildInfo } from './build-info';
 import { FleetRepository } from '../repositories/fleet.repository';
@@ -29,19 +29,8 @@ const DROPPED_DEFAULT_METRICS = ['nodejs_active_handles_total', 'nodejs_active_r
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: `${METRIC_PREFIX}http_requests_total`,
-    help: 'HTTP requests by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  private readonly latency = new Histogram({
-    name: `${METRIC_PREFIX}http_request_duration_seconds`,
-    help: 'HTTP request latency in seconds by method, route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
-  });
+  /** aksproxy_http_requests_total and aksproxy_http_request_duration_seconds, counted without prom-client's per-call work. */
+  private readonly http = new HttpRequestMetrics(this.registry);
   readonly submissions = new Counter({
     name: `${METRIC_PREFIX}config_submissions_total`,
     help: 'Config submissions by outcome (created, unchanged, invalid)',
@@ -146,8 +135,73 @@ export class MetricsService {
   }
 
   observeRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.requests.inc(labels);
-    this.latency.observe(labels, seconds);
+    this.http.observe(method, route, status, seconds);
+  }
+}
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+
+interface HttpSeries {
+  labels: { method: string; route: string; status: string };
+  count: number;
+  sum: number;
+  /** Observations per bucket (not cumulative): index i counts values <= LATENCY_BUCKETS[i] and > the one before. */
+  buckets: number[];
+}
+
+/**
+ * The two per-request metrics (a counter and a histogram labelled by method, route and status), kept in one map
+ * keyed by the label values and rendered at scrape time exactly as prom-client's Counter and Histogram render them.
+ * prom-client checks and hashes the labels object on every call, twice per request; here a request costs one map
+ * lookup.
+ */
+class HttpRequestMetrics {
+  private readonly series = new Map<string, HttpSeries>();
+
+  constructor(registry: Registry) {
+    const counterName = `${METRIC_PREFIX}http_requests_total`;
+    const histogramName = `${METRIC_PREFIX}http_request_duration_seconds`;
+    const all = () => [...this.series.values()];
+    const metric = (name: string, help: string, type: 'counter' | 'histogram', values: () => unknown[]) =>
+      ({
+        name,
+        help,
+        type,
+        aggregator: 'sum',
+        get: () => Promise.resolve({ name, help, type, aggregator: 'sum', values: values() }),
+        reset: () => this.series.clear(),
+      }) as unknown as Metric;
+    registry.registerMetric(metric(counterName, 'HTTP requests by method, route and status', 'counter', () => all().map((s) => ({ labels: s.labels, value: s.count }))));
+    registry.registerMetric(
+      metric(histogramName, 'HTTP request latency in seconds by method, route and status', 'histogram', () =>
+        all().flatMap((s) => {
+          let cumulative = 0;
+          const bucket = `${histogramName}_bucket`;
+          return [
+            ...LATENCY_BUCKETS.map((le, i) => ({ labels: { le }, sharedLabels: s.labels, value: (cumulative += s.buckets[i]), metricName: bucket })),
+            { labels: { le: '+Inf' }, sharedLabels: s.labels, value: s.count, metricName: bucket },
+            { labels: {}, sharedLabels: s.labels, value: s.sum, metricName: `${histogramName}_sum` },
+            { labels: {}, sharedLabels: s.labels, value: s.count, metricName: `${histogramName}_count` },
+          ];
+        }),
+      ),
+    );
+  }
+
+  observe(method: string, route: string, status: number, seconds: number): void {
+    const key = `${method} ${status} ${route}`;
+    let s = this.series.get(key);
+    if (!s) {
+      s = { labels: { method, route, status: String(status) }, count: 0, sum: 0, buckets: LATENCY_BUCKETS.map(() => 0) };
+      this.series.set(key, s);
+    }
+    s.count += 1;
+    s.sum += seconds;
+    for (let i = 0; i < LATENCY_BUCKETS.length; i++) {
+      if (seconds <= LATENCY_BUCKETS[i]) {
+        s.buckets[i] += 1;
+        break;
+      }
+    }
   }
 }

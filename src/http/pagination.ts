@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { badRequest } from '../common/service-error';
 import { isRfc3339 } from '../common/text.validators';
 
@@ -71,12 +70,4 @@ export function toPage<R, T>(rows: R[], limit: number, map: (row: R) => T, curso
   const more = rows.length > limit;
   const items = (more ? rows.slice(0, limit) : rows).map(map);
   return { items, nextCursor: more ? encodeCursor(cursorOf(rows[limit - 1])) : null };
-}
-
-/** Sets `Link: <...>; rel="next"` for a page that has a next one. */
-export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCursor: string | null): void {
-  if (!nextCursor) return;
-  const url = new URL(request.url, 'http://localhost');
-  url.searchParams.set('cursor', nextCursor);
-  reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
 }

@@ -1,13 +1,14 @@
-import { Body, Controller, Get, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Body, Controller, Get, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { ETAG_HEADER, LINK_HEADER, PageOf } from '../http/api-responses';
+import { ETAG_HEADER } from '../http/api-responses';
 import { etagFor } from '../http/etag';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { ObservationResponse } from './observation.responses';
 import { ObservationsService } from './observations.service';
 
@@ -57,16 +58,9 @@ export class ObservationsController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: "The cluster's observations, newest first (paginated)" })
-  @ApiOkResponse({ description: 'A page of observations, newest first', type: PageOf(ObservationResponse), headers: LINK_HEADER })
+  @Paginated(ObservationResponse, 'A page of observations, newest first')
   @ApiProblemResponses(400, 401, 403, 404)
-  async list(
-    @Param('name', ClusterNamePipe) name: string,
-    @Query() query: PageQueryDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Page<ObservationResponse>> {
-    const page = await this.observations.list(name, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, page.nextCursor);
-    return page;
+  list(@Param('name', ClusterNamePipe) name: string, @Query() query: PageQueryDto): Promise<Page<ObservationResponse>> {
+    return this.observations.list(name, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 }

@@ -15,6 +15,7 @@ import { LOGGER } from '../logging/logger';
 import type { FastifyRequest } from 'fastify';
 import { looksLikeJwt, type TokenCheck, type TokenVerifier } from '../auth/identity';
 import { PERSON_NAME } from '../auth/person-name';
+import { tokenHashOf } from '../auth/token';
 import { ROLES, type Role } from '../auth/roles';
 
 /** The only signature algorithms accepted (API.md): never `none`, never an HMAC algorithm. */
@@ -28,6 +29,12 @@ const MAX_KID_LENGTH = 256;
 /** At most one warning per this long about an unreachable issuer, however many requests fail on it. */
 const WARN_EVERY_MS = 10_000;
 const DEFAULT_ACTOR_CLAIMS = ['preferred_username', 'upn', 'email', 'sub'];
+/** Bound on the verified tokens remembered; past it the oldest is forgotten. */
+const MAX_VERIFIED_TOKENS = 10_000;
+
+/** Where a request keeps its token check, made once: the rate limiter asks first, then the auth guard. */
+const TOKEN_CHECK = Symbol('tokenCheck');
+type Accepted = Extract<TokenCheck, { ok: true }>;
 
 
 /**
@@ -43,8 +50,21 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   private discovery: Promise<void> | null = null;
   private lastDiscoveryAt = 0;
   private lastWarnAt = 0;
-  /** Each request's check, made once: the rate limiter asks first, then the auth guard. */
-  private readonly byRequest = new WeakMap<FastifyRequest, Promise<TokenCheck | null>>();
+  /**
+   * Tokens already verified, by sha256 of the token (never the token itself), with what they carry, so that a token
+   * used for many requests is verified (a signature check) once. An entry is used only
+   * - before the token's `exp` (without the 60 s of leeway: past exp the token is checked again in full), and
+   * - while the key set it was verified with is the current one and fresh: any fetch of the key set (it aged out
+   *   after OIDC_JWKS_MAX_AGE_S, or a token named an unknown kid) or a new discovery forgets every entry, and no entry
+   *   outlives the key set's OIDC_JWKS_MAX_AGE_S, so a key the issuer withdraws stops working as soon as it does
+   *   without the cache.
+   * Refusals are not remembered: they are checked (and logged) every time.
+   */
+  private readonly verified = new Map<string, { check: Accepted; until: number; generation: number }>();
+  /** Moves on every (re)discovery and every fetch of the key set: entries of an older generation are not used. */
+  private keysGeneration = 0;
+  /** When the current key set was fetched (0: not yet). */
+  private keysFetchedAt = 0;
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
@@ -83,6 +103,8 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
         if (doc.issuer !== oidc.issuer) {
           this.logger.warn({ issuer: oidc.issuer, discovered: String(doc.issuer).slice(0, 200) }, 'OIDC discovery names another issuer; tokens must carry OIDC_ISSUER as iss');
         }
+        this.keysGeneration++;
+        this.keysFetchedAt = 0;
         this.keys = createRemoteJWKSet(jwksUri, {
           cacheMaxAge: oidc.jwksMaxAgeSeconds * 1000,
           cooldownDuration: oidc.jwksCooldownSeconds * 1000,
@@ -108,6 +130,9 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
     try {
       const res = await fetch(input, { ...init, redirect: 'error' });
       const ok = res.status === 200;
+      // jose replaces its key set with this answer (or fails on it): what was verified with the old set is checked again.
+      this.keysGeneration++;
+      if (ok) this.keysFetchedAt = Date.now();
       this.metrics.oidcFetches.inc({ what: 'jwks', outcome: ok ? 'ok' : 'error' });
       this.metrics.oidcIssuerUp.set(ok ? 1 : 0);
       if (!ok) this.warnUnreachable(input, new Error(`HTTP ${res.status}`));
@@ -128,11 +153,12 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   }
 
   verifyRequest(request: FastifyRequest): Promise<TokenCheck | null> {
-    let check = this.byRequest.get(request);
+    const memo = request as FastifyRequest & { [TOKEN_CHECK]?: Promise<TokenCheck | null> };
+    let check = memo[TOKEN_CHECK];
     if (!check) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
       check = this.oidc && token && looksLikeJwt(token) ? this.verify(token) : Promise.resolve(null);
-      this.byRequest.set(request, check);
+      memo[TOKEN_CHECK] = check;
     }
     return check;
   }
@@ -147,13 +173,32 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
   async verify(token: string): Promise<TokenCheck> {
     const oidc = this.oidc;
     if (!oidc) return { ok: false, reason: 'The token is unknown or revoked.' };
-    const result = await this.check(oidc, token);
+    const hash = tokenHashOf(token);
+    const known = this.verified.get(hash);
+    if (known) {
+      if (known.generation === this.keysGeneration && Date.now() < known.until) {
+        this.metrics.oidcTokens.inc({ outcome: 'accepted' });
+        return { ok: true, actor: known.check.actor, roles: [...known.check.roles] };
+      }
+      this.verified.delete(hash);
+    }
+    const generation = this.keysGeneration;
+    const checked = await this.check(oidc, token);
+    const result: TokenCheck = checked.ok ? { ok: true, actor: checked.actor, roles: checked.roles } : checked;
+    if (result.ok && checked.ok && generation === this.keysGeneration && this.keysFetchedAt > 0) {
+      // verified with the key set fetched at keysFetchedAt (no fetch happened meanwhile)
+      const until = Math.min(checked.exp * 1000, this.keysFetchedAt + oidc.jwksMaxAgeSeconds * 1000);
+      if (until > Date.now()) {
+        if (this.verified.size >= MAX_VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+        this.verified.set(hash, { check: result, until, generation });
+      }
+    }
     this.metrics.oidcTokens.inc({ outcome: result.ok ? 'accepted' : 'refused' });
     if (!result.ok) this.logger.info({ reason: result.reason }, 'bearer token refused');
     return result;
   }
 
-  private async check(oidc: OidcConfig, token: string): Promise<TokenCheck> {
+  private async check(oidc: OidcConfig, token: string): Promise<(Accepted & { exp: number }) | Extract<TokenCheck, { ok: false }>> {
     let header;
     try {
       header = decodeProtectedHeader(token);
@@ -183,7 +228,8 @@ export class OidcVerifier implements TokenVerifier, OnApplicationBootstrap {
     } catch (err) {
       return { ok: false, reason: refusal(err) };
     }
-    return identity(oidc, payload);
+    const found = identity(oidc, payload);
+    return found.ok ? { ...found, exp: payload.exp! } : found;
   }
 }
 

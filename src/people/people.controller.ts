@@ -1,11 +1,12 @@
-import { Body, Controller, Get, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { LOCATION_HEADER } from '../http/api-responses';
+import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { PeopleService } from './people.service';
 import { PersonView, PutPersonDto } from './person.dto';
 
@@ -17,12 +18,10 @@ export class PeopleController {
 
   @Get()
   @ApiOperation({ summary: 'Everyone the service knows: people who signed in with a token, or whom an admin named' })
-  @ApiOkResponse({ description: 'A page of people', type: PageOf(PersonView), headers: LINK_HEADER })
+  @Paginated(PersonView, 'A page of people')
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<PersonView>> {
-    const page = await this.people.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, page.nextCursor);
-    return page;
+  list(@Query() query: PageQueryDto): Promise<Page<PersonView>> {
+    return this.people.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':name')

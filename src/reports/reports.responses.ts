@@ -6,7 +6,7 @@ export const DEFAULT_EXPIRING_WITHIN_DAYS = 30;
 export const MAX_EXPIRING_WITHIN_DAYS = 36_500;
 
 export class TrustedCaReportQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ description: 'Days from now (default 30); certificates already expired are always listed', minimum: 0, maximum: MAX_EXPIRING_WITHIN_DAYS, default: DEFAULT_EXPIRING_WITHIN_DAYS })
+  @ApiPropertyOptional({ type: 'integer', description: 'Days from now (default 30); certificates already expired are always listed', minimum: 0, maximum: MAX_EXPIRING_WITHIN_DAYS, default: DEFAULT_EXPIRING_WITHIN_DAYS })
   @IsOptional()
   @MaxLength(5, { message: `expiringWithin must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}` })
   @Matches(/^\d{1,5}$/, { message: `expiringWithin must be a whole number of days from 0 to ${MAX_EXPIRING_WITHIN_DAYS}` })

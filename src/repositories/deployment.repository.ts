@@ -18,17 +18,8 @@ export interface ObservationRecord {
   requestId: string | null;
 }
 
-export interface NewObservation {
-  clusterId: string;
-  state: DeploymentState;
-  version: number | null;
-  observedAt: Date;
-  observedBy: string;
-  observedVia: string | null;
-  differences: Finding[];
-  observed: Record<string, unknown>;
-  requestId: string | null;
-}
+/** An observation to write: the cluster it is of, and all but what the database assigns (id, seq). */
+export type NewObservation = Omit<ObservationRecord, 'id' | 'seq'> & { clusterId: string };
 
 const record = (row: Observation): ObservationRecord => ({
   id: row.id,

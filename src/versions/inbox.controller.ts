@@ -1,12 +1,11 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { LINK_HEADER, PageOf } from '../http/api-responses';
 import { VersionResponse } from './version.response';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { ConfigInboxRepository } from '../repositories/config-inbox.repository';
 import { VERSION_STATUSES } from './dto/version-queries.dto';
 import { versionView, type VersionView } from './version.view';
@@ -44,12 +43,10 @@ export class InboxController {
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: "Versions across all clusters, newest first (?status=pending is the approvers' inbox)" })
-  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
+  @Paginated(VersionResponse, 'A page of versions, newest first')
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: InboxQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<VersionView>> {
+  async list(@Query() query: InboxQueryDto): Promise<Page<VersionView>> {
     const rows = await this.inbox.list({ ...query, limit: query.limit ?? DEFAULT_PAGE_SIZE });
-    const result = { items: rows.items.map((r) => versionView(r.cluster.name, r)), nextCursor: rows.nextCursor };
-    setNextLink(request, reply, result.nextCursor);
-    return result;
+    return { items: rows.items.map((r) => versionView(r.cluster.name, r)), nextCursor: rows.nextCursor };
   }
 }

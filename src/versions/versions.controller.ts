@@ -1,47 +1,33 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOkResponse, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { ClusterNamePipe } from '../clusters/cluster-name.pipe';
 import { diffToMarkdown } from '../domain/diff-markdown';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
+import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LOCATION_HEADER } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
 import { etagFor, ifMatch, sendAnswer } from '../http/etag';
-import { DEFAULT_PAGE_SIZE, type Page, setNextLink } from '../http/pagination';
-import { sendMarkdown, wantsMarkdown } from '../http/markdown';
+import { DEFAULT_PAGE_SIZE } from '../http/pagination';
+import { Paginated, type SerializedPage } from '../http/paginated.decorator';
+import { type JsonOrMarkdown, JsonOrMarkdownAnswer } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
 import { DiffQueryDto, HistoryQueryDto, RenderQueryDto } from './dto/version-queries.dto';
-import { type VersionRef, VersionRefPipe } from './version-ref.pipe';
+import { ApiVersionParam, type VersionRef, VersionRefPipe } from './version-ref.pipe';
 import type { VersionView } from './version.view';
 import { type VersionChange, VersionsService } from './versions.service';
 import { type StoredResponse, Writes } from '../writes/writes.service';
+import { CurrentWrite, type WriteRequest } from '../writes/write-request.decorator';
+import type { Tx } from '../database/database.service';
+import type { RevisionPrecondition } from '../common/precondition';
 
 const IF_MATCH = { name: 'If-Match', required: false, description: 'The cluster ETag ("r<revision>"); stale gives 412' };
 const IDEMPOTENCY_KEY = { name: 'Idempotency-Key', required: false, description: 'Replays the first response for 24 h' };
-const V_PARAM = { name: 'v', description: 'A version number, current or latest', example: 'latest' };
 
 /** The URL of a version (Location, Content-Location). */
 const versionUrl = (v: VersionView): string => `/v1/clusters/${encodeURIComponent(v.cluster)}/configs/${v.version}`;
-
-/**
- * A changed version as a response with the cluster's new ETag: 201 with Location (the version's URL) for a new
- * version or a decision; 200 with Content-Location (the existing version's URL) for an unchanged submission.
- */
-function versionResponse(change: VersionChange, statusCode: 200 | 201): StoredResponse<VersionView> {
-  const headers: Record<string, string> = { etag: etagFor(change.revision) };
-  headers[statusCode === 201 ? 'location' : 'content-location'] = versionUrl(change.version);
-  return { statusCode, headers, body: change.version };
-}
-
-/** Sends a stored (possibly replayed) response: its status, headers and body. */
-function sendStored<T>(reply: FastifyReply, outcome: StoredResponse<T> & { replayed: boolean }): T {
-  reply.status(outcome.statusCode).headers(outcome.headers);
-  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
-  return outcome.body;
-}
 
 @ApiTags('versions')
 @Controller('v1/clusters/:name/configs')
@@ -77,45 +63,27 @@ export class VersionsController {
   async submit(
     @Param('name', ClusterNamePipe) name: string,
     @Body() body: SubmitConfigDto,
-    @Headers('if-match') ifMatchHeader: string | undefined,
-    @Headers('idempotency-key') key: string | undefined,
-    @CurrentCaller() caller: Caller,
-    @Req() request: FastifyRequest,
+    @CurrentWrite() write: WriteRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.writes.idempotent(
-      { caller, key, scope: `POST /v1/clusters/${name}/configs`, body: request.body },
-      (tx) => this.versions.submit(tx, name, body, ifMatch(ifMatchHeader), caller),
-      (submission) =>
-        submission.created
-          ? versionResponse(submission, 201)
-          : versionResponse(submission, 200),
+    return this.writeVersion(reply, write, `POST /v1/clusters/${name}/configs`, (tx, precondition) => this.versions.submit(tx, name, body, precondition, write.caller), (submission) =>
+      submission.created ? 201 : 200,
     );
-    return sendStored(reply, outcome);
   }
 
   @Get()
   @RequireRole('reader')
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
-  @ApiOkResponse({ description: 'A page of versions, newest first', type: PageOf(VersionResponse), headers: LINK_HEADER })
+  @Paginated(VersionResponse, 'A page of versions, newest first')
   @ApiProblemResponses(400, 401, 403, 404)
-  async history(
-    @Param('name', ClusterNamePipe) name: string,
-    @Query() query: HistoryQueryDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Page<VersionView>> {
-    const page = await this.versions.history(name, query.status, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, page.nextCursor);
-    // The page's JSON text goes out as it is (Fastify does not serialize a string again).
-    reply.type('application/json; charset=utf-8');
-    return page.body as unknown as Page<VersionView>;
+  history(@Param('name', ClusterNamePipe) name: string, @Query() query: HistoryQueryDto): Promise<SerializedPage> {
+    return this.versions.history(name, query.status, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':v')
   @RequireRole('reader')
   @ApiOperation({ summary: 'One version' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiHeader({ name: 'If-None-Match', required: false, description: 'An ETag from an earlier GET: 304 with no body while it is current' })
   @ApiOkResponse({
     description: 'The version, with ETag (the cluster\'s "r<revision>", which any change to a version moves; usable as If-Match on a decision)',
@@ -137,7 +105,7 @@ export class VersionsController {
   @Post(':v/decisions')
   @RequireRole('approver')
   @ApiOperation({ summary: 'Approve or reject a pending version (not your own)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiHeader(IF_MATCH)
   @ApiHeader(IDEMPOTENCY_KEY)
   @ApiResponse({
@@ -151,26 +119,18 @@ export class VersionsController {
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Body() body: DecisionDto,
-    @Headers('if-match') ifMatchHeader: string | undefined,
-    @Headers('idempotency-key') key: string | undefined,
-    @CurrentCaller() caller: Caller,
-    @Req() request: FastifyRequest,
+    @CurrentWrite() write: WriteRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<VersionView> {
-    const outcome = await this.writes.idempotent(
-      { caller, key, scope: `POST /v1/clusters/${name}/configs/${v}/decisions`, body: request.body },
-      (tx) => this.versions.decide(tx, name, v, body, ifMatch(ifMatchHeader), caller),
-      // API.md: 201 with the version and Location (the version's URL).
-      (change) => versionResponse(change, 201),
-    );
-    return sendStored(reply, outcome);
+    // API.md: 201 with the version and Location (the version's URL).
+    return this.writeVersion(reply, write, `POST /v1/clusters/${name}/configs/${v}/decisions`, (tx, precondition) => this.versions.decide(tx, name, v, body, precondition, write.caller), () => 201);
   }
 
   @Post(':v/withdraw')
   @HttpCode(200)
   @RequireRole('submitter')
   @ApiOperation({ summary: 'Withdraw a pending version (its submitter or an admin)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiOkResponse({ description: 'The withdrawn version, with the cluster ETag', type: VersionResponse, headers: ETAG_HEADER })
   @ApiProblemResponses(400, 401, 403, 404, 409)
   async withdraw(
@@ -187,19 +147,18 @@ export class VersionsController {
   @Get(':v/diff')
   @RequireRole('reader')
   @ApiOperation({ summary: 'What changes from another version to this one (JSON, or Markdown for chat)' })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiJsonOrMarkdownResponse(DiffResponse, 'The diff (or Markdown for chat)')
   @ApiProblemResponses(400, 401, 403, 404)
   async diff(
     @Param('name', ClusterNamePipe) name: string,
     @Param('v', VersionRefPipe) v: VersionRef,
     @Query() query: DiffQueryDto,
-    @Headers('accept') accept: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @JsonOrMarkdownAnswer() answer: JsonOrMarkdown,
   ): Promise<unknown> {
     const { diff, cluster, version } = await this.versions.diff(name, v, query.against);
     // Markdown for chat also says who submitted the version, why, its change ticket and the approvals so far.
-    return wantsMarkdown(query.format, accept, reply) ? sendMarkdown(reply, diffToMarkdown(diff, cluster, version)) : diff;
+    return answer(query.format, diff, () => diffToMarkdown(diff, cluster, version));
   }
 
   @Get(':v/render')
@@ -209,7 +168,7 @@ export class VersionsController {
     description:
       'istio: the Istio ServiceEntry (YAML) that lets meshed pods reach the proxy; 409 RENDER_UNSUPPORTED when a proxy is a host name and the cluster has no network.proxyAddresses, or when the version disables the proxy.',
   })
-  @ApiParam(V_PARAM)
+  @ApiVersionParam()
   @ApiProduces('application/json', 'text/plain', 'application/yaml')
   @ApiOkResponse({
     description: 'The rendering, byte-identical on every call',
@@ -232,5 +191,32 @@ export class VersionsController {
     reply.type(`${rendering.contentType}; charset=utf-8`);
     if (format === 'cli') reply.header('content-disposition', `attachment; filename="${rendering.filename}"`);
     return rendering.body;
+  }
+
+  /**
+   * A version write, run once per Idempotency-Key (a replay sends the first response again, marked
+   * Idempotent-Replayed) with the If-Match precondition checked in its transaction. The response is the version with
+   * the cluster's new ETag: 201 with Location (the version's URL) for a new version or a decision, 200 with
+   * Content-Location (the existing version's URL) for a submission equal to the current or pending version.
+   */
+  private async writeVersion<C extends VersionChange>(
+    reply: FastifyReply,
+    write: WriteRequest,
+    scope: string,
+    work: (tx: Tx, precondition: RevisionPrecondition) => Promise<C>,
+    statusOf: (change: C) => 200 | 201,
+  ): Promise<VersionView> {
+    const outcome = await this.writes.idempotent(
+      { caller: write.caller, key: write.key, scope, body: write.body },
+      (tx) => work(tx, ifMatch(write.ifMatch)),
+      (change): StoredResponse<VersionView> => {
+        const statusCode = statusOf(change);
+        const headers = { etag: etagFor(change.revision), [statusCode === 201 ? 'location' : 'content-location']: versionUrl(change.version) };
+        return { statusCode, headers, body: change.version };
+      },
+    );
+    reply.status(outcome.statusCode).headers(outcome.headers);
+    if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+    return outcome.body;
   }
 }

@@ -10,7 +10,6 @@ import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { submittedDocument } from '../domain/submitted';
-import { nodePoolFindings } from '../domain/validate';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
 import type { VersionStatus } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
@@ -27,6 +26,7 @@ import { versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
 import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
 import { etagFor } from '../http/etag';
+import { SerializedPage } from '../http/paginated.decorator';
 
 /** A version after a change, and the cluster's revision after it (the cluster ETag). */
 export interface VersionChange {
@@ -36,6 +36,19 @@ export interface VersionChange {
 
 /** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
 export type Submission = VersionChange & { created: boolean };
+
+/**
+ * 422 CONFIG_INVALID when the cluster as it is now has a Windows or Availability Set node pool: AKS would refuse the
+ * version's config, so it can be neither approved nor rendered for deployment.
+ */
+function refuseIfBlocked(cluster: ClusterRecord, version: VersionRecord, as: 'approved for' | 'applied to'): void {
+  const blockers = blockersOf(cluster);
+  if (blockers.length > 0) {
+    throw new ServiceError('unprocessable', 'CONFIG_INVALID', `Version ${version.version} cannot be ${as} the cluster as it is now: ${blockers[0].message}`, {
+      findings: blockers,
+    });
+  }
+}
 
 @Injectable()
 export class VersionsService {
@@ -163,15 +176,7 @@ export class VersionsService {
     if (input.decision === 'approve') {
       // The cluster may have gained a Windows or Availability Set pool since the version was submitted: AKS would
       // refuse the config then, so it cannot be approved (a reject is always allowed).
-      const blockers = nodePoolFindings(clusterContext(cluster, null));
-      if (blockers.length > 0) {
-        throw new ServiceError(
-          'unprocessable',
-          'CONFIG_INVALID',
-          `Version ${version.version} cannot be approved for the cluster as it is now: ${blockers[0].message}`,
-          { findings: blockers },
-        );
-      }
+      refuseIfBlocked(cluster, version, 'approved for');
     }
     const now = this.clock.now();
     const decision = await this.decisions.create(tx, {
@@ -267,18 +272,18 @@ export class VersionsService {
    * next page, from the read cache when it holds it. A page changes only with its cluster (a new version, a decision,
    * a status change), and every such change drops the cluster's entries (see ReadCache for the rules).
    */
-  async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<{ body: string; nextCursor: string | null }> {
+  async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<SerializedPage> {
     const before = decodeCursor(cursor, { v: 'int' });
     const key = `history ${status ?? '*'} ${limit} ${before?.v ?? '-'}`;
     const hit = this.cache.get(clusterName, key);
-    if (hit) return { body: hit.body, nextCursor: hit.nextCursor ?? null };
+    if (hit) return new SerializedPage(hit.body, hit.nextCursor ?? null);
     const ticket = this.cache.begin(clusterName);
     const cluster = await this.clusters.getByName(clusterName);
     const rows = await this.versions.history(cluster.id, status as VersionStatus | undefined, before?.v, limit + 1);
     const page: Page<VersionView> = toPage(rows, limit, (r) => versionView(cluster.name, r), (r) => ({ v: r.version }));
     const answer = { etag: etagFor(cluster.revision), body: JSON.stringify(page), nextCursor: page.nextCursor };
     this.cache.store(ticket, key, answer);
-    return answer;
+    return new SerializedPage(answer.body, answer.nextCursor);
   }
 
   /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
@@ -310,15 +315,7 @@ export class VersionsService {
         throw conflict('NOT_APPROVED', `Version ${version.version} is ${version.status} and was never approved; only approved versions can be rendered.`);
       }
       // A Windows or Availability Set pool added since the approval makes the config unusable: AKS would refuse it.
-      const blockers = blockersOf(cluster);
-      if (blockers.length > 0) {
-        throw new ServiceError(
-          'unprocessable',
-          'CONFIG_INVALID',
-          `Version ${version.version} cannot be applied to the cluster as it is now: ${blockers[0].message}`,
-          { findings: blockers },
-        );
-      }
+      refuseIfBlocked(cluster, version, 'applied to');
       const precedingApproved = format === 'az' ? await this.versions.precedingApprovedConfig(cluster.id, version.version, tx) : null;
       const rendering = render(
         format,

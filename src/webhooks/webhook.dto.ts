@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
@@ -8,6 +9,27 @@ const EVENT_CHOICES = [ALL_EVENTS, ...WEBHOOK_EVENT_ACTIONS];
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,63}$/;
 const lower = ({ value }: { value: unknown }) => (Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : value);
 
+// applyDecorators applies its decorators in the order given, the reverse of stacked ones: these are listed bottom-up,
+// so that a field failing several checks is still described by its first check (see http/validation-errors.ts).
+
+/** events (on create and update): 1 to 50 distinct audit actions, or "*". */
+const IsEventList = () =>
+  applyDecorators(
+    IsIn(EVENT_CHOICES, { each: true, message: `each value in events must be "*" or one of ${WEBHOOK_EVENT_ACTIONS.join(', ')}` }),
+    ArrayUnique(),
+    ArrayMaxSize(50),
+    ArrayMinSize(1),
+  );
+
+/** clusters (on create and update): up to 200 distinct cluster names, kept lower-cased. */
+const IsClusterList = () =>
+  applyDecorators(
+    Matches(CLUSTER_NAME, { each: true, message: 'each value in clusters must be a cluster name (1-63 letters, digits, - or _)' }),
+    ArrayUnique(),
+    ArrayMaxSize(200),
+    Transform(lower),
+  );
+
 export class CreateWebhookDto {
   @ApiProperty({ description: 'Where deliveries are POSTed (http or https; no user info; a secret itself)', example: 'https://hooks.example.com/aks-proxy', maxLength: 2048 })
   @IsString()
@@ -15,18 +37,12 @@ export class CreateWebhookDto {
   url!: string;
 
   @ApiProperty({ description: 'Audit actions to receive, or ["*"] for all', enum: EVENT_CHOICES, isArray: true, example: ['config.submitted', 'config.approved'] })
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @ArrayUnique()
-  @IsIn(EVENT_CHOICES, { each: true, message: `each value in events must be "*" or one of ${WEBHOOK_EVENT_ACTIONS.join(', ')}` })
+  @IsEventList()
   events!: string[];
 
   @ApiPropertyOptional({ description: 'Only events of these clusters (default: every event)', type: [String], example: ['prod-weu-1'] })
   @IsOptional()
-  @Transform(lower)
-  @ArrayMaxSize(200)
-  @ArrayUnique()
-  @Matches(CLUSTER_NAME, { each: true, message: 'each value in clusters must be a cluster name (1-63 letters, digits, - or _)' })
+  @IsClusterList()
   clusters?: string[];
 
   @ApiPropertyOptional({ enum: WEBHOOK_FORMATS, default: 'cloudevents' })
@@ -50,18 +66,12 @@ export class UpdateWebhookDto {
 
   @ApiPropertyOptional({ enum: EVENT_CHOICES, isArray: true })
   @IsOptional()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(50)
-  @ArrayUnique()
-  @IsIn(EVENT_CHOICES, { each: true, message: `each value in events must be "*" or one of ${WEBHOOK_EVENT_ACTIONS.join(', ')}` })
+  @IsEventList()
   events?: string[];
 
   @ApiPropertyOptional({ type: [String] })
   @IsOptional()
-  @Transform(lower)
-  @ArrayMaxSize(200)
-  @ArrayUnique()
-  @Matches(CLUSTER_NAME, { each: true, message: 'each value in clusters must be a cluster name (1-63 letters, digits, - or _)' })
+  @IsClusterList()
   clusters?: string[];
 
   @ApiPropertyOptional()

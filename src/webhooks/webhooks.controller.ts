@@ -1,12 +1,13 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 import { badRequest } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
-import { LINK_HEADER, LOCATION_HEADER, PageOf } from '../http/api-responses';
-import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto, setNextLink } from '../http/pagination';
+import { LOCATION_HEADER } from '../http/api-responses';
+import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
+import { Paginated } from '../http/paginated.decorator';
 import { CreateWebhookDto, DeliveryView, DeliveryWithAttemptsView, UpdateWebhookDto, WebhookView, WebhookWithSecretView } from './webhook.dto';
 import { WebhooksService } from './webhooks.service';
 
@@ -31,12 +32,10 @@ export class WebhooksController {
 
   @Get()
   @ApiOperation({ summary: 'List webhooks (never their secrets)' })
-  @ApiOkResponse({ description: 'A page of webhooks', type: PageOf(WebhookView), headers: LINK_HEADER })
+  @Paginated(WebhookView, 'A page of webhooks')
   @ApiProblemResponses(400, 401, 403)
-  async list(@Query() query: PageQueryDto, @Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<Page<WebhookView>> {
-    const result = await this.webhooks.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, result.nextCursor);
-    return result;
+  list(@Query() query: PageQueryDto): Promise<Page<WebhookView>> {
+    return this.webhooks.list(query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':id')
@@ -85,17 +84,10 @@ export class WebhooksController {
 
   @Get(':id/deliveries')
   @ApiOperation({ summary: "A webhook's deliveries, newest first" })
-  @ApiOkResponse({ description: 'A page of deliveries, newest first', type: PageOf(DeliveryView), headers: LINK_HEADER })
+  @Paginated(DeliveryView, 'A page of deliveries, newest first')
   @ApiProblemResponses(400, 401, 403, 404)
-  async deliveries(
-    @Param('id', uuid('id')) id: string,
-    @Query() query: PageQueryDto,
-    @Req() request: FastifyRequest,
-    @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<Page<DeliveryView>> {
-    const result = await this.webhooks.deliveries(id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
-    setNextLink(request, reply, result.nextCursor);
-    return result;
+  deliveries(@Param('id', uuid('id')) id: string, @Query() query: PageQueryDto): Promise<Page<DeliveryView>> {
+    return this.webhooks.deliveries(id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
   @Get(':id/deliveries/:deliveryId')
