@@ -26,7 +26,9 @@
 // same database: the time from a write acknowledged by one process until the other one answers with it; p50/p99 of
 // BENCH_NOTIFY_SAMPLES writes). Each line carries the service's event-loop delay during the scenario (max and p99
 // of perf_hooks.monitorEventLoopDelay inside the service, read from /metrics before and after: prom-client resets
-// it at each scrape) and its peak RSS; the last line sums up the peak RSS over the whole run.
+// it at each scrape), its peak RSS and its V8 heap (used, reserved) and external memory at the end; audit-verify (not
+// autocannon: one full GET /v1/audit/verify) carries the same for that one request; the last line sums up the peak
+// RSS over the whole run, and the kernel's high-water mark of the measured service's RSS (VmHWM).
 // BENCH_CPU_PROF=dir runs the measured service with --cpu-prof (the profile is written to dir when it stops; see
 // scripts/cpu-profile-summary.mjs).
 //
@@ -36,7 +38,8 @@
 // KEEP_TMP=1 / KEEP_DB=1 to keep the temp dir / database for a post-mortem.
 //
 // The service runs as a child process (node dist/main.js); autocannon runs here, in another process. Each
-// scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran.
+// scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran; cpuMsPerRequest
+// is the service's CPU time (/proc, all threads, 10 ms ticks) over the requests answered: load-independent, unlike req/s.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -48,7 +51,7 @@ import { connect, freshDatabase, serverVersion } from './lib/postgres.mjs';
 import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './lib/seed.mjs';
 import { BENCH_AUDIENCE, startStaticIssuer } from './lib/oidc-issuer.mjs';
 import { startReceiver } from './lib/receiver.mjs';
-import { ADMIN_TOKEN, errorLines, rssSampler, startService } from './lib/service.mjs';
+import { ADMIN_TOKEN, errorLines, rssMb, rssSampler, startService } from './lib/service.mjs';
 
 requireBuild('bench');
 
@@ -62,6 +65,8 @@ const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'info';
 const WRITE_CONNECTIONS = envNumber('BENCH_WRITE_CONNECTIONS', 32, { min: 1, max: 1000 });
 const NOTIFY_SAMPLES = envNumber('BENCH_NOTIFY_SAMPLES', 200, { min: 1, max: 100_000 });
 const CPU_PROF = process.env.BENCH_CPU_PROF || null;
+// Extra node flags for the measured service (e.g. V8 heap flags, to see what they do to its memory).
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const DATABASE_URL = process.env.DATABASE_URL || null;
 const DATABASE = DATABASE_URL ? 'postgres' : 'pglite';
 
@@ -139,7 +144,7 @@ async function main() {
   log(`seeded in ${seedMs} ms`);
 
   // 3. Restart on the seeded data.
-  const nodeArgs = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [];
+  const nodeArgs = [...(CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : []), ...NODE_ARGS];
   svc = await startService({ name: 'service', storage, logFile, env, nodeArgs });
   const warmStartMs = svc.startupMs;
   const pool = Array.from({ length: POOL }, (_, i) => `bench-pool-${i}`);
@@ -158,6 +163,7 @@ async function main() {
     writeConnections: WRITE_CONNECTIONS,
     historyVersions: HISTORY_VERSIONS,
     serviceLogLevel: LOG_LEVEL,
+    serviceNodeArgs: NODE_ARGS,
     coldStartMs,
     seedMs,
     warmStartMs,
@@ -176,9 +182,20 @@ async function main() {
         const m = text.match(new RegExp(`^\\w*${name} ([0-9.e+-]+)$`, 'm'));
         return m ? round(Number(m[1]) * 1000, 1) : null;
       };
-      return { maxMs: pick('eventloop_lag_max_seconds'), p99Ms: pick('eventloop_lag_p99_seconds') };
+      const mb = (name) => {
+        const m = text.match(new RegExp(`^\\w*${name} ([0-9.e+-]+)$`, 'm'));
+        return m ? round(Number(m[1]) / 2 ** 20, 1) : null;
+      };
+      return {
+        maxMs: pick('eventloop_lag_max_seconds'),
+        p99Ms: pick('eventloop_lag_p99_seconds'),
+        // at the end of the scenario: V8's heap (used and reserved) and memory outside it (Buffers, strings' backing)
+        heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+        heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+        externalMb: mb('nodejs_external_memory_bytes'),
+      };
     } catch {
-      return { maxMs: null, p99Ms: null };
+      return { maxMs: null, p99Ms: null, heapUsedMb: null, heapTotalMb: null, externalMb: null };
     }
   }
 
@@ -193,7 +210,7 @@ async function main() {
     const sampler = rssSampler(pid);
     const result = await autocannon(base.amount ? base : { ...base, duration: SECONDS });
     const peakRssMb = sampler.stop();
-    const loop = measured ? await eventLoop(svc.url) : { maxMs: null, p99Ms: null };
+    const loop = measured ? await eventLoop(svc.url) : {};
     if (measured && peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`${name}: service process used ${sampler.cpuPercent()}% of one core; ${result.requests.total} requests in ${result.duration} s`);
     const rps = result.duration > 0 ? result.requests.total / result.duration : 0;
@@ -204,9 +221,14 @@ async function main() {
       rps: round(rps, 1),
       p50Ms: round(result.latency.p50),
       p99Ms: round(result.latency.p99),
+      // The service's CPU time (all its threads) per request: what a request costs whatever the machine's load.
+      cpuMsPerRequest: sampler.cpuSeconds() !== null && result.requests.total > 0 ? round((sampler.cpuSeconds() * 1000) / result.requests.total, 3) : null,
       peakRssMb,
-      eventLoopMaxMs: loop.maxMs,
-      eventLoopP99Ms: loop.p99Ms,
+      eventLoopMaxMs: loop.maxMs ?? null,
+      eventLoopP99Ms: loop.p99Ms ?? null,
+      heapUsedMb: loop.heapUsedMb ?? null,
+      heapTotalMb: loop.heapTotalMb ?? null,
+      externalMb: loop.externalMb ?? null,
       connections: base.connections,
       ratioToBaseline: baselineRps ? round(rps / baselineRps, 4) : null,
       errors: result.errors,
@@ -550,10 +572,19 @@ async function main() {
 
   // Not a scenario: one full audit/verify over everything (seeded and live), which walks the whole chain.
   {
+    await eventLoop(svc.url); // resets the histogram
+    const sampler = rssSampler(svc.pid);
     const started = Date.now();
     const res = expectStatus(await client(svc.url, tokens.reader).get('/v1/audit/verify'), 200, 'audit/verify');
-    log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${Date.now() - started} ms`);
+    const ms = Date.now() - started;
+    const peakRssMb = sampler.stop();
+    const loop = await eventLoop(svc.url);
+    if (peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
+    log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${ms} ms`);
     if (!res.body.ok) throw new Error(`audit/verify failed: ${JSON.stringify(res.body)}`);
+    const line = { scenario: 'audit-verify', database: DATABASE, events: res.body.events, ms, peakRssMb, eventLoopMaxMs: loop.maxMs, eventLoopP99Ms: loop.p99Ms };
+    process.stdout.write(`${JSON.stringify(line)}\n`);
+    lines.push(line);
   }
 
   // notify-delay (PostgreSQL): a second service process on the same database; a write acknowledged by the first is
@@ -589,7 +620,9 @@ async function main() {
     }
   }
 
-  process.stdout.write(`${JSON.stringify({ summary: true, peakRssMb: runPeakRssMb, baselineRps: round(baselineRps, 1) })}\n`);
+  // VmHWM: the kernel's high-water mark of the measured service's RSS since it started (also between samples).
+  const hwm = rssMb(svc.pid, 'VmHWM');
+  process.stdout.write(`${JSON.stringify({ summary: true, peakRssMb: runPeakRssMb, serviceRssHighWaterMb: hwm === null ? null : round(hwm, 1), baselineRps: round(baselineRps, 1) })}\n`);
 
   const errors = errorLines(logFile);
   if (errors.length) log(`the service logged ${errors.length} error lines; first: ${errors[0].slice(0, 600)}`);

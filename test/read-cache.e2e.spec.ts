@@ -43,6 +43,9 @@ describe(`read cache of cluster and version GETs (${DATABASE})`, () => {
       expect(pending.body.status).toBe('pending');
       await get(a, '/v1/clusters/fresh/configs/latest').expect(200);
       await get(a, '/v1/clusters/fresh').expect(200);
+      const pendingPage = await get(a, '/v1/clusters/fresh/configs?limit=2').expect(200);
+      expect(pendingPage.body.items[0]).toMatchObject({ version: i, status: 'pending', decisions: [] });
+      expect((await get(a, '/v1/clusters/fresh/configs?status=pending').expect(200)).body.items.map((v: { version: number }) => v.version)).toEqual([i]);
       // Reads racing the approval, and the approval itself: once its 201 is in, every GET shows it.
       const racing = Array.from({ length: 10 }, () => get(a, `/v1/clusters/fresh/configs/${i}`).then((r) => r.status));
       const approved = await approve(a, 'fresh', i);
@@ -59,7 +62,26 @@ describe(`read cache of cluster and version GETs (${DATABASE})`, () => {
       expect(cluster.headers.etag).toBe(approved.headers.etag);
       expect(await Promise.all(racing)).toEqual(Array(10).fill(200));
       if (i > 1) expect((await get(a, `/v1/clusters/fresh/configs/${i - 1}`).expect(200)).body.status).toBe('superseded');
+      // The history pages read before the approval are not answered again.
+      const page = await get(a, '/v1/clusters/fresh/configs?limit=2').expect(200);
+      expect(page.body.items[0]).toMatchObject({ version: i, status: 'approved' });
+      expect(page.body.items[0].decisions).toHaveLength(1);
+      if (i > 1) expect(page.body.items[1]).toMatchObject({ version: i - 1, status: 'superseded' });
+      expect((await get(a, '/v1/clusters/fresh/configs?status=pending').expect(200)).body.items).toEqual([]);
+      expect((await get(a, '/v1/clusters/fresh/configs?status=approved').expect(200)).body.items.map((v: { version: number }) => v.version)).toEqual([i]);
     }
+    // A page behind a cursor: the same text while nothing changed, and the change once a write touched its version.
+    const first = await get(a, '/v1/clusters/fresh/configs?limit=3').expect(200);
+    const next = /<([^>]+)>; rel="next"/.exec(first.headers.link)?.[1];
+    expect(next).toBeDefined();
+    const deep = await get(a, next!).expect(200);
+    expect(deep.body.items.map((v: { version: number }) => v.version)).toEqual([5, 4, 3]);
+    expect((await get(a, next!).expect(200)).text).toBe(deep.text);
+    expect((await submit(a, 'fresh', 9)).status).toBe(201);
+    const below10 = `/v1/clusters/fresh/configs?limit=1&cursor=${Buffer.from(JSON.stringify({ v: 10 })).toString('base64url')}`;
+    expect((await get(a, below10).expect(200)).body.items[0]).toMatchObject({ version: 9, status: 'pending' });
+    expect((await submit(a, 'fresh', 10)).status).toBe(201);
+    expect((await get(a, below10).expect(200)).body.items[0]).toMatchObject({ version: 9, status: 'superseded' });
   });
 
   it('answers If-None-Match with 304 and no body while the ETag is current, and 200 after a change', async () => {
@@ -89,6 +111,33 @@ describe(`read cache of cluster and version GETs (${DATABASE})`, () => {
     expect(clusterAfter.body.resourceGroup).toBe('rg-moved');
   });
 
+  it('answers a full audit page again as it was, and the last page with the events appended since', async () => {
+    await a.http().post('/v1/clusters').set(bearer(submitter)).send({ name: 'audited', resourceGroup: 'rg' }).expect(201);
+    expect((await submit(a, 'audited', 1)).status).toBe(201);
+    expect((await submit(a, 'audited', 2)).status).toBe(201);
+    const path = '/v1/audit?cluster=audited&limit=2';
+    const full = await get(a, path).expect(200);
+    expect(full.body.items.map((e: { action: string }) => e.action)).toEqual(['cluster.created', 'config.submitted']);
+    expect(full.body.nextCursor).not.toBeNull();
+    const tail = `${path}&cursor=${full.body.nextCursor}`;
+    const last = await get(a, tail).expect(200);
+    expect(last.body.items.map((e: { action: string; version: number | null }) => [e.action, e.version])).toEqual([
+      ['config.superseded', 1],
+      ['config.submitted', 2],
+    ]);
+    expect(last.body.nextCursor).toBeNull();
+    expect((await approve(a, 'audited', 2)).status).toBe(201);
+    // The full page is the same text; the page that was last now has a next one, holding the approval's events.
+    const again = await get(a, path).expect(200);
+    expect(again.text).toBe(full.text);
+    expect(again.headers.link).toBe(full.headers.link);
+    const grown = await get(a, tail).expect(200);
+    expect(grown.body.items).toEqual(last.body.items);
+    expect(grown.body.nextCursor).not.toBeNull();
+    const after = await get(a, `${path}&cursor=${grown.body.nextCursor}`).expect(200);
+    expect(after.body.items.map((e: { action: string }) => e.action)).toEqual(['config.decided', 'config.approved']);
+  });
+
   it('shows another process the change once the notification arrived (PostgreSQL, two app instances)', async () => {
     if (!b) return; // PGlite: one process only
     const other = b;
@@ -99,6 +148,7 @@ describe(`read cache of cluster and version GETs (${DATABASE})`, () => {
     for (let n = 0; n < 3; n++) {
       expect((await get(other, '/v1/clusters/shared/configs/1').expect(200)).body.decisions).toHaveLength(0);
       await get(other, '/v1/clusters/shared').expect(200);
+      expect((await get(other, '/v1/clusters/shared/configs').expect(200)).body.items[0].decisions).toHaveLength(0);
     }
     // Decisions in a: b sees each one within the notification delay (bounded generously here; the bench measures it).
     const waitFor = async (check: () => Promise<boolean>) => {
@@ -115,6 +165,7 @@ describe(`read cache of cluster and version GETs (${DATABASE})`, () => {
     expect(second.status).toBe(201);
     expect(await waitFor(async () => (await get(other, '/v1/clusters/shared/configs/current')).status === 200)).toBe(true);
     expect((await get(other, '/v1/clusters/shared/configs/1').expect(200)).body.status).toBe('approved');
+    expect((await get(other, '/v1/clusters/shared/configs').expect(200)).body.items[0]).toMatchObject({ version: 1, status: 'approved' });
     const cluster = await get(other, '/v1/clusters/shared').expect(200);
     expect(cluster.body.currentVersion.version).toBe(1);
     expect(cluster.headers.etag).toBe(second.headers.etag);

@@ -30,16 +30,19 @@ export function tail(file, lines = 15) {
   }
 }
 
+/** The node flags the service runs with, as the Dockerfile and `npm start` run it (README "Memory"). */
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
+
 /**
- * Starts `node dist/main.js` with its own port and log file. `storage` is { dataDir } for PGlite or
- * { databaseUrl, dataDir } for PostgreSQL. Resolves once /readyz answers 200 (or rejects with the log's tail).
- * `nodeArgs` go before the script (e.g. ['--cpu-prof'] for a profile).
+ * Starts `node dist/main.js` (with SERVICE_NODE_ARGS) with its own port and log file. `storage` is { dataDir } for
+ * PGlite or { databaseUrl, dataDir } for PostgreSQL. Resolves once /readyz answers 200 (or rejects with the log's
+ * tail). `nodeArgs` go before the script, after SERVICE_NODE_ARGS (e.g. ['--cpu-prof'] for a profile).
  */
 export async function startService({ name = 'service', storage, logFile, env = {}, port, readyTimeoutMs = 120_000, nodeArgs = [] }) {
   port ??= await freePort();
   const fd = openSync(logFile, 'a');
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, DIST_MAIN], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_ARGS, ...nodeArgs, DIST_MAIN], {
     cwd: ROOT,
     env: childEnv({
       PORT: String(port),
@@ -124,10 +127,10 @@ export async function startService({ name = 'service', storage, logFile, env = {
   return svc;
 }
 
-export function rssMb(pid) {
+export function rssMb(pid, field = 'VmRSS') {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
@@ -153,6 +156,7 @@ export function rssSampler(pid, intervalMs = 50) {
   const cpuStart = cpuSeconds(pid);
   const wallStart = Date.now();
   let cpuPct = null;
+  let cpuUsed = null;
   let peak = rssMb(pid) ?? 0;
   const timer = setInterval(() => {
     const v = rssMb(pid);
@@ -164,10 +168,15 @@ export function rssSampler(pid, intervalMs = 50) {
       const v = rssMb(pid);
       if (v !== null && v > peak) peak = v;
       const cpuEnd = cpuSeconds(pid);
-      if (cpuStart !== null && cpuEnd !== null) cpuPct = Math.round(((cpuEnd - cpuStart) / ((Date.now() - wallStart) / 1000)) * 100);
+      if (cpuStart !== null && cpuEnd !== null) {
+        cpuUsed = cpuEnd - cpuStart;
+        cpuPct = Math.round((cpuUsed / ((Date.now() - wallStart) / 1000)) * 100);
+      }
       return Math.round(peak * 10) / 10;
     },
     cpuPercent: () => cpuPct,
+    /** CPU seconds (user + system, all threads) the process used while sampled. */
+    cpuSeconds: () => cpuUsed,
   };
 }
 

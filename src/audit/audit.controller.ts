@@ -4,10 +4,10 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { AuditEventResponse, AuditVerificationResponse } from './audit.response';
-import { DEFAULT_PAGE_SIZE, type Page } from '../http/pagination';
-import { Paginated } from '../http/paginated.decorator';
+import { DEFAULT_PAGE_SIZE } from '../http/pagination';
+import { Paginated, type SerializedPage } from '../http/paginated.decorator';
 import { AuditQueryDto } from './audit-query.dto';
-import { AuditService, type AuditEventView, type AuditVerification } from './audit.service';
+import { AuditService, type AuditVerification } from './audit.service';
 
 @ApiTags('audit')
 @RequireRole('reader')
@@ -19,7 +19,7 @@ export class AuditController {
   @Get()
   @ApiOperation({ summary: 'Audit events, oldest first (paginated, filterable)' })
   @Paginated(AuditEventResponse, 'A page of audit events, oldest first')
-  list(@Query() query: AuditQueryDto): Promise<Page<AuditEventView>> {
+  list(@Query() query: AuditQueryDto): Promise<SerializedPage> {
     return this.audit.list({
       cluster: query.cluster,
       actor: query.actor,

@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '../common/clock';
 import type { Tx } from '../database/database.service';
 import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
+import { SerializedPage } from '../http/paginated.decorator';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 import type { WriteStep } from '../repositories/write-step';
 
@@ -48,7 +49,11 @@ export type AuditVerification =
   | { ok: true; events: number; head: string }
   | { ok: false; events: number; head: string; /** the first bad event */ seq: number; reason: string };
 
-const VERIFY_BATCH = 2_000;
+/**
+ * Events hashed per database read of a verify: each batch is one synchronous stretch on the event loop (a few
+ * milliseconds), and the loop turns between two batches, so other requests wait at most about that long.
+ */
+const VERIFY_BATCH = 200;
 
 /** Who did it, as the audit trail records it (auth's Caller has these and more). */
 export interface AuditActor {
@@ -83,9 +88,52 @@ export type AuditAppendHook = (tx: Tx, events: AuditEventView[]) => Promise<void
 export type AuditHookFilter = (entries: readonly Pick<AuditEntry, 'action' | 'cluster'>[]) => boolean;
 
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
+/**
+ * Full audit pages by query (see AuditService.list), at most MAX_BYTES of JSON text: past it the oldest entries go
+ * (a Map iterates in insertion order, and a hit moves its entry to the end).
+ */
+export class AuditPageCache {
+  private readonly entries = new Map<string, { body: string; nextCursor: string | null }>();
+  private bytes = 0;
+
+  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
+
+  get(key: string): { body: string; nextCursor: string | null } | undefined {
+    const entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  set(key: string, entry: { body: string; nextCursor: string | null }): void {
+    const size = (e: { body: string }, k: string) => e.body.length + k.length;
+    if (size(entry, key) > this.maxBytes) return;
+    const old = this.entries.get(key);
+    if (old) {
+      this.bytes -= size(old, key);
+      this.entries.delete(key);
+    }
+    for (const [k, e] of this.entries) {
+      if (this.bytes + size(entry, key) <= this.maxBytes) break;
+      this.entries.delete(k);
+      this.bytes -= size(e, k);
+    }
+    this.entries.set(key, entry);
+    this.bytes += size(entry, key);
+  }
+
+  /** The bytes of JSON text held (for tests). */
+  get size(): number {
+    return this.bytes;
+  }
+}
+
 @Injectable()
 export class AuditService {
   private readonly hooks: { run: AuditAppendHook; wants: AuditHookFilter }[] = [];
+  private readonly fullPages = new AuditPageCache();
 
   /**
    * Registers a hook that runs in the transaction of every append (see AuditAppendHook); `wants` tells whether it has
@@ -155,9 +203,15 @@ export class AuditService {
     return contents.map((c, i) => ({ ...c, ...links[i] }));
   }
 
-  async list(filter: AuditFilter): Promise<Page<AuditEventView>> {
+  /**
+   * A page of events as the GET answers it: its JSON body (a `Page<AuditEventView>`) and the cursor of the next page.
+   * A full page (one with a next page) never changes: events are immutable and a new one always takes a seq above
+   * every committed one (the head stays locked until the appending transaction ends), so it can only land after the
+   * page's last event. Such pages are kept in a cache bounded by bytes; the last, partial page is always read.
+   */
+  async list(filter: AuditFilter): Promise<SerializedPage> {
     const after = decodeCursor(filter.cursor, { seq: 'int' });
-    const rows = await this.events.list({
+    const query = {
       cluster: filter.cluster,
       actor: filter.actor?.toLowerCase(),
       action: filter.action,
@@ -165,8 +219,15 @@ export class AuditService {
       until: filter.until,
       afterSeq: after?.seq,
       take: filter.limit + 1,
-    });
-    return toPage(rows, filter.limit, view, (r) => ({ seq: r.seq }));
+    };
+    const key = JSON.stringify([query.cluster, query.actor, query.action, query.since?.getTime(), query.until?.getTime(), query.afterSeq, query.take]);
+    const hit = this.fullPages.get(key);
+    if (hit) return new SerializedPage(hit.body, hit.nextCursor);
+    const rows = await this.events.list(query);
+    const page: Page<AuditEventView> = toPage(rows, filter.limit, view, (r) => ({ seq: r.seq }));
+    const answer = { body: JSON.stringify(page), nextCursor: page.nextCursor };
+    if (answer.nextCursor !== null) this.fullPages.set(key, answer);
+    return new SerializedPage(answer.body, answer.nextCursor);
   }
 
   /** Recomputes the whole chain, in batches, and compares its end with the head row. */
@@ -187,6 +248,9 @@ export class AuditService {
         events += 1;
       }
       if (batch.length < VERIFY_BATCH) break;
+      // Let the event loop turn between batches: on PGlite a query can resolve without it, and the whole chain would
+      // then be hashed in one go while every other request waits.
+      await new Promise((resolve) => setImmediate(resolve));
     }
     if (head.seq !== events || head.hash !== prevHash) {
       return { ok: false, events, head: head.hash, seq: events + 1, reason: 'the chain head does not match the last event' };

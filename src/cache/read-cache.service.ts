@@ -7,6 +7,8 @@ import { Writes } from '../writes/writes.service';
 export interface CachedAnswer {
   etag: string;
   body: string;
+  /** A page's cursor to the next one (its `Link` header), for cached list pages. */
+  nextCursor?: string | null;
 }
 
 /** Taken before the database reads of a miss; the answer is stored only if nothing changed the cluster meanwhile. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stableStringify } from './canonical-json';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -29,7 +29,8 @@ export function auditEventHash(prevHash: string, event: AuditEventContent): stri
     requestId: event.requestId,
     details: event.details ?? {},
   });
-  return createHash('sha256').update(prevHash).update('\n').update(content).digest('hex');
+  // one-shot: no Hash object per event (a verify hashes every event of the chain)
+  return hash('sha256', `${prevHash}\n${content}`, 'hex');
 }
 
 /**

@@ -13,23 +13,36 @@ export function setNextLink(request: FastifyRequest, reply: FastifyReply, nextCu
   reply.header('link', `<${url.pathname}${url.search}>; rel="next"`);
 }
 
-/** Gives the page a handler returns its `Link` header (see Paginated). */
+/** A page already serialized (kept by a cache): its JSON text, sent as it is, and the cursor of the next page. */
+export class SerializedPage {
+  constructor(
+    readonly body: string,
+    readonly nextCursor: string | null,
+  ) {}
+}
+
+/** Gives the page a handler returns its `Link` header (see Paginated); a SerializedPage goes out as its JSON text. */
 @Injectable()
 export class NextLinkInterceptor implements NestInterceptor {
-  intercept(context: ExecutionContext, next: CallHandler<Page<unknown>>): Observable<Page<unknown>> {
+  intercept(context: ExecutionContext, next: CallHandler<Page<unknown> | SerializedPage>): Observable<Page<unknown> | string> {
     const http = context.switchToHttp();
     return next.handle().pipe(
       map((page) => {
-        setNextLink(http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), page.nextCursor);
-        return page;
+        const reply = http.getResponse<FastifyReply>();
+        setNextLink(http.getRequest<FastifyRequest>(), reply, page.nextCursor);
+        if (!(page instanceof SerializedPage)) return page;
+        // Fastify does not serialize a string again: the same bytes as the page object would give
+        reply.type('application/json; charset=utf-8');
+        return page.body;
       }),
     );
   }
 }
 
 /**
- * A route that answers a page of `item` (`{ items, nextCursor }`, the named schema `<Item>Page`) with a `Link` header
- * to the next page when there is one: the document says so and the response does so, from the one decorator.
+ * A route that answers a page of `item` (`{ items, nextCursor }`, the named schema `<Item>Page`, or a SerializedPage
+ * of it) with a `Link` header to the next page when there is one: the document says so and the response does so, from
+ * the one decorator.
  */
 export function Paginated(item: Type<unknown>, description: string) {
   return applyDecorators(ApiOkResponse({ description, type: PageOf(item), headers: LINK_HEADER }), UseInterceptors(NextLinkInterceptor));

@@ -114,9 +114,14 @@ export class AuditRepository {
     return this.database.prisma.auditHead.findUniqueOrThrow({ where: { id: 1 }, select: { seq: true, hash: true } });
   }
 
-  /** Events from seq `from` to `to` (inclusive) in order, `take` at most. */
+  /**
+   * Events from seq `from` to `to` (inclusive) in order, `take` at most: one raw statement on the primary key (the
+   * query builder's result mapping cost more than the hashing of a verify).
+   */
   range(from: number, to: number, take: number): Promise<AuditRow[]> {
-    return this.database.prisma.auditEvent.findMany({ where: { seq: { gte: from, lte: to } }, orderBy: { seq: 'asc' }, take });
+    return this.database.prisma.$queryRaw<AuditRow[]>`
+      SELECT seq, at, actor, via, action, cluster, version, request_id AS "requestId", details, prev_hash AS "prevHash", hash
+        FROM audit_events WHERE seq >= ${from}::int AND seq <= ${to}::int ORDER BY seq LIMIT ${take}::int`;
   }
 
   async maxSeq(): Promise<number> {

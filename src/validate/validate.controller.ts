@@ -1,4 +1,5 @@
-import { Body, Controller, HttpCode, Post, Query } from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { RequireRole } from '../auth/roles.decorator';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
@@ -29,7 +30,16 @@ export class ValidateController {
   })
   @ApiOkResponse({ description: 'The findings, the normalized config and the certificates', type: ValidationResultResponse })
   @ApiProblemResponses(400, 401, 403, 404, 413, 415)
-  validate(@Body() body: unknown, @Query() query: ValidateQueryDto): Promise<ValidationResult> {
-    return this.validation.validate(body, query.cluster);
+  async validate(
+    @Body() body: unknown,
+    @Query() query: ValidateQueryDto,
+    @Headers('content-length') contentLength: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ValidationResult> {
+    const answer = await this.validation.validate(body, query.cluster, Number(contentLength) || 0);
+    if (!Buffer.isBuffer(answer)) return answer;
+    // A big config's result comes from the worker as JSON in UTF-8: it goes out as it is.
+    reply.type('application/json; charset=utf-8');
+    return answer as unknown as ValidationResult;
   }
 }

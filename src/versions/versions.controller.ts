@@ -9,8 +9,8 @@ import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { ApiJsonOrMarkdownResponse, CONTENT_LOCATION_HEADER, ETAG_HEADER, LOCATION_HEADER } from '../http/api-responses';
 import { DiffResponse, VersionResponse } from './version.response';
 import { etagFor, ifMatch, sendAnswer } from '../http/etag';
-import { DEFAULT_PAGE_SIZE, type Page } from '../http/pagination';
-import { Paginated } from '../http/paginated.decorator';
+import { DEFAULT_PAGE_SIZE } from '../http/pagination';
+import { Paginated, type SerializedPage } from '../http/paginated.decorator';
 import { type JsonOrMarkdown, JsonOrMarkdownAnswer } from '../http/markdown';
 import { DecisionDto } from './dto/decision.dto';
 import { SubmitConfigDto } from './dto/submit-config.dto';
@@ -76,7 +76,7 @@ export class VersionsController {
   @ApiOperation({ summary: 'Version history, newest first (paginated, ?status= filter)' })
   @Paginated(VersionResponse, 'A page of versions, newest first')
   @ApiProblemResponses(400, 401, 403, 404)
-  history(@Param('name', ClusterNamePipe) name: string, @Query() query: HistoryQueryDto): Promise<Page<VersionView>> {
+  history(@Param('name', ClusterNamePipe) name: string, @Query() query: HistoryQueryDto): Promise<SerializedPage> {
     return this.versions.history(name, query.status, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 

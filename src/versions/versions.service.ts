@@ -27,6 +27,7 @@ import { versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
 import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
 import { etagFor } from '../http/etag';
+import { SerializedPage } from '../http/paginated.decorator';
 
 /** A version after a change, and the cluster's revision after it (the cluster ETag). */
 export interface VersionChange {
@@ -279,11 +280,23 @@ export class VersionsService {
     return answer;
   }
 
-  async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<Page<VersionView>> {
-    const cluster = await this.clusters.getByName(clusterName);
+  /**
+   * A page of the version history as the GET answers it: its JSON body (a `Page<VersionView>`) and the cursor of the
+   * next page, from the read cache when it holds it. A page changes only with its cluster (a new version, a decision,
+   * a status change), and every such change drops the cluster's entries (see ReadCache for the rules).
+   */
+  async history(clusterName: string, status: string | undefined, limit: number, cursor?: string): Promise<SerializedPage> {
     const before = decodeCursor(cursor, { v: 'int' });
+    const key = `history ${status ?? '*'} ${limit} ${before?.v ?? '-'}`;
+    const hit = this.cache.get(clusterName, key);
+    if (hit) return new SerializedPage(hit.body, hit.nextCursor ?? null);
+    const ticket = this.cache.begin(clusterName);
+    const cluster = await this.clusters.getByName(clusterName);
     const rows = await this.versions.history(cluster.id, status as VersionStatus | undefined, before?.v, limit + 1);
-    return toPage(rows, limit, (r) => versionView(cluster.name, r), (r) => ({ v: r.version }));
+    const page: Page<VersionView> = toPage(rows, limit, (r) => versionView(cluster.name, r), (r) => ({ v: r.version }));
+    const answer = { etag: etagFor(cluster.revision), body: JSON.stringify(page), nextCursor: page.nextCursor };
+    this.cache.store(ticket, key, answer);
+    return new SerializedPage(answer.body, answer.nextCursor);
   }
 
   /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
