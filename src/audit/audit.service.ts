@@ -82,10 +82,19 @@ function view(row: AuditRow): AuditEventView {
  * Called with the events appended, inside the transaction that appends them (the webhook outbox writes the
  * events' deliveries there, so a delivery exists iff its event does).
  */
-export type AuditAppendHook = (tx: Tx, events: AuditEventView[]) => Promise<void>;
+export type AuditAppendHook = (tx: Tx, events: AuditEventView[], head: AppendedHead) => Promise<void>;
 
-/** Whether a hook has anything to do for these entries (false: they may be appended alone, without the hook). */
-export type AuditHookFilter = (entries: readonly Pick<AuditEntry, 'action' | 'cluster'>[]) => boolean;
+/** What the append saw of the chain head it locked. */
+export interface AppendedHead {
+  /** The head's webhooks_version when this append locked it (before a `webhook.*` event of its own moved it on). */
+  webhooksVersion: number;
+}
+
+/**
+ * Whether a hook has anything to do for these entries: `true`, or the head's webhooks_version at which it surely has
+ * not (the entries may then be appended alone, without the hook, provided the head is still at that version).
+ */
+export type AuditHookFilter = (entries: readonly Pick<AuditEntry, 'action' | 'cluster'>[]) => true | { nothingAtWebhooksVersion: number };
 
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
 /**
@@ -144,17 +153,28 @@ export class AuditService {
   }
 
   /**
-   * Whether appending these entries needs a transaction of its own: a hook has work to do for them. When it does not,
-   * `appendAlone` appends them in one statement, which is atomic by itself.
+   * Whether these entries may be appended without a transaction of their own: the webhooks_version at which no hook
+   * has work for them, or null (a hook may have: append them in a transaction with `append`).
    */
-  needsTransaction(entries: readonly AuditEntry[]): boolean {
-    return this.hooks.some((h) => h.wants(entries));
+  aloneAt(entries: readonly AuditEntry[]): number | null {
+    let at: number | null = null;
+    for (const hook of this.hooks) {
+      const wants = hook.wants(entries);
+      if (wants === true) return null;
+      if (at !== null && at !== wants.nothingAtWebhooksVersion) return null;
+      at = wants.nothingAtWebhooksVersion;
+    }
+    return at;
   }
 
-  /** Appends events in one statement outside any transaction; only when `needsTransaction` says no (no hook runs). */
-  async appendAlone(db: Tx, caller: AuditActor, entries: AuditEntry[]): Promise<AuditEventView[]> {
-    if (this.needsTransaction(entries)) throw new Error('appendAlone: a hook has work for these entries; append them in a transaction');
-    return this.chain(db, caller, entries);
+  /**
+   * Appends events in one statement outside any transaction, only if the chain head is still at webhooksVersion
+   * (from `aloneAt`) when the statement locks it; returns null when it was not (nothing appended: append them in a
+   * transaction instead, where the hooks run).
+   */
+  async appendAlone(db: Tx, caller: AuditActor, entries: AuditEntry[], webhooksVersion: number): Promise<AuditEventView[] | null> {
+    const appended = await this.chain(db, caller, entries, undefined, webhooksVersion);
+    return appended ? appended.events : null;
   }
 
   constructor(
@@ -174,13 +194,21 @@ export class AuditService {
    * write's own changes from a repository, runs in the same statement (one round trip for the change and its audit).
    */
   async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
-    const events = await this.chain(tx, caller, entries, step);
-    for (const hook of this.hooks) await hook.run(tx, events);
-    return events;
+    const appended = await this.chain(tx, caller, entries, step);
+    if (!appended) return [];
+    for (const hook of this.hooks) await hook.run(tx, appended.events, appended.head);
+    return appended.events;
   }
 
-  private async chain(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
-    if (entries.length === 0) return [];
+  /** The appended events and what the append saw of the head; null when nothing was appended (see appendAlone). */
+  private async chain(
+    tx: Tx,
+    caller: AuditActor,
+    entries: AuditEntry[],
+    step?: WriteStep,
+    onlyAtWebhooksVersion?: number,
+  ): Promise<{ events: AuditEventView[]; head: AppendedHead } | null> {
+    if (entries.length === 0) return null;
     // Everything but the seq (and so the hashes) is worked out before the head is locked; the repository's one
     // statement numbers, chains, inserts and moves the head.
     const at = this.clock.now();
@@ -199,8 +227,11 @@ export class AuditService {
       { at, actor: caller.actor, via: caller.via, requestId: caller.requestId },
       contents.map((c) => ({ action: c.action, cluster: c.cluster, version: c.version, details: JSON.stringify(c.details), ...auditHashParts(c) })),
       step,
+      onlyAtWebhooksVersion,
     );
-    return contents.map((c, i) => ({ ...c, ...links[i] }));
+    if (links.length === 0) return null;
+    const events = contents.map((c, i) => ({ ...c, seq: links[i]!.seq, prevHash: links[i]!.prevHash, hash: links[i]!.hash }));
+    return { events, head: { webhooksVersion: links[0]!.webhooksVersion } };
   }
 
   /**

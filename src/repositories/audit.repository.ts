@@ -34,6 +34,8 @@ export interface ChainLink {
   seq: number;
   prevHash: string;
   hash: string;
+  /** The head's webhooks_version as this statement locked it (before any `webhook.*` event of its own moved it). */
+  webhooksVersion: number;
 }
 
 export interface AuditQuery {
@@ -59,13 +61,16 @@ export class AuditRepository {
    * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it, or
    * in it: `step` (the write's own changes, as data-modifying CTEs) runs in this same statement.
    */
-  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[], step?: WriteStep): Promise<ChainLink[]> {
+  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[], step?: WriteStep, onlyAtWebhooksVersion?: number): Promise<ChainLink[]> {
     if (events.length === 0) return [];
+    // With onlyAtWebhooksVersion, nothing is appended (no row returned) unless the locked head is still at it: the
+    // lock re-reads the head row, so a webhook change that committed while this statement waited for it is seen.
+    const guard = onlyAtWebhooksVersion === undefined ? Prisma.empty : Prisma.sql`AND webhooks_version = ${onlyAtWebhooksVersion}::int`;
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
     return tx.$queryRaw<ChainLink[]>`
       WITH RECURSIVE
       ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
-      head AS (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE),
+      head AS (SELECT seq, hash, webhooks_version FROM audit_head WHERE id = 1 ${guard} FOR UPDATE),
       ev AS (
         SELECT * FROM unnest(${col('action')}::text[], ${col('cluster')}::text[], ${col('version')}::int[], ${col('details')}::text[],
                              ${col('prefix')}::text[], ${col('suffix')}::text[])
@@ -88,12 +93,13 @@ export class AuditRepository {
         RETURNING seq
       ),
       moved AS (
-        UPDATE audit_head SET seq = last.seq, hash = last.hash
+        UPDATE audit_head SET seq = last.seq, hash = last.hash,
+               webhooks_version = audit_head.webhooks_version + (CASE WHEN EXISTS (SELECT 1 FROM ev WHERE ev.action LIKE 'webhook.%') THEN 1 ELSE 0 END)
           FROM (SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1) last
          WHERE audit_head.id = 1
         RETURNING audit_head.seq
       )
-      SELECT c.seq, c.prev_hash AS "prevHash", c.hash FROM chain c ORDER BY c.n`;
+      SELECT c.seq, c.prev_hash AS "prevHash", c.hash, (SELECT webhooks_version FROM head) AS "webhooksVersion" FROM chain c ORDER BY c.n`;
   }
 
   list(query: AuditQuery): Promise<AuditRow[]> {

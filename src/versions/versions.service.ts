@@ -344,8 +344,11 @@ export class VersionsService {
       { precedingApproved },
     );
     const entry: AuditEntry = { action: 'config.rendered', cluster: cluster.name, version: version.version, details: { format, contentHash: version.contentHash } };
-    if (this.audit.needsTransaction([entry])) await this.writes.run((tx) => this.audit.append(tx, caller, entry));
-    else await this.writes.single((db) => this.audit.appendAlone(db, caller, [entry]));
+    // One statement without a transaction when no webhook wants the event, as long as the chain head shows no webhook
+    // change since that was known; else (or when one committed meanwhile) in a transaction, where the outbox runs.
+    const aloneAt = this.audit.aloneAt([entry]);
+    const alone = aloneAt === null ? null : await this.writes.single((db) => this.audit.appendAlone(db, caller, [entry], aloneAt));
+    if (!alone) await this.writes.run((tx) => this.audit.append(tx, caller, entry));
     return rendering;
   }
 

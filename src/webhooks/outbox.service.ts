@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type AuditEventView, AuditService } from '../audit/audit.service';
+import { type AppendedHead, type AuditEventView, AuditService } from '../audit/audit.service';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { diffVersions } from '../domain/diff';
@@ -12,9 +12,6 @@ import { subscriptionMatches } from './webhook-actions';
 /** NOTIFY channel that wakes the dispatchers of every process on the database when deliveries were written. */
 export const DELIVERIES_CHANNEL = 'webhook_deliveries';
 
-/** NOTIFY channel of every change to a webhook (its `webhook.*` audit event): the outboxes drop their subscriptions. */
-export const WEBHOOKS_CHANGED_CHANNEL = 'webhooks_changed';
-
 type Subscription = Awaited<ReturnType<WebhooksRepository['enabledSubscriptions']>>[number];
 
 /** Wakes the local dispatcher (set by it; the outbox must not depend on the dispatcher's construction order). */
@@ -25,20 +22,18 @@ export type Waker = () => void;
  * webhook_events row and one webhook_deliveries row per matching enabled subscription. A crash can then never lose
  * a delivery of a committed change, nor deliver an event whose change rolled back.
  *
- * The enabled subscriptions are cached per process, so a write with no matching subscription costs no query here:
- * every webhook change (each one appends a `webhook.*` audit event, so it passes through here) drops the list in this
- * process when it commits, before its response, and in the other processes through NOTIFY `webhooks_changed`; the
- * cache is not used while that notification channel is down. A write that begins after a webhook change was
- * answered sees it in this process; in another process, after the notification delay. The deliveries are inserted
- * only for webhooks that still exist and are enabled, so a list that lags never breaks a write.
+ * The enabled subscriptions are cached per process together with the chain head's `webhooks_version` they were read
+ * at. Every webhook change appends a `webhook.*` audit event, and the statement that appends it moves that version
+ * on, with the head locked. An append locks the head too and learns its version; the cache is used only when it was
+ * read at exactly that version, so it is then what the database holds (no webhook change can commit while this
+ * transaction holds the head). Otherwise the subscriptions are read again in the transaction, after the lock. So a
+ * webhook gets every event appended after its change, in any process, with no notification to wait for; and a
+ * write with no matching subscription costs no query here when the cache is current.
  */
 @Injectable()
 export class WebhookOutbox {
   private waker: Waker = () => {};
-  private subscriptions: Subscription[] | null = null;
-  /** Moves on every change to the subscriptions: a list read before it is not stored. */
-  private generation = 0;
-  private readonly notificationsFlowing: () => boolean;
+  private cached: { webhooksVersion: number; subscriptions: Subscription[] } | null = null;
 
   constructor(
     audit: AuditService,
@@ -47,36 +42,22 @@ export class WebhookOutbox {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     audit.onAppend(
-      (tx, events) => this.enqueue(tx, events),
-      (entries) => this.mayWant(entries),
-    );
-    this.notificationsFlowing = database.listen(
-      WEBHOOKS_CHANGED_CHANNEL,
-      () => this.forget(),
-      () => this.forget(),
+      (tx, events, head) => this.enqueue(tx, events, head),
+      (entries) => this.wants(entries),
     );
   }
 
-  /** False only when the cached subscriptions surely want none of these entries (and they change no webhook). */
-  private mayWant(entries: readonly { action: string; cluster?: string | null }[]): boolean {
-    const subscriptions = this.subscriptions;
-    if (!subscriptions || !this.notificationsFlowing()) return true;
-    return entries.some((e) => e.action.startsWith('webhook.') || subscriptions.some((s) => subscriptionMatches(s, { action: e.action, cluster: e.cluster ?? null })));
-  }
-
-  private forget(): void {
-    this.subscriptions = null;
-    this.generation += 1;
-  }
-
-  /** The enabled subscriptions: cached, or read in `tx` (and cached unless a webhook changed meanwhile). */
-  private async enabledSubscriptions(tx: Tx): Promise<Subscription[]> {
-    const flowing = this.notificationsFlowing();
-    if (this.subscriptions && flowing) return this.subscriptions;
-    const generation = this.generation;
-    const rows = await this.repository.enabledSubscriptions(tx);
-    if (flowing && generation === this.generation && this.notificationsFlowing()) this.subscriptions = rows;
-    return rows;
+  /**
+   * `true` unless the cached subscriptions surely want none of these entries (and they change no webhook); then the
+   * head version the cache was read at, which the entries may be appended alone at.
+   */
+  private wants(entries: readonly { action: string; cluster?: string | null }[]): true | { nothingAtWebhooksVersion: number } {
+    const cached = this.cached;
+    if (!cached) return true;
+    const some = entries.some(
+      (e) => e.action.startsWith('webhook.') || cached.subscriptions.some((s) => subscriptionMatches(s, { action: e.action, cluster: e.cluster ?? null })),
+    );
+    return some ? true : { nothingAtWebhooksVersion: cached.webhooksVersion };
   }
 
   setWaker(waker: Waker): void {
@@ -89,15 +70,18 @@ export class WebhookOutbox {
     if (this.config.storage.kind === 'postgres') await this.repository.notifyOnCommit(tx, DELIVERIES_CHANNEL);
   }
 
-  async enqueue(tx: Tx, events: AuditEventView[]): Promise<void> {
+  /** The enabled subscriptions as of the head version this transaction locked: cached, or read (after the lock). */
+  private async subscriptionsAt(tx: Tx, webhooksVersion: number, webhookChange: boolean): Promise<Subscription[]> {
+    if (!webhookChange && this.cached?.webhooksVersion === webhooksVersion) return this.cached.subscriptions;
+    const subscriptions = await this.repository.enabledSubscriptions(tx);
+    // What a transaction sees of a webhook it changes itself is not cached: it may still roll back.
+    if (!webhookChange) this.cached = { webhooksVersion, subscriptions };
+    return subscriptions;
+  }
+
+  async enqueue(tx: Tx, events: AuditEventView[], head: AppendedHead): Promise<void> {
     const webhookChange = events.some((e) => e.action.startsWith('webhook.'));
-    if (webhookChange) {
-      // A webhook changed: every process drops its subscriptions when this commits (this one before the response).
-      this.database.afterCommit(tx, () => this.forget());
-      if (this.config.storage.kind === 'postgres') await this.repository.notifyOnCommit(tx, WEBHOOKS_CHANGED_CHANNEL);
-    }
-    // What this transaction sees of a webhook it changes is not cached: it may still roll back.
-    const subscriptions = webhookChange ? await this.repository.enabledSubscriptions(tx) : await this.enabledSubscriptions(tx);
+    const subscriptions = await this.subscriptionsAt(tx, head.webhooksVersion, webhookChange);
     if (subscriptions.length === 0) return;
     let wrote = false;
     const versions = new Map<string, Awaited<ReturnType<WebhookOutbox['versionData']>>>();
