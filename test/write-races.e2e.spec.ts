@@ -30,18 +30,29 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     await t?.close();
   });
 
-  /** Holds the row lock of the cluster while `requests` start, until both wait for it; then lets go and awaits them. */
-  async function queued<T>(requests: (() => Promise<T>)[]): Promise<T[]> {
-    await holder.query('BEGIN');
-    await holder.query(`SELECT id FROM clusters WHERE name = 'queue' FOR UPDATE`);
-    const running = requests.map((r) => Promise.resolve(r())); // supertest sends once then() is called
+  /** Until `n` connections wait for a lock. */
+  async function waiting(n: number): Promise<void> {
     for (let i = 0; ; i++) {
       const { rows } = await holder.query(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
       );
-      if (rows[0].n >= requests.length) break;
-      if (i > 3000) throw new Error(`the requests never queued on the cluster lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
+      if (rows[0].n >= n) return;
+      if (i > 3000) throw new Error(`the requests never queued on the lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
       await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /**
+   * Holds a row lock (by default the cluster's) while `requests` start one after the other, each once the ones before
+   * it wait; then lets go and awaits them.
+   */
+  async function queued<T>(requests: (() => Promise<T>)[], lock = `SELECT id FROM clusters WHERE name = 'queue' FOR UPDATE`): Promise<T[]> {
+    await holder.query('BEGIN');
+    await holder.query(lock);
+    const running: Promise<T>[] = [];
+    for (const r of requests) {
+      running.push(Promise.resolve(r())); // supertest sends once then() is called
+      await waiting(running.length);
     }
     await holder.query('COMMIT');
     return Promise.all(running);
@@ -68,5 +79,18 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     expect(version.body.decisions).toHaveLength(2);
     const verify = await t.http().get('/v1/audit/verify').set(bearer(ADMIN_TOKEN)).expect(200);
     expect(verify.body.ok).toBe(true);
+  });
+
+  it('deleting a webhook while a write delivers to it: both answered, no deadlock', { timeout: 120_000 }, async () => {
+    const admin = bearer(ADMIN_TOKEN);
+    const hook = (await t.http().post('/v1/webhooks').set(admin).send({ url: 'https://hooks.example.com/x', events: ['config.submitted'] }).expect(201)).body;
+    await submit(() => u, 'warm')(); // u has read the subscriptions since the webhook exists
+    // The submission waits for the chain head first, then the deletion queues behind it.
+    const [submitted, deleted] = await queued(
+      [submit(() => u, 'three'), () => t.http().delete(`/v1/webhooks/${hook.id}`).set(admin)],
+      'SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE',
+    );
+    expect([submitted.status, deleted.status]).toEqual([201, 204]);
+    expect((await t.http().get(`/v1/webhooks/${hook.id}`).set(admin)).status).toBe(404);
   });
 });

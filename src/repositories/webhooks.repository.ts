@@ -51,9 +51,13 @@ export class WebhooksRepository {
     return (tx ?? this.db).webhook.findUnique({ where: { id } });
   }
 
-  /** Locks a webhook's row for the rest of the transaction (null: no such webhook). */
+  /**
+   * Locks a webhook's row against other changes of it for the rest of the transaction (null: no such webhook). FOR NO
+   * KEY UPDATE, not FOR UPDATE: a write that holds the audit chain head and inserts a delivery for this webhook (its
+   * foreign key check takes KEY SHARE) must not wait for us while we wait for the head.
+   */
   async lock(tx: Tx, id: string): Promise<Webhook | null> {
-    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM webhooks WHERE id = ${id}::uuid FOR UPDATE`;
+    const rows = await tx.$queryRaw<{ id: string }[]>`SELECT id FROM webhooks WHERE id = ${id}::uuid FOR NO KEY UPDATE`;
     return rows.length ? tx.webhook.findUnique({ where: { id } }) : null;
   }
 

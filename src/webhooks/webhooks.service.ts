@@ -144,8 +144,10 @@ export class WebhooksService {
     await this.writes.run(async (tx) => {
       const current = await this.repository.lock(tx, id);
       if (!current) throw this.notFound(id);
-      await this.repository.delete(tx, id);
+      // The audit event first: the DELETE locks the row against foreign key checks, so it comes after this transaction
+      // holds the chain head (as every write does before inserting deliveries), never before: no deadlock.
       await this.audit.append(tx, caller, { action: 'webhook.deleted', details: { id, format: current.format, events: current.events, clusters: current.clusters } });
+      await this.repository.delete(tx, id);
     });
   }
 
