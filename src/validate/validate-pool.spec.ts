@@ -53,11 +53,13 @@ describe.skipIf(!built)('ValidatePool: big validations in a worker thread answer
   });
 
   it('fails the jobs of a worker that runs out of its heap (the caller validates in-process then), and recovers', async () => {
-    // 8 MB of old generation: enough to start, not for 9,999 long noProxy entries (the real limit is 32 MB)
-    const small = new ValidatePool(WORKER, { maxYoungGenerationSizeMb: 1, maxOldGenerationSizeMb: 8 });
+    // 16 MB of old generation: ample to start and for an ordinary config (a loaded machine once ran a worker of 8 MB
+    // out of memory at start), far too little for 9,999 noProxy entries of 4,000 characters (40 MB of text)
+    const small = new ValidatePool(WORKER, { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb: 16 });
     const huge = { noProxy: Array.from({ length: 9_999 }, (_, i) => `host-${i}-${'a'.repeat(60)}.corp.example`) };
+    const tooBig = { noProxy: Array.from({ length: 9_999 }, (_, i) => `host-${i}-${'a'.repeat(4_000)}.corp.example`) };
     try {
-      await expect(small.run(huge, certs.now, null)).rejects.toThrow(/memory/);
+      await expect(small.run(tooBig, certs.now, null)).rejects.toThrow(/memory/);
       expect((await small.run({ noProxy }, certs.now, null))!.toString('utf8')).toBe(JSON.stringify(engine!.validate({ noProxy }, { now: certs.now, cluster: null })));
     } finally {
       await small.close();

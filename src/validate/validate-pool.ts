@@ -22,7 +22,8 @@ export const WORKER_HEAP = { maxYoungGenerationSizeMb: 2, maxOldGenerationSizeMb
  */
 export class ValidatePool {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { resolve: (json: Buffer) => void; reject: (err: Error) => void }>();
+  /** The jobs sent to the current worker (a worker that dies fails its own jobs only, not its successor's). */
+  private pending = new Map<number, { resolve: (json: Buffer) => void; reject: (err: Error) => void }>();
   private nextId = 1;
   private readonly available: boolean;
 
@@ -65,17 +66,19 @@ export class ValidatePool {
     // in-process); the next one starts a new worker.
     const worker = new Worker(this.file, { resourceLimits: this.heap });
     worker.unref();
+    const pending = new Map<number, { resolve: (json: Buffer) => void; reject: (err: Error) => void }>();
+    this.pending = pending;
     worker.on('message', (answer: ValidateJobResult) => {
-      const job = this.pending.get(answer.id);
+      const job = pending.get(answer.id);
       if (!job) return;
-      this.pending.delete(answer.id);
+      pending.delete(answer.id);
       if ('json' in answer) job.resolve(Buffer.from(answer.json.buffer, answer.json.byteOffset, answer.json.byteLength));
       else job.reject(new Error(answer.error));
     });
     const fail = (err: Error) => {
       if (this.worker === worker) this.worker = null;
-      for (const job of this.pending.values()) job.reject(err);
-      this.pending.clear();
+      for (const job of pending.values()) job.reject(err);
+      pending.clear();
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`the validation worker exited (code ${code})`)));
