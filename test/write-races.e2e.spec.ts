@@ -85,6 +85,14 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     const admin = bearer(ADMIN_TOKEN);
     const hook = (await t.http().post('/v1/webhooks').set(admin).send({ url: 'https://hooks.example.com/x', events: ['config.submitted'] }).expect(201)).body;
     await submit(() => u, 'warm')(); // u has read the subscriptions since the webhook exists
+    // ... and its dispatchers have tried that delivery (the host does not resolve here) and recorded the attempt
+    for (let i = 0; ; i++) {
+      const items = (await t.http().get(`/v1/webhooks/${hook.id}/deliveries`).set(admin).expect(200)).body.items as { attempts: number }[];
+      if (items.length === 1 && items[0]!.attempts >= 1) break;
+      if (i > 500) throw new Error(`the delivery of the first submission was never tried: ${JSON.stringify(items)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 200));
     // The submission waits for the chain head first, then the deletion queues behind it.
     const [submitted, deleted] = await queued(
       [submit(() => u, 'three'), () => t.http().delete(`/v1/webhooks/${hook.id}`).set(admin)],
