@@ -6,6 +6,7 @@ import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { SerializedPage } from '../http/paginated.decorator';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 import type { WriteStep } from '../repositories/write-step';
+import { Writes } from '../writes/writes.service';
 
 export type AuditAction =
   | 'cluster.created'
@@ -61,6 +62,22 @@ export interface AuditActor {
   via: string | null;
   requestId: string;
 }
+
+/** An entry with who appends it and when (a group append chains the entries of several requests). */
+interface CallerEntry {
+  caller: AuditActor;
+  entry: AuditEntry;
+  at: Date;
+}
+
+/** An entry waiting for a group append, with its request's promise to settle. */
+interface QueuedEntry extends CallerEntry {
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+/** Entries in one group append at most (one statement's arrays). */
+const MAX_GROUP = 256;
 
 function view(row: AuditRow): AuditEventView {
   return {
@@ -143,6 +160,9 @@ export class AuditPageCache {
 export class AuditService {
   private readonly hooks: { run: AuditAppendHook; wants: AuditHookFilter }[] = [];
   private readonly fullPages = new AuditPageCache();
+  /** Entries waiting for the next group append (see appendGrouped), in order; `flushing` while a group is in flight. */
+  private readonly queued: QueuedEntry[] = [];
+  private flushing = false;
 
   /**
    * Registers a hook that runs in the transaction of every append (see AuditAppendHook); `wants` tells whether it has
@@ -156,7 +176,7 @@ export class AuditService {
    * Whether these entries may be appended without a transaction of their own: the webhooks_version at which no hook
    * has work for them, or null (a hook may have: append them in a transaction with `append`).
    */
-  aloneAt(entries: readonly AuditEntry[]): number | null {
+  private aloneAt(entries: readonly AuditEntry[]): number | null {
     let at: number | null = null;
     for (const hook of this.hooks) {
       const wants = hook.wants(entries);
@@ -167,18 +187,9 @@ export class AuditService {
     return at;
   }
 
-  /**
-   * Appends events in one statement outside any transaction, only if the chain head is still at webhooksVersion
-   * (from `aloneAt`) when the statement locks it; returns null when it was not (nothing appended: append them in a
-   * transaction instead, where the hooks run).
-   */
-  async appendAlone(db: Tx, caller: AuditActor, entries: AuditEntry[], webhooksVersion: number): Promise<AuditEventView[] | null> {
-    const appended = await this.chain(db, caller, entries, undefined, webhooksVersion);
-    return appended ? appended.events : null;
-  }
-
   constructor(
     private readonly events: AuditRepository,
+    private readonly writes: Writes,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -194,25 +205,76 @@ export class AuditService {
    * write's own changes from a repository, runs in the same statement (one round trip for the change and its audit).
    */
   async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
-    const appended = await this.chain(tx, caller, entries, step);
+    const at = this.clock.now();
+    return this.appendItems(
+      tx,
+      entries.map((entry) => ({ caller, entry, at })),
+      step,
+    );
+  }
+
+  /** Appends entries, each with its own caller and time, in order, and runs the hooks (see appendAll). */
+  private async appendItems(tx: Tx, items: readonly CallerEntry[], step?: WriteStep): Promise<AuditEventView[]> {
+    const appended = await this.chain(tx, items, step);
     if (!appended) return [];
     for (const hook of this.hooks) await hook.run(tx, appended.events, appended.head);
     return appended.events;
   }
 
-  /** The appended events and what the append saw of the head; null when nothing was appended (see appendAlone). */
+  /**
+   * Appends the event of a request that changes nothing but the audit trail (a render) and resolves once it is
+   * committed, so the request is answered only when its event is durable; rejects when it could not be appended.
+   *
+   * Entries no hook wants (see aloneAt) are grouped: while one group's statement is in flight, the entries of other
+   * requests queue up, and the next group appends all of them (each with its own caller and time) in ONE statement
+   * outside any transaction, guarded by the head's webhooks_version. Every append holds the chain head for its
+   * statement and its commit, so renders that each appended alone would wait for one another's commits; grouped,
+   * one commit (one fsync) serves them all. A group whose guard fails (a webhook change committed meanwhile), or
+   * that a hook may now want, is appended in one transaction instead, where the hooks run. An error reaches every
+   * request of the group. An entry a hook wants is appended at once in a transaction of its own.
+   */
+  appendGrouped(caller: AuditActor, entry: AuditEntry): Promise<void> {
+    if (this.aloneAt([entry]) === null) return this.writes.run(async (tx) => void (await this.append(tx, caller, entry)));
+    return new Promise<void>((resolve, reject) => {
+      this.queued.push({ caller, entry, at: this.clock.now(), resolve, reject });
+      if (!this.flushing) void this.flushGroups();
+    });
+  }
+
+  /** Appends the queued entries group after group until none is left (one group in flight at a time). */
+  private async flushGroups(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.queued.length > 0) await this.appendGroup(this.queued.splice(0, MAX_GROUP));
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Appends one group (see appendGrouped) and settles its requests; never throws. */
+  private async appendGroup(group: QueuedEntry[]): Promise<void> {
+    try {
+      const aloneAt = this.aloneAt(group.map((q) => q.entry));
+      const alone = aloneAt === null ? null : await this.writes.single((db) => this.chain(db, group, undefined, aloneAt));
+      if (!alone) await this.writes.run((tx) => this.appendItems(tx, group));
+    } catch (err) {
+      for (const q of group) q.reject(err);
+      return;
+    }
+    for (const q of group) q.resolve();
+  }
+
+  /** The appended events and what the append saw of the head; null when nothing was appended (the head was not at onlyAtWebhooksVersion). */
   private async chain(
     tx: Tx,
-    caller: AuditActor,
-    entries: AuditEntry[],
+    items: readonly CallerEntry[],
     step?: WriteStep,
     onlyAtWebhooksVersion?: number,
   ): Promise<{ events: AuditEventView[]; head: AppendedHead } | null> {
-    if (entries.length === 0) return null;
+    if (items.length === 0) return null;
     // Everything but the seq (and so the hashes) is worked out before the head is locked; the repository's one
     // statement numbers, chains, inserts and moves the head.
-    const at = this.clock.now();
-    const contents = entries.map((entry) => ({
+    const contents = items.map(({ caller, entry, at }) => ({
       at: at.toISOString(),
       actor: caller.actor,
       via: caller.via,
@@ -224,8 +286,17 @@ export class AuditService {
     }));
     const links = await this.events.append(
       tx,
-      { at, actor: caller.actor, via: caller.via, requestId: caller.requestId },
-      contents.map((c) => ({ action: c.action, cluster: c.cluster, version: c.version, details: JSON.stringify(c.details), ...auditHashParts(c) })),
+      contents.map((c) => ({
+        at: c.at,
+        actor: c.actor,
+        via: c.via,
+        requestId: c.requestId,
+        action: c.action,
+        cluster: c.cluster,
+        version: c.version,
+        details: JSON.stringify(c.details),
+        ...auditHashParts(c),
+      })),
       step,
       onlyAtWebhooksVersion,
     );

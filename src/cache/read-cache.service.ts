@@ -9,6 +9,8 @@ export interface CachedAnswer {
   body: string;
   /** A page's cursor to the next one (its `Link` header), for cached list pages. */
   nextCursor?: string | null;
+  /** What else its service keeps with the answer (a rendering keeps its content type and audit event). */
+  extra?: unknown;
 }
 
 /** Taken before the database reads of a miss; the answer is stored only if nothing changed the cluster meanwhile. */

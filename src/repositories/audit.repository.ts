@@ -10,16 +10,13 @@ export interface AuditHead {
   hash: string;
 }
 
-/** What the events of one append share. */
-export interface AppendCommon {
-  at: Date;
+/** One event to append: its columns, and its canonical JSON before and after the seq (see auditHashParts). */
+export interface ChainedEvent {
+  /** ISO 8601 text (as hashed) */
+  at: string;
   actor: string;
   via: string | null;
   requestId: string | null;
-}
-
-/** One event to append: its columns, and its canonical JSON before and after the seq (see auditHashParts). */
-export interface ChainedEvent {
   action: string;
   cluster: string | null;
   version: number | null;
@@ -61,20 +58,23 @@ export class AuditRepository {
    * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it, or
    * in it: `step` (the write's own changes, as data-modifying CTEs) runs in this same statement.
    */
-  async append(tx: Tx, common: AppendCommon, events: ChainedEvent[], step?: WriteStep, onlyAtWebhooksVersion?: number): Promise<ChainLink[]> {
+  async append(tx: Tx, events: ChainedEvent[], step?: WriteStep, onlyAtWebhooksVersion?: number): Promise<ChainLink[]> {
     if (events.length === 0) return [];
     // With onlyAtWebhooksVersion, nothing is appended (no row returned) unless the locked head is still at it: the
     // lock re-reads the head row, so a webhook change that committed while this statement waited for it is seen.
     const guard = onlyAtWebhooksVersion === undefined ? Prisma.empty : Prisma.sql`AND webhooks_version = ${onlyAtWebhooksVersion}::int`;
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
+    // Each event carries its own time and caller: a group append (see AuditService.appendGrouped) chains the events
+    // of several requests in one statement.
     return tx.$queryRaw<ChainLink[]>`
       WITH RECURSIVE
       ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
       head AS (SELECT seq, hash, webhooks_version FROM audit_head WHERE id = 1 ${guard} FOR UPDATE),
       ev AS (
         SELECT * FROM unnest(${col('action')}::text[], ${col('cluster')}::text[], ${col('version')}::int[], ${col('details')}::text[],
-                             ${col('prefix')}::text[], ${col('suffix')}::text[])
-          WITH ORDINALITY AS e(action, cluster, version, details, prefix, suffix, n)
+                             ${col('prefix')}::text[], ${col('suffix')}::text[], ${col('at')}::timestamptz[], ${col('actor')}::text[],
+                             ${col('via')}::text[], ${col('requestId')}::text[])
+          WITH ORDINALITY AS e(action, cluster, version, details, prefix, suffix, at, actor, via, request_id, n)
       ),
       chain AS (
         SELECT e.n, h.seq + 1 AS seq, h.hash AS prev_hash,
@@ -87,7 +87,7 @@ export class AuditRepository {
       ),
       inserted AS (
         INSERT INTO audit_events (seq, at, actor, via, action, cluster, version, request_id, details, prev_hash, hash)
-        SELECT c.seq, ${common.at}::timestamptz, ${common.actor}, ${common.via}, e.action, e.cluster, e.version, ${common.requestId},
+        SELECT c.seq, e.at, e.actor, e.via, e.action, e.cluster, e.version, e.request_id,
                e.details::jsonb, c.prev_hash, c.hash
           FROM chain c JOIN ev e ON e.n = c.n
         RETURNING seq

@@ -38,6 +38,12 @@ export interface VersionChange {
 /** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
 export type Submission = VersionChange & { created: boolean };
 
+/** A rendering and the audit event each call of it appends (what the read cache keeps of a render). */
+interface RenderedAnswer {
+  rendering: Rendering;
+  entry: AuditEntry;
+}
+
 /**
  * 422 CONFIG_INVALID when the cluster as it is now has a Windows or Availability Set node pool: AKS would refuse the
  * version's config, so it can be neither approved nor rendered for deployment.
@@ -319,10 +325,27 @@ export class VersionsService {
     return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), clusterContext(cluster, null)), cluster: cluster.name, version: versionView(cluster.name, to) };
   }
 
-  /** A deployable rendering of a version that was approved; audited as config.rendered. */
+  /**
+   * A deployable rendering of a version that was approved; audited as config.rendered. A rendering is pure in the
+   * version and its cluster (name, resource group, subscription, network, node pools), and every write that changes
+   * any of them drops the cluster's read-cache entries (see ReadCache), so a successful rendering is kept there
+   * until then; refusals are never cached. The event is appended on every call, and the rendering is answered only
+   * once it is committed (grouped with concurrent renders: see AuditService.appendGrouped).
+   */
   async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
-    // Nothing here changes but the audit trail: read outside any transaction (nothing is locked), render, then append
-    // the event in one statement (or, when a webhook wants it, in a transaction with its outbox rows).
+    const key = `render ${ref} ${format}`;
+    let rendered = this.cache.get(clusterName, key)?.extra as RenderedAnswer | undefined;
+    if (!rendered) {
+      const ticket = this.cache.begin(clusterName);
+      rendered = await this.renderFresh(clusterName, ref, format);
+      this.cache.store(ticket, key, { etag: '', body: rendered.rendering.body, extra: rendered });
+    }
+    await this.audit.appendGrouped(caller, rendered.entry);
+    return rendered.rendering;
+  }
+
+  /** Reads (outside any transaction: nothing is locked) and renders, or throws why the version cannot be rendered. */
+  private async renderFresh(clusterName: string, ref: VersionRef, format: RenderFormat): Promise<RenderedAnswer> {
     const source = await this.versions.forRender(clusterName, ref, format === 'az');
     if (!source) throw clusterNotFound(clusterName);
     const { cluster, version, precedingApproved } = source;
@@ -344,12 +367,7 @@ export class VersionsService {
       { precedingApproved },
     );
     const entry: AuditEntry = { action: 'config.rendered', cluster: cluster.name, version: version.version, details: { format, contentHash: version.contentHash } };
-    // One statement without a transaction when no webhook wants the event, as long as the chain head shows no webhook
-    // change since that was known; else (or when one committed meanwhile) in a transaction, where the outbox runs.
-    const aloneAt = this.audit.aloneAt([entry]);
-    const alone = aloneAt === null ? null : await this.writes.single((db) => this.audit.appendAlone(db, caller, [entry], aloneAt));
-    if (!alone) await this.writes.run((tx) => this.audit.append(tx, caller, entry));
-    return rendering;
+    return { rendering, entry };
   }
 
   /** The normalized config of a version and the cluster's network (for explain). */
