@@ -30,12 +30,12 @@ async function auditOf(app: TestApp, action: string): Promise<AuditItem[]> {
   const items: AuditItem[] = [];
   let cursor: string | null = null;
   do {
-    const res = await app
+    const res: { body: { items: AuditItem[]; nextCursor: string | null } } = await app
       .http()
       .get(`/v1/audit?action=${action}&limit=200${cursor ? `&cursor=${cursor}` : ''}`)
       .set(admin)
       .expect(200);
-    items.push(...(res.body.items as AuditItem[]));
+    items.push(...res.body.items);
     cursor = res.body.nextCursor;
   } while (cursor);
   return items;

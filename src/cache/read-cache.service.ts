@@ -11,7 +11,11 @@ export interface CachedAnswer {
   nextCursor?: string | null;
   /** What else its service keeps with the answer (a rendering keeps its content type and audit event). */
   extra?: unknown;
+  /** The bytes `extra` holds (counted with the body's against the cache's bound). */
+  extraBytes?: number;
 }
+
+const sizeOf = (answer: CachedAnswer): number => answer.body.length + (answer.extraBytes ?? 0);
 
 /** Taken before the database reads of a miss; the answer is stored only if nothing changed the cluster meanwhile. */
 export interface CacheTicket {
@@ -71,13 +75,13 @@ export class ReadCache {
   store(ticket: CacheTicket | null, key: string, answer: CachedAnswer): void {
     if (!ticket || ticket.epoch !== this.epoch || (this.generations.get(ticket.cluster) ?? 0) !== ticket.generation) return;
     if (!this.notificationsFlowing()) return;
-    if (this.bytes + answer.body.length > MAX_BYTES) this.clear();
+    if (this.bytes + sizeOf(answer) > MAX_BYTES) this.clear();
     let forCluster = this.entries.get(ticket.cluster);
     if (!forCluster) this.entries.set(ticket.cluster, (forCluster = new Map()));
     const old = forCluster.get(key);
-    if (old) this.bytes -= old.body.length;
+    if (old) this.bytes -= sizeOf(old);
     forCluster.set(key, answer);
-    this.bytes += answer.body.length;
+    this.bytes += sizeOf(answer);
   }
 
   /** The write in `tx` changes `cluster`: its entries go when the transaction ends (committed or not), before the response. */
@@ -89,7 +93,7 @@ export class ReadCache {
   invalidate(cluster: string): void {
     const forCluster = this.entries.get(cluster);
     if (forCluster) {
-      for (const answer of forCluster.values()) this.bytes -= answer.body.length;
+      for (const answer of forCluster.values()) this.bytes -= sizeOf(answer);
       this.entries.delete(cluster);
     }
     if (this.generations.size >= MAX_CLUSTERS && !this.generations.has(cluster)) {

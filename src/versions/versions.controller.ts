@@ -185,7 +185,7 @@ export class VersionsController {
     @Query() query: RenderQueryDto,
     @CurrentCaller() caller: Caller,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<string> {
+  ): Promise<Buffer> {
     const format = query.format ?? 'cli';
     const rendering = await this.versions.render(name, v, format, caller);
     reply.type(`${rendering.contentType}; charset=utf-8`);

@@ -11,7 +11,7 @@ import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { submittedDocument } from '../domain/submitted';
-import { render, type RenderFormat, type Rendering } from '../domain/render';
+import { render, type RenderFormat } from '../domain/render';
 import type { VersionStatus } from '../generated/prisma/client';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { MetricsService } from '../health/metrics.service';
@@ -38,9 +38,16 @@ export interface VersionChange {
 /** A submission's outcome: `created` false when the content equals the current or pending version (that one is returned). */
 export type Submission = VersionChange & { created: boolean };
 
+/** A rendering as a render answers it: its body as UTF-8 bytes (encoded once, however often it is sent). */
+export interface RenderedBody {
+  contentType: string;
+  filename: string;
+  body: Buffer;
+}
+
 /** A rendering and the audit event each call of it appends (what the read cache keeps of a render). */
 interface RenderedAnswer {
-  rendering: Rendering;
+  rendering: RenderedBody;
   entry: AuditEntry;
 }
 
@@ -332,13 +339,13 @@ export class VersionsService {
    * until then; refusals are never cached. The event is appended on every call, and the rendering is answered only
    * once it is committed (grouped with concurrent renders: see AuditService.appendGrouped).
    */
-  async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<Rendering> {
+  async render(clusterName: string, ref: VersionRef, format: RenderFormat, caller: Caller): Promise<RenderedBody> {
     const key = `render ${ref} ${format}`;
     let rendered = this.cache.get(clusterName, key)?.extra as RenderedAnswer | undefined;
     if (!rendered) {
       const ticket = this.cache.begin(clusterName);
       rendered = await this.renderFresh(clusterName, ref, format);
-      this.cache.store(ticket, key, { etag: '', body: rendered.rendering.body, extra: rendered });
+      this.cache.store(ticket, key, { etag: '', body: '', extra: rendered, extraBytes: rendered.rendering.body.length });
     }
     await this.audit.appendGrouped(caller, rendered.entry);
     return rendered.rendering;
@@ -367,7 +374,7 @@ export class VersionsService {
       { precedingApproved },
     );
     const entry: AuditEntry = { action: 'config.rendered', cluster: cluster.name, version: version.version, details: { format, contentHash: version.contentHash } };
-    return { rendering, entry };
+    return { rendering: { contentType: rendering.contentType, filename: rendering.filename, body: Buffer.from(rendering.body, 'utf8') }, entry };
   }
 
   /** The normalized config of a version and the cluster's network (for explain). */
