@@ -237,13 +237,16 @@ export class AuditService {
     if (this.aloneAt([entry]) === null) return this.writes.run(async (tx) => void (await this.append(tx, caller, entry)));
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ caller, entry, at: this.clock.now(), resolve, reject });
-      if (!this.flushing) void this.flushGroups();
+      if (this.flushing) return;
+      this.flushing = true;
+      // The first group starts once the requests read in this turn of the event loop have queued theirs: on PGlite a
+      // statement runs without giving the loop a turn, so none would queue while one is in flight.
+      setImmediate(() => void this.flushGroups());
     });
   }
 
   /** Appends the queued entries group after group until none is left (one group in flight at a time). */
   private async flushGroups(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.queued.length > 0) await this.appendGroup(this.queued.splice(0, MAX_GROUP));
     } finally {
