@@ -66,7 +66,7 @@ export class AuditRepository {
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
     // Each event carries its own time and caller: a group append (see AuditService.appendGrouped) chains the events
     // of several requests in one statement.
-    return tx.$queryRaw<ChainLink[]>`
+    return tx.$queryRaw<ChainLink[]>`/* prepared */
       WITH RECURSIVE
       ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
       head AS (SELECT seq, hash, webhooks_version FROM audit_head WHERE id = 1 ${guard} FOR UPDATE),
