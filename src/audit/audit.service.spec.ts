@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock';
-import type { Tx } from '../database/database.service';
+import type { DatabaseService, Tx } from '../database/database.service';
 import type { AuditRepository, ChainedEvent, ChainLink } from '../repositories/audit.repository';
 import type { Writes } from '../writes/writes.service';
 import { type AuditActor, type AuditEntry, AuditService } from './audit.service';
@@ -16,7 +16,7 @@ interface Call {
  * An AuditService on a fake repository whose appends wait until the test releases them (`next`), so the test
  * decides what is in flight while more renders come in.
  */
-function setUp() {
+function setUp(kind: 'pglite' | 'postgres' = 'pglite') {
   const calls: Call[] = [];
   const pending: { resolve: (links: ChainLink[]) => void; reject: (err: Error) => void; call: Call }[] = [];
   let seq = 0;
@@ -32,7 +32,7 @@ function setUp() {
     single: <T>(work: (db: Tx) => Promise<T>) => work('db' as unknown as Tx),
     run: <T>(work: (tx: Tx) => Promise<T>) => work('tx' as unknown as Tx),
   } as unknown as Writes;
-  const audit = new AuditService(repository, writes, systemClock);
+  const audit = new AuditService(repository, writes, { kind } as DatabaseService, systemClock);
   // a hook that wants nothing at webhooks_version 7
   audit.onAppend(
     async () => {},
@@ -83,6 +83,22 @@ describe('AuditService.appendGrouped', () => {
     await next();
     await Promise.all([first, ...rest]);
     expect(settled).toEqual(['req-0', 'req-1', 'req-2', 'req-3']);
+  });
+
+  it('on PostgreSQL, has two groups in flight: the next one waits for the chain head at the server', async () => {
+    const { audit, calls, next, turn } = setUp('postgres');
+    const all = [audit.appendGrouped(caller(0), entry)];
+    await turn();
+    all.push(audit.appendGrouped(caller(1), entry), audit.appendGrouped(caller(2), entry));
+    await turn();
+    all.push(audit.appendGrouped(caller(3), entry));
+    await turn();
+    expect(calls.map((c) => c.events.map((e) => e.requestId))).toEqual([['req-0'], ['req-1', 'req-2']]);
+    await next();
+    expect(calls.map((c) => c.events.map((e) => e.requestId))).toEqual([['req-0'], ['req-1', 'req-2'], ['req-3']]);
+    await next();
+    await next();
+    await Promise.all(all);
   });
 
   it('appends the requests read in one turn of the event loop as one group', async () => {

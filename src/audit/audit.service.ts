@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock';
-import type { Tx } from '../database/database.service';
+import { DatabaseService, type Tx } from '../database/database.service';
 import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { SerializedPage } from '../http/paginated.decorator';
@@ -160,9 +160,12 @@ export class AuditPageCache {
 export class AuditService {
   private readonly hooks: { run: AuditAppendHook; wants: AuditHookFilter }[] = [];
   private readonly fullPages = new AuditPageCache();
-  /** Entries waiting for the next group append (see appendGrouped), in order; `flushing` while a group is in flight. */
+  /** Entries waiting for the next group append (see appendGrouped), in order. */
   private readonly queued: QueuedEntry[] = [];
-  private flushing = false;
+  /** Group appends in flight, at most groupsInFlight; pumpSoon while a start of groups is scheduled. */
+  private inFlight = 0;
+  private pumpSoon = false;
+  private readonly groupsInFlight: number;
 
   /**
    * Registers a hook that runs in the transaction of every append (see AuditAppendHook); `wants` tells whether it has
@@ -190,8 +193,11 @@ export class AuditService {
   constructor(
     private readonly events: AuditRepository,
     private readonly writes: Writes,
+    database: DatabaseService,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+  ) {
+    this.groupsInFlight = database.kind === 'postgres' ? 2 : 1;
+  }
 
   /** Appends one event (see appendAll). */
   async append(tx: Tx, caller: AuditActor, entry: AuditEntry): Promise<AuditEventView> {
@@ -225,8 +231,8 @@ export class AuditService {
    * Appends the event of a request that changes nothing but the audit trail (a render) and resolves once it is
    * committed, so the request is answered only when its event is durable; rejects when it could not be appended.
    *
-   * Entries no hook wants (see aloneAt) are grouped: while one group's statement is in flight, the entries of other
-   * requests queue up, and the next group appends all of them (each with its own caller and time) in ONE statement
+   * Entries no hook wants (see aloneAt) are grouped: while a group's statement is in flight (two on PostgreSQL: see
+   * pump), the entries of other requests queue up, and the next group appends all of them (each with its own caller and time) in ONE statement
    * outside any transaction, guarded by the head's webhooks_version. Every append holds the chain head for its
    * statement and its commit, so renders that each appended alone would wait for one another's commits; grouped,
    * one commit (one fsync) serves them all. A group whose guard fails (a webhook change committed meanwhile), or
@@ -237,20 +243,30 @@ export class AuditService {
     if (this.aloneAt([entry]) === null) return this.writes.run(async (tx) => void (await this.append(tx, caller, entry)));
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ caller, entry, at: this.clock.now(), resolve, reject });
-      if (this.flushing) return;
-      this.flushing = true;
-      // The first group starts once the requests read in this turn of the event loop have queued theirs: on PGlite a
-      // statement runs without giving the loop a turn, so none would queue while one is in flight.
-      setImmediate(() => void this.flushGroups());
+      if (this.pumpSoon) return;
+      // Groups start once the requests read in this turn of the event loop have queued theirs: on PGlite a statement
+      // runs without giving the loop a turn, so none would queue while one is in flight.
+      this.pumpSoon = true;
+      setImmediate(() => {
+        this.pumpSoon = false;
+        this.pump();
+      });
     });
   }
 
-  /** Appends the queued entries group after group until none is left (one group in flight at a time). */
-  private async flushGroups(): Promise<void> {
-    try {
-      while (this.queued.length > 0) await this.appendGroup(this.queued.splice(0, MAX_GROUP));
-    } finally {
-      this.flushing = false;
+  /**
+   * Starts groups of the queued entries while fewer than groupsInFlight are in flight. On PostgreSQL two: the second
+   * group's statement waits for the chain head at the server and runs as soon as the first commits, instead of a
+   * round trip (and a turn of this busy event loop) later. On PGlite one (it runs one statement at a time anyway).
+   */
+  private pump(): void {
+    while (this.inFlight < this.groupsInFlight && this.queued.length > 0) {
+      const group = this.queued.splice(0, MAX_GROUP);
+      this.inFlight += 1;
+      void this.appendGroup(group).then(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
     }
   }
 
