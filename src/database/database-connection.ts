@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { StorageConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { lockDataDir } from './data-dir-lock';
+import { pipelineBegin } from './pipelined-begin';
 import { wholeScriptMigrations } from './whole-script-adapter';
 
 export interface PoolState {
@@ -40,6 +41,7 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     pool.on('error', () => {
       /* an idle connection died (database restarted); the pool replaces it on next use */
     });
+    pipelineBegin(pool);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
     return {
       kind: 'postgres',
