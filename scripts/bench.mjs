@@ -45,7 +45,8 @@
 // PostgreSQL running on this machine: the server processes of the bench's database, i.e. the service's connections'
 // backends and autovacuum workers, found in pg_stat_activity by a separate connection to DATABASE_URL's database and
 // read from /proc/<pid>/stat when the scenario starts, every 200 ms and at its end; a backend that exits keeps its
-// last sample, one that starts counts from zero), pgSharedMsPerRequest (the server-wide WAL writer, background writer,
+// last sample, one that starts counts from zero; pgListenerMsPerRequest is the part of it spent by the service's
+// LISTEN connection's backend relaying NOTIFYs), pgSharedMsPerRequest (the server-wide WAL writer, background writer,
 // checkpointer...: shared with any other database's load), clientMsPerRequest (this process, autocannon included:
 // process.cpuUsage()) and totalMsPerRequest, their sum. ceilingRps = cores × 1000 / totalMsPerRequest is the rate the
 // machine's CPU allows when nothing else runs; serviceCeilingRps = 1000 / cpuMsPerRequest is the one the service's
@@ -238,7 +239,7 @@ async function main() {
     const peakRssMb = sampler.stop();
     const clientUsage = process.cpuUsage(clientStart);
     const machineEnd = machineCpu();
-    const pgUsed = pgOn ? await pgCpu.end() : { backendsMs: null, sharedMs: null };
+    const pgUsed = pgOn ? await pgCpu.end() : { backendsMs: null, listenerMs: null, sharedMs: null };
     const loop = measured ? await eventLoop(svc.url) : {};
     if (measured && peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`${name}: service process used ${sampler.cpuPercent()}% of one core; ${result.requests.total} requests in ${result.duration} s`);
@@ -262,6 +263,7 @@ async function main() {
       // The service's CPU time (all its threads) per request: what a request costs whatever the machine's load.
       cpuMsPerRequest: perRequest(serviceMs),
       pgMsPerRequest: perRequest(pgUsed.backendsMs),
+      pgListenerMsPerRequest: perRequest(pgUsed.listenerMs),
       pgSharedMsPerRequest: perRequest(pgUsed.sharedMs),
       clientMsPerRequest: perRequest(clientMs),
       totalMsPerRequest: perRequest(totalMs),

@@ -39,7 +39,8 @@ export function machineCpu() {
  *
  * Per scenario: begin() records each process's CPU so far; while running it samples every `intervalMs` (a backend
  * that exits keeps its last sampled value: at most one interval of its CPU is lost; one that starts counts from 0,
- * its connection set-up included); end() returns { backendsMs, sharedMs } used meanwhile.
+ * its connection set-up included); end() returns { backendsMs, listenerMs, sharedMs } used meanwhile (listenerMs: the
+ * part of backendsMs spent by backends whose last statement was a LISTEN, i.e. relaying NOTIFYs to the service).
  */
 export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) {
   const conn = new pg.Client({ connectionString: adminUrl });
@@ -47,7 +48,7 @@ export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) 
   const list = async () =>
     (
       await conn.query(
-        `SELECT pid, datname = $1 AS ours FROM pg_stat_activity
+        `SELECT pid, datname = $1 AS ours, query ILIKE 'LISTEN %' AS listener FROM pg_stat_activity
           WHERE (datname = $1 AND backend_type IN ('client backend', 'autovacuum worker', 'parallel worker'))
              OR (datname IS NULL AND backend_type NOT IN ('client backend', 'walsender'))`,
         [dbName],
@@ -57,15 +58,15 @@ export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) 
   const local = probe.some((r) => procCpu(r.pid)?.comm === 'postgres');
 
   let start = null; // pid -> ms at begin()
-  let last = null; // pid -> { ms, ours }
+  let last = null; // pid -> { ms, ours, listener }
   let timer = null;
   let sampling = null;
   async function sample() {
-    for (const { pid, ours } of await list()) {
+    for (const { pid, ours, listener } of await list()) {
       const p = procCpu(pid);
       if (p?.comm !== 'postgres') continue;
       if (!start.has(pid)) start.set(pid, 0); // appeared during the scenario
-      last.set(pid, { ms: p.ms, ours });
+      last.set(pid, { ms: p.ms, ours, listener });
     }
   }
   return {
@@ -74,11 +75,11 @@ export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) 
       start = new Map();
       last = new Map();
       if (!local) return;
-      for (const { pid, ours } of await list()) {
+      for (const { pid, ours, listener } of await list()) {
         const p = procCpu(pid);
         if (p?.comm !== 'postgres') continue;
         start.set(pid, p.ms);
-        last.set(pid, { ms: p.ms, ours });
+        last.set(pid, { ms: p.ms, ours, listener });
       }
       timer = setInterval(() => {
         if (!sampling) sampling = sample().catch(() => {}).finally(() => (sampling = null));
@@ -86,7 +87,7 @@ export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) 
     },
     async end() {
       clearInterval(timer);
-      if (!local) return { backendsMs: null, sharedMs: null };
+      if (!local) return { backendsMs: null, listenerMs: null, sharedMs: null };
       await sampling;
       // The processes still there: their CPU now; the ones gone: their last sample.
       for (const [pid, v] of last) {
@@ -95,13 +96,15 @@ export async function pgCpuWatcher(adminUrl, dbName, { intervalMs = 200 } = {}) 
       }
       await sample();
       let backendsMs = 0;
+      let listenerMs = 0;
       let sharedMs = 0;
       for (const [pid, v] of last) {
         const used = Math.max(0, v.ms - (start.get(pid) ?? 0));
         if (v.ours) backendsMs += used;
         else sharedMs += used;
+        if (v.ours && v.listener) listenerMs += used;
       }
-      return { backendsMs, sharedMs };
+      return { backendsMs, listenerMs, sharedMs };
     },
     async close() {
       clearInterval(timer);
