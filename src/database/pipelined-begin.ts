@@ -38,7 +38,9 @@ function patch(client: PoolClient, pending: WeakSet<PoolClient>): void {
       if (pending.has(client)) {
         pending.delete(client);
         if (bare(config, 'COMMIT') || bare(config, 'ROLLBACK')) return Promise.resolve(nothingSent((config as QueryConfig).text));
-        if (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit !== 'function') {
+        // A named statement not yet prepared on this connection goes after a BEGIN of its own (once per statement and
+        // connection): the pipelined BEGIN's ParseComplete would count as its own, marking it prepared before it is.
+        if (typeof config === 'object' && config !== null && typeof (config as { submit?: unknown }).submit !== 'function' && !unprepared(client, config as QueryConfig)) {
           return new Promise((resolve, reject) => {
             query(beginThen(config as QueryConfig, (err, result) => (err ? reject(err) : resolve(result))));
           });
@@ -49,6 +51,13 @@ function patch(client: PoolClient, pending: WeakSet<PoolClient>): void {
     }
     return query(config, ...rest);
   };
+}
+
+/** Whether `config` names a prepared statement this connection has not prepared yet. */
+function unprepared(client: PoolClient, config: QueryConfig): boolean {
+  if (!config.name) return false;
+  const connection = (client as unknown as { connection: { parsedStatements: Record<string, string>; submittedNamedStatements: Record<string, string> } }).connection;
+  return connection.parsedStatements[config.name] === undefined && connection.submittedNamedStatements[config.name] === undefined;
 }
 
 /** A query whose messages go out after those of a BEGIN, in one write; BEGIN's CommandComplete is not its own. */
