@@ -8,6 +8,7 @@ import type { StorageConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { lockDataDir } from './data-dir-lock';
 import { pipelineBegin } from './pipelined-begin';
+import { preparedStatementNames } from './prepared-statements';
 import { wholeScriptMigrations } from './whole-script-adapter';
 
 export interface PoolState {
@@ -30,31 +31,6 @@ export interface DatabaseConnection {
   close(): Promise<void>;
 }
 
-/** How many distinct statement texts are prepared (named) per connection at most; any others are parsed each time. */
-const MAX_PREPARED_STATEMENTS = 300;
-
-/**
- * Names for the statements with parameters (PostgreSQL prepares a named statement once per connection and then
- * skips its parse, and after five runs usually its planning too). A write's big data-modifying statement spent more
- * time being parsed and planned than being run (log_min_duration_statement: parse 0.36 ms + bind/plan 0.52 ms against
- * execute 0.31 ms, per statement of a submission). The texts come from the repositories' templates, so they are few;
- * past MAX_PREPARED_STATEMENTS distinct texts (say an IN list of every length) the rest stay unnamed. Statements without
- * parameters (BEGIN, COMMIT, SELECT 1) stay unnamed: the simple protocol, as before.
- */
-function preparedStatementNames(): (query: { sql: string; args: unknown[] }) => string {
-  const names = new Map<string, string>();
-  return (query) => {
-    if (query.args.length === 0) return undefined as unknown as string;
-    let name = names.get(query.sql);
-    if (name === undefined) {
-      if (names.size >= MAX_PREPARED_STATEMENTS) return undefined as unknown as string;
-      name = `aksproxy_${names.size}`;
-      names.set(query.sql, name);
-    }
-    return name;
-  };
-}
-
 export async function openDatabase(storage: StorageConfig, options: { poolSize: number }): Promise<DatabaseConnection> {
   if (storage.kind === 'postgres') {
     const pool = new Pool({
@@ -67,7 +43,9 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
       /* an idle connection died (database restarted); the pool replaces it on next use */
     });
     pipelineBegin(pool);
-    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator: preparedStatementNames() }) });
+    // Statements marked /* prepared */ are named, so each connection plans them once (see prepared-statements.ts).
+    const statementNameGenerator = preparedStatementNames() as (query: { sql: string }) => string;
+    const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });
     return {
       kind: 'postgres',
       prisma,
