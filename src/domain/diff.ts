@@ -128,18 +128,34 @@ function arrayOperations(path: string, a: readonly unknown[], b: readonly unknow
   if (!sortedSets && a.length * b.length > MAX_LCS_CELLS) return [{ op: 'replace', path, value: [...b] }];
   const pairs = lcsPairs(a, b);
   if (pairs.length === 0) return [{ op: 'replace', path, value: [...b] }];
-  const keptFrom = new Set(pairs.map(([i]) => i));
-  const keptTo = new Set(pairs.map(([, j]) => j));
+  // which indexes the common subsequence keeps, as flags (no Set of boxed indexes: a 500-entry noProxy is diffed
+  // on every GET of a diff)
+  const keptFrom = new Uint8Array(a.length);
+  const keptTo = new Uint8Array(b.length);
+  for (const [i, j] of pairs) {
+    keptFrom[i] = 1;
+    keptTo[j] = 1;
+  }
   const ops: JsonPatchOperation[] = [];
   for (let i = a.length - 1; i >= 0; i--) {
-    if (!keptFrom.has(i)) ops.push({ op: 'remove', path: `${path}/${i}` });
+    if (!keptFrom[i]) ops.push({ op: 'remove', path: `${path}/${i}` });
   }
   // After the removals the array is the common subsequence; inserting b's other items in ascending index order
   // keeps every prefix equal to b's prefix, so each lands at its final index.
   for (let j = 0; j < b.length; j++) {
-    if (!keptTo.has(j)) ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
+    if (!keptTo[j]) ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
   }
   return ops;
+}
+
+/**
+ * A copy of a value for an operation, so the operations share no object with the config. Strings, numbers and
+ * booleans (the trustedCa bundle, noProxy entries) are immutable: they are used as they are, not copied.
+ */
+function copy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value) && value.every((x) => x === null || typeof x !== 'object')) return [...value] as T;
+  return structuredClone(value);
 }
 
 /** RFC 6902 operations turning config `from` into config `to`: canonical fields first (in order), then any other key. */
@@ -157,14 +173,14 @@ export function configPatch(from: ProxyConfig | null | undefined, to: ProxyConfi
     if (!inB) {
       ops.push({ op: 'remove', path });
     } else if (!inA) {
-      ops.push({ op: 'add', path, value: structuredClone(b[key]) });
+      ops.push({ op: 'add', path, value: copy(b[key]) });
     } else if (!isDeepStrictEqual(a[key], b[key])) {
       const va = a[key];
       const vb = b[key];
       if (Array.isArray(va) && Array.isArray(vb)) {
         // a loop, not push(...): the operations of a 150,000-entry noProxy would overflow the stack as arguments
-        for (const op of arrayOperations(path, va, structuredClone(vb))) ops.push(op);
-      } else ops.push({ op: 'replace', path, value: structuredClone(vb) });
+        for (const op of arrayOperations(path, va, copy(vb))) ops.push(op);
+      } else ops.push({ op: 'replace', path, value: copy(vb) });
     }
   }
   return ops;
