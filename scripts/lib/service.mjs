@@ -16,7 +16,7 @@ const SERVICE_VARS = [
 ];
 
 function childEnv(extra) {
-  const env = { ...process.env };
+  const env = { ...SERVICE_ENV, ...process.env };
   for (const k of SERVICE_VARS) delete env[k];
   return { ...env, ...extra };
 }
@@ -31,7 +31,10 @@ export function tail(file, lines = 15) {
 }
 
 /** The node flags the service runs with, as the Dockerfile and `npm start` run it (README "Memory"). */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+
+/** The environment the Dockerfile gives the service (README "Memory"); a value set in the caller's wins. */
+export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /**
  * Starts `node dist/main.js` (with SERVICE_NODE_ARGS) with its own port and log file. `storage` is { dataDir } for
