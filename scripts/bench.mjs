@@ -216,9 +216,16 @@ async function main() {
         heapUsedMb: mb('nodejs_heap_size_used_bytes'),
         heapTotalMb: mb('nodejs_heap_size_total_bytes'),
         externalMb: mb('nodejs_external_memory_bytes'),
+        // V8's reserved size per heap space (old generation, young generation, large objects, code)
+        heapSpacesMb: Object.fromEntries(
+          [['old', 'old'], ['new', 'new'], ['large', 'large_object'], ['code', 'code']].map(([key, space]) => {
+            const m = text.match(new RegExp(`^\\w*nodejs_heap_space_size_total_bytes\\{space="${space}"\\} ([0-9.e+-]+)$`, 'm'));
+            return [key, m ? round(Number(m[1]) / 2 ** 20, 1) : null];
+          }),
+        ),
       };
     } catch {
-      return { maxMs: null, p99Ms: null, heapUsedMb: null, heapTotalMb: null, externalMb: null };
+      return { maxMs: null, p99Ms: null, heapUsedMb: null, heapTotalMb: null, externalMb: null, heapSpacesMb: null };
     }
   }
 
@@ -276,11 +283,14 @@ async function main() {
       machineBusyPct: machineAllMs ? round((100 * machineBusyMs) / machineAllMs, 1) : null,
       machineMsPerRequest: perRequest(machineBusyMs),
       peakRssMb,
+      // the peak sample's anonymous (V8 heaps, malloc, stacks) and file-backed (node binary, libraries) parts
+      peakRss: measured ? sampler.atPeak() : null,
       eventLoopMaxMs: loop.maxMs ?? null,
       eventLoopP99Ms: loop.p99Ms ?? null,
       heapUsedMb: loop.heapUsedMb ?? null,
       heapTotalMb: loop.heapTotalMb ?? null,
       externalMb: loop.externalMb ?? null,
+      heapSpacesMb: loop.heapSpacesMb ?? null,
       connections: base.connections,
       ratioToBaseline: baselineRps ? round(rps / baselineRps, 4) : null,
       errors: result.errors,
@@ -634,7 +644,19 @@ async function main() {
     if (peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${ms} ms`);
     if (!res.body.ok) throw new Error(`audit/verify failed: ${JSON.stringify(res.body)}`);
-    const line = { scenario: 'audit-verify', database: DATABASE, events: res.body.events, ms, peakRssMb, eventLoopMaxMs: loop.maxMs, eventLoopP99Ms: loop.p99Ms };
+    const line = {
+      scenario: 'audit-verify',
+      database: DATABASE,
+      events: res.body.events,
+      ms,
+      peakRssMb,
+      peakRss: sampler.atPeak(),
+      eventLoopMaxMs: loop.maxMs,
+      eventLoopP99Ms: loop.p99Ms,
+      heapUsedMb: loop.heapUsedMb,
+      heapTotalMb: loop.heapTotalMb,
+      heapSpacesMb: loop.heapSpacesMb,
+    };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     lines.push(line);
   }
