@@ -43,7 +43,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { ROOT, cpuModel, elapsed, envNumber, freePort, log, onCleanup, requireBuild, runCleanups, tempDir, waitUntil } from './lib/common.mjs';
+import { ROOT, cpuModel, elapsed, envNumber, freePort, log, onCleanup, requireBuild, tempDir, waitUntil, runMain } from './lib/common.mjs';
 import { caBundle } from './lib/certificates.mjs';
 import { bigConfig, noProxyEntries, plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
@@ -633,13 +633,4 @@ async function main() {
   return bad.length ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    await runCleanups();
-    process.exit(code);
-  })
-  .catch(async (err) => {
-    log(`bench failed: ${err?.stack ?? err}`);
-    await runCleanups();
-    process.exit(1);
-  });
+runMain('bench', main);

@@ -20,7 +20,7 @@
 // FAULT_CLIENTS (8), FAULT_CLUSTERS (6), FAULT_LOAD_MIN_MS / FAULT_LOAD_MAX_MS (load before each kill,
 // 1500..4000), FAULT_SEED (the PRNG seed, printed), FAULT_ONLY (e.g. "a" or "b,c"), KEEP_TMP=1, KEEP_DB=1.
 import { join } from 'node:path';
-import { elapsed, envNumber, freePort, log, requireBuild, runCleanups, sleep, tempDir, waitUntil } from './lib/common.mjs';
+import { elapsed, envNumber, freePort, log, requireBuild, sleep, tempDir, waitUntil, runMain } from './lib/common.mjs';
 import { plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus, request } from './lib/http.mjs';
 import { connect, freshDatabase, privatePostgres } from './lib/postgres.mjs';
@@ -402,13 +402,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    await runCleanups();
-    process.exit(code);
-  })
-  .catch(async (err) => {
-    log(`fault failed: ${err?.stack ?? err}`);
-    await runCleanups();
-    process.exit(1);
-  });
+runMain('fault', main);

@@ -17,7 +17,7 @@
 // Exit code 1 when any 5xx, non-problem error, echoed secret or broken audit chain was seen.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, envNumber, log, requireBuild, runCleanups, tempDir } from './lib/common.mjs';
+import { ROOT, envNumber, log, requireBuild, tempDir, runMain } from './lib/common.mjs';
 import { prepareFuzzContext, runFuzz, verifyAudit } from './lib/fuzz.mjs';
 import { freshDatabase } from './lib/postgres.mjs';
 import { ADMIN_TOKEN, startService } from './lib/service.mjs';
@@ -137,13 +137,4 @@ async function main() {
   return failed ? 1 : 0;
 }
 
-main()
-  .then(async (code) => {
-    await runCleanups();
-    process.exit(code);
-  })
-  .catch(async (err) => {
-    process.stderr.write(`fuzz: ${err?.stack ?? err}\n`);
-    await runCleanups();
-    process.exit(1);
-  });
+runMain('fuzz', main);

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { envNumber, log, onCleanup, requireBuild, runCleanups, tempDir } from './lib/common.mjs';
+import { envNumber, log, onCleanup, requireBuild, tempDir, runMain } from './lib/common.mjs';
 import { plainConfig } from './lib/configs.mjs';
 import { client, createKey, expectStatus } from './lib/http.mjs';
 import { freshDatabase } from './lib/postgres.mjs';
@@ -128,13 +128,4 @@ async function main() {
   if (!verify.ok) throw new Error('the audit chain does not verify');
 }
 
-main()
-  .then(async () => {
-    await runCleanups();
-    process.exit(0);
-  })
-  .catch(async (err) => {
-    console.error(err);
-    await runCleanups();
-    process.exit(1);
-  });
+runMain('write-cost', main);

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT, BuiltServices, MAIN } from './support/built-service';
 
 /**
  * The CI-sized crash check (the long one is `npm run fault`): the BUILT service (dist/main.js) runs as a child
@@ -14,10 +13,8 @@ import { afterAll, describe, expect, it } from 'vitest';
  * acknowledged must be there, version numbers must be 1..N per cluster and the audit chain must verify.
  * Skipped when dist/ has not been built.
  */
-const ROOT = resolve(__dirname, '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
-const BUILT = existsSync(MAIN);
 const ADMIN = 'fault-e2e-admin-token-0123456789abcdef';
+const services = new BuiltServices(ADMIN);
 const LOAD_MS = 2_500;
 const CLIENTS = 6;
 const CLUSTERS = ['crash-a', 'crash-b', 'crash-c'];
@@ -39,53 +36,9 @@ async function call(base: string, method: string, path: string, token: string, b
   return { status: res.status, body: text ? JSON.parse(text) : null, replayed: res.headers.get('idempotent-replayed') === 'true' };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
 
-interface Running {
-  proc: ChildProcess;
-  url: string;
-  exited: Promise<unknown>;
-}
 
-const children: ChildProcess[] = [];
 
-async function startService(env: Record<string, string>): Promise<Running> {
-  const port = await freePort();
-  const inherited = { ...process.env };
-  delete inherited.DATABASE_URL;
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(proc);
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
-  const exited = new Promise((r) => proc.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the service exited at start-up: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { proc, url, exited };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`the service was not ready within 60 s: ${stderr}`);
-}
 
 interface Acked {
   cluster: string;
@@ -96,7 +49,7 @@ interface Acked {
 let cleanup: Array<() => Promise<void> | void> = [];
 
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  services.killAll();
   for (const fn of cleanup.reverse()) await fn();
   cleanup = [];
 });
@@ -126,7 +79,7 @@ async function storage(): Promise<Record<string, string>> {
 describe.skipIf(!BUILT)('crash safety of the built service (kill -9 under write load)', () => {
   it('keeps every acknowledged write, numbers versions 1..N and keeps the audit chain valid', async () => {
     const env = await storage();
-    let svc = await startService(env);
+    let svc = await services.start(env);
 
     const key = async (name: string, roles: string[]) => {
       const res = await call(svc.url, 'POST', '/v1/api-keys', ADMIN, { name, roles });
@@ -182,7 +135,7 @@ describe.skipIf(!BUILT)('crash safety of the built service (kill -9 under write 
     expect(unexpected).toEqual([]);
     expect(acked.length).toBeGreaterThan(0);
 
-    svc = await startService(env);
+    svc = await services.start(env);
 
     // Writes cut off by the kill: the same Idempotency-Key either replays the committed answer or applies it now.
     for (const f of inFlight) {

@@ -1,11 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BUILT, BuiltServices } from './support/built-service';
 import { eventIdOf, type Receiver, startReceiver, verifyDelivery } from './support/receiver';
 
 /**
@@ -14,58 +13,17 @@ import { eventIdOf, type Receiver, startReceiver, verifyDelivery } from './suppo
  * (and attempts in flight), the receiver comes back, the service restarts on the same data, and every event still
  * arrives, signed. Skipped when dist/ has not been built.
  */
-const ROOT = resolve(__dirname, '..');
-const MAIN = join(ROOT, 'dist', 'main.js');
-const BUILT = existsSync(MAIN);
 const ADMIN = 'hooks-crash-admin-token-0123456789abcdef';
+const services = new BuiltServices(ADMIN);
 const DATABASE = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
-const children: ChildProcess[] = [];
 const cleanup: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  services.killAll();
   for (const fn of cleanup.reverse()) await fn();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.on('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => done(port));
-    });
-  });
-}
 
-async function startService(env: Record<string, string>): Promise<{ proc: ChildProcess; url: string; exited: Promise<unknown> }> {
-  const port = await freePort();
-  const inherited = { ...process.env };
-  delete inherited.DATABASE_URL;
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { ...inherited, ...env, PORT: String(port), HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  children.push(proc);
-  let stderr = '';
-  proc.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
-  const exited = new Promise((r) => proc.once('exit', r));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`the service exited at start-up: ${stderr}`);
-    try {
-      const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) });
-      if (res.status === 200) return { proc, url, exited };
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  proc.kill('SIGKILL');
-  throw new Error(`the service was not ready within 60 s: ${stderr}`);
-}
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(base + path, {
@@ -105,7 +63,7 @@ describe.skipIf(!BUILT)(`webhook deliveries survive kill -9 of the built service
     const receiver: Receiver = await startReceiver(503); // down
     cleanup.push(() => receiver.close());
     const env = { ...(await storage()), WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_BACKOFF_BASE_MS: '100', WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_POLL_MS: '500' };
-    let svc = await startService(env);
+    let svc = await services.start(env);
     const hook = await call(svc.url, 'POST', '/v1/webhooks', { url: receiver.url, events: ['*'] });
     expect(hook.status).toBe(201);
     const approver = await call(svc.url, 'POST', '/v1/api-keys', { name: 'crash-approver', roles: ['approver'] });
@@ -126,7 +84,7 @@ describe.skipIf(!BUILT)(`webhook deliveries survive kill -9 of the built service
     const refusedBeforeKill = receiver.received.length;
 
     receiver.answer = 200; // back
-    svc = await startService(env);
+    svc = await services.start(env);
     const audit = await call(svc.url, 'GET', '/v1/audit?limit=200');
     const firstSeq = audit.body.items.find((e: { action: string }) => e.action === 'webhook.created').seq as number;
     const expected = audit.body.items.filter((e: { seq: number }) => e.seq > firstSeq).map((e: { seq: number }) => `evt_${e.seq}`);

@@ -79,6 +79,23 @@ export async function runCleanups() {
   return cleaning;
 }
 
+/**
+ * Runs a script's `main` (which returns its exit code), then the clean-ups, then exits with that code; a throw is
+ * logged with the script's name and exits 1 after the clean-ups.
+ */
+export function runMain(name, main) {
+  main()
+    .then(async (code) => {
+      await runCleanups();
+      process.exit(code);
+    })
+    .catch(async (err) => {
+      process.stderr.write(`${name} failed: ${err?.stack ?? err}\n`);
+      await runCleanups();
+      process.exit(1);
+    });
+}
+
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     log(`${signal}: cleaning up`);

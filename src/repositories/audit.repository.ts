@@ -67,7 +67,7 @@ export class AuditRepository {
     // lock re-reads the head row, so a webhook change that committed while this statement waited for it is seen.
     const guard = onlyAtWebhooksVersion === undefined ? Prisma.empty : Prisma.sql`AND webhooks_version = ${onlyAtWebhooksVersion}::int`;
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
-    return tx.$queryRaw<ChainLink[]>`
+    return tx.$queryRaw<ChainLink[]>`/* prepared */
       WITH RECURSIVE
       ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
       head AS (SELECT seq, hash, webhooks_version FROM audit_head WHERE id = 1 ${guard} FOR UPDATE),

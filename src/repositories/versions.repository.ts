@@ -101,7 +101,7 @@ export class VersionsRepository {
 
   /** The current (newest approved) and newest pending versions, in one query (a cluster has at most one of each). */
   async currentAndPending(clusterId: string, db: Tx = this.database.prisma): Promise<{ current: VersionRecord | null; pending: VersionRecord | null }> {
-    const rows = await db.$queryRaw<ConfigVersion[]>`
+    const rows = await db.$queryRaw<ConfigVersion[]>`/* prepared */
       SELECT ${VERSION_COLUMNS} FROM config_versions v
        WHERE v.cluster_id = ${clusterId}::uuid AND v.status IN ('approved', 'pending') ORDER BY v.version DESC`;
     const first = (status: VersionStatus) => {
@@ -138,7 +138,7 @@ export class VersionsRepository {
    * cluster's current version, in one query.
    */
   async forDecision(clusterId: string, ref: number | 'current' | 'latest', db: Tx = this.database.prisma): Promise<VersionForDecision | null> {
-    const [row] = await db.$queryRaw<DecisionVersionRow[]>`${decisionVersionQuery(Prisma.sql`${clusterId}::uuid`, ref)}`;
+    const [row] = await db.$queryRaw<DecisionVersionRow[]>`/* prepared */ ${decisionVersionQuery(Prisma.sql`${clusterId}::uuid`, ref)}`;
     return row ? toDecisionVersion(row) : null;
   }
 
@@ -149,7 +149,7 @@ export class VersionsRepository {
    * differs from the locked row's, the versions are read again. 404 CLUSTER_NOT_FOUND.
    */
   async lockForSubmit(tx: Tx, clusterName: string): Promise<{ cluster: ClusterRecord; current: VersionRecord | null; pending: VersionRecord | null }> {
-    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; versions: JsonVersionRow[] | null })[]>`
+    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; versions: JsonVersionRow[] | null })[]>`/* prepared */
       SELECT ${CLUSTER_COLUMNS},
              (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
              (SELECT json_agg(x) FROM (
@@ -170,7 +170,7 @@ export class VersionsRepository {
    * statement when it can (see lockForSubmit). 404 CLUSTER_NOT_FOUND; a null version: no such version.
    */
   async lockForDecision(tx: Tx, clusterName: string, ref: number | 'current' | 'latest'): Promise<{ cluster: ClusterRecord; version: VersionForDecision | null }> {
-    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; version: JsonDecisionVersionRow | null })[]>`
+    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; version: JsonDecisionVersionRow | null })[]>`/* prepared */
       SELECT ${CLUSTER_COLUMNS},
              (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
              (SELECT row_to_json(x) FROM (${decisionVersionQuery(Prisma.sql`c.id`, ref)}) x) AS version
@@ -190,7 +190,7 @@ export class VersionsRepository {
   async forRender(clusterName: string, ref: number | 'current' | 'latest', withPrecedingApproved: boolean): Promise<RenderSource | null> {
     const [row] = await this.database.prisma.$queryRaw<
       (Cluster & { vVersion: number | null; vStatus: VersionStatus; vApprovedAt: Date | null; vConfig: unknown; vContentHash: string; precedingApproved: unknown })[]
-    >`
+    >`/* prepared */
       SELECT ${CLUSTER_COLUMNS}, v.version AS "vVersion", v.status::text AS "vStatus", v.approved_at AS "vApprovedAt", v.config AS "vConfig",
              v.content_hash AS "vContentHash",
              CASE WHEN ${withPrecedingApproved}::boolean AND v.version IS NOT NULL THEN
