@@ -64,6 +64,18 @@ describe('findings of validate()', () => {
     expect(text).not.toContain(Buffer.from(pem).toString('base64').slice(20, 52).toLowerCase());
   });
 
+  it('withholds key material every time, however often the same config is validated (clean messages are remembered)', () => {
+    const keyBody = 'MHcCAQEEIM7Lur6A6oKbG4J0e2RLGw1Vo0NLy3xPNiWkAzJxVy4oAoGCCqGSM49AwEHoUQDQgAE';
+    const config = { httpProxy: 'http://p:1', noProxy: ['localhost', `${keyBody}.example`, `x/${keyBody}`], trustedCertificate: keyBody };
+    const first = run(config);
+    for (let i = 0; i < 3; i++) {
+      const again = run(config);
+      expect(again).toEqual(first);
+      expect(JSON.stringify(again.findings)).not.toContain(keyBody.slice(10, 40));
+    }
+    expect(first.findings.map((f) => f.message).join(' ')).toMatch(/characters withheld|this entry/);
+  });
+
   it('no noProxy message quotes a line of a real private key, whatever its slashes and case', () => {
     const lines = c.privateKeyPem.split('\n').filter((l) => /^[A-Za-z0-9+/=]{40,}$/.test(l));
     const result = run({ httpProxy: 'http://p:1', noProxy: lines.flatMap((l) => [l, `${l}.example`, `x/${l}`, `.${l.slice(0, 40)}`]) });
