@@ -40,6 +40,21 @@
 // The service runs as a child process (node dist/main.js); autocannon runs here, in another process. Each
 // scenario's peak RSS is the highest VmRSS of the service process sampled every 50 ms while it ran; cpuMsPerRequest
 // is the service's CPU time (/proc, all threads, 10 ms ticks) over the requests answered: load-independent, unlike req/s.
+//
+// Where a request's CPU goes, per scenario line (ms per request): cpuMsPerRequest (the service), pgMsPerRequest (on
+// PostgreSQL running on this machine: the server processes of the bench's database, i.e. the service's connections'
+// backends and autovacuum workers, found in pg_stat_activity by a separate connection to DATABASE_URL's database and
+// read from /proc/<pid>/stat when the scenario starts, every 200 ms and at its end; a backend that exits keeps its
+// last sample, one that starts counts from zero; pgListenerMsPerRequest is the part of it spent by the service's
+// LISTEN connection's backend relaying NOTIFYs), pgSharedMsPerRequest (the server-wide WAL writer, background writer,
+// checkpointer...: shared with any other database's load), clientMsPerRequest (this process, autocannon included:
+// process.cpuUsage()) and totalMsPerRequest, their sum. ceilingRps = cores × 1000 / totalMsPerRequest is the rate the
+// machine's CPU allows when nothing else runs; serviceCeilingRps = 1000 / cpuMsPerRequest is the one the service's
+// single JavaScript thread allows; the lower bounds the scenario. coresUsed (total CPU / wall time) tells whether
+// the scenario saturated the machine (near `cores`: rps should then be near ceilingRps); machineBusyPct and
+// machineMsPerRequest (/proc/stat, everyone's processes and the kernel) show what else ran meanwhile: when
+// machineMsPerRequest is well above totalMsPerRequest, other load shared the cores and rps says little.
+// PGlite runs inside the service: its pg* fields are null.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -52,6 +67,7 @@ import { openPglite, pgRunner, seedAudit, seedClusters, seedHistory } from './li
 import { BENCH_AUDIENCE, startStaticIssuer } from './lib/oidc-issuer.mjs';
 import { startReceiver } from './lib/receiver.mjs';
 import { ADMIN_TOKEN, errorLines, rssMb, rssSampler, startService } from './lib/service.mjs';
+import { machineCpu, pgCpuWatcher } from './lib/cpu.mjs';
 
 requireBuild('bench');
 
@@ -90,9 +106,11 @@ async function main() {
 
   let storage;
   let dbServer = null;
+  let benchDbName = null;
   if (DATABASE_URL) {
     dbServer = await serverVersion(DATABASE_URL);
     const db = await freshDatabase(DATABASE_URL, 'bench');
+    benchDbName = db.name;
     log(`fresh database ${db.name}`);
     storage = { databaseUrl: db.url, dataDir: join(tmp, 'data') };
   } else {
@@ -151,6 +169,10 @@ async function main() {
   const pool32 = Array.from({ length: POOL }, (_, i) => `bench-pool32-${i}`);
 
   const cpu = cpuModel();
+  // The PostgreSQL server processes serving the bench's database, when the server runs on this machine.
+  const pgCpu = DATABASE_URL ? await pgCpuWatcher(DATABASE_URL, benchDbName) : null;
+  if (pgCpu) onCleanup(() => pgCpu.close());
+  if (pgCpu && !pgCpu.local) log('PostgreSQL does not run on this machine: no PostgreSQL CPU per request');
   const header = {
     header: true,
     node: process.version,
@@ -162,6 +184,7 @@ async function main() {
     connections: CONNECTIONS,
     writeConnections: WRITE_CONNECTIONS,
     historyVersions: HISTORY_VERSIONS,
+    postgresCpuMeasured: pgCpu ? pgCpu.local : null,
     serviceLogLevel: LOG_LEVEL,
     serviceNodeArgs: NODE_ARGS,
     coldStartMs,
@@ -193,9 +216,16 @@ async function main() {
         heapUsedMb: mb('nodejs_heap_size_used_bytes'),
         heapTotalMb: mb('nodejs_heap_size_total_bytes'),
         externalMb: mb('nodejs_external_memory_bytes'),
+        // V8's reserved size per heap space (old generation, young generation, large objects, code)
+        heapSpacesMb: Object.fromEntries(
+          [['old', 'old'], ['new', 'new'], ['large', 'large_object'], ['code', 'code']].map(([key, space]) => {
+            const m = text.match(new RegExp(`^\\w*nodejs_heap_space_size_total_bytes\\{space="${space}"\\} ([0-9.e+-]+)$`, 'm'));
+            return [key, m ? round(Number(m[1]) / 2 ** 20, 1) : null];
+          }),
+        ),
       };
     } catch {
-      return { maxMs: null, p99Ms: null, heapUsedMb: null, heapTotalMb: null, externalMb: null };
+      return { maxMs: null, p99Ms: null, heapUsedMb: null, heapTotalMb: null, externalMb: null, heapSpacesMb: null };
     }
   }
 
@@ -207,14 +237,30 @@ async function main() {
     if (warmup && WARMUP > 0) await autocannon({ ...base, duration: WARMUP, amount: undefined });
     const measured = name !== 'baseline';
     if (measured) await eventLoop(svc.url); // resets the histogram
+    const pgOn = measured && pgCpu?.local;
+    if (pgOn) await pgCpu.begin();
+    const machineStart = machineCpu();
+    const clientStart = process.cpuUsage();
     const sampler = rssSampler(pid);
     const result = await autocannon(base.amount ? base : { ...base, duration: SECONDS });
     const peakRssMb = sampler.stop();
+    const clientUsage = process.cpuUsage(clientStart);
+    const machineEnd = machineCpu();
+    const pgUsed = pgOn ? await pgCpu.end() : { backendsMs: null, listenerMs: null, sharedMs: null };
     const loop = measured ? await eventLoop(svc.url) : {};
     if (measured && peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`${name}: service process used ${sampler.cpuPercent()}% of one core; ${result.requests.total} requests in ${result.duration} s`);
     const rps = result.duration > 0 ? result.requests.total / result.duration : 0;
     if (name === 'baseline') baselineRps = rps;
+    const n = result.requests.total;
+    const perRequest = (ms) => (ms === null || ms === undefined || n === 0 ? null : round(ms / n, 3));
+    const serviceMs = sampler.cpuSeconds() === null ? null : sampler.cpuSeconds() * 1000;
+    const clientMs = (clientUsage.user + clientUsage.system) / 1000;
+    // Every process a request needs on this machine: service + PostgreSQL (its database's backends and the shared
+    // WAL writer, background writer, checkpointer) + this client; cores × 1000 / that is the throughput the CPU allows.
+    const totalMs = serviceMs === null ? null : serviceMs + (pgUsed.backendsMs ?? 0) + (pgUsed.sharedMs ?? 0) + clientMs;
+    const machineBusyMs = machineStart && machineEnd ? machineEnd.busyMs - machineStart.busyMs : null;
+    const machineAllMs = machineStart && machineEnd ? machineEnd.totalMs - machineStart.totalMs : null;
     const line = {
       scenario: name,
       database: name === 'baseline' ? 'none' : DATABASE,
@@ -222,13 +268,29 @@ async function main() {
       p50Ms: round(result.latency.p50),
       p99Ms: round(result.latency.p99),
       // The service's CPU time (all its threads) per request: what a request costs whatever the machine's load.
-      cpuMsPerRequest: sampler.cpuSeconds() !== null && result.requests.total > 0 ? round((sampler.cpuSeconds() * 1000) / result.requests.total, 3) : null,
+      cpuMsPerRequest: perRequest(serviceMs),
+      pgMsPerRequest: perRequest(pgUsed.backendsMs),
+      pgListenerMsPerRequest: perRequest(pgUsed.listenerMs),
+      pgSharedMsPerRequest: perRequest(pgUsed.sharedMs),
+      clientMsPerRequest: perRequest(clientMs),
+      totalMsPerRequest: perRequest(totalMs),
+      ceilingRps: totalMs && n > 0 ? round((cpu.cores * 1000) / (totalMs / n), 1) : null,
+      // The service's JavaScript runs on one thread: it alone cannot answer more than 1000 / its ms per request.
+      serviceCeilingRps: serviceMs && n > 0 ? round(1000 / (serviceMs / n), 1) : null,
+      // Cores those processes kept busy meanwhile: near `cores` when they alone saturated the machine (rps ≈ ceiling).
+      coresUsed: totalMs !== null && result.duration > 0 ? round(totalMs / 1000 / result.duration, 2) : null,
+      // The whole machine meanwhile (anyone's processes and the kernel's): how busy, and its busy time per request.
+      machineBusyPct: machineAllMs ? round((100 * machineBusyMs) / machineAllMs, 1) : null,
+      machineMsPerRequest: perRequest(machineBusyMs),
       peakRssMb,
+      // the peak sample's anonymous (V8 heaps, malloc, stacks) and file-backed (node binary, libraries) parts
+      peakRss: measured ? sampler.atPeak() : null,
       eventLoopMaxMs: loop.maxMs ?? null,
       eventLoopP99Ms: loop.p99Ms ?? null,
       heapUsedMb: loop.heapUsedMb ?? null,
       heapTotalMb: loop.heapTotalMb ?? null,
       externalMb: loop.externalMb ?? null,
+      heapSpacesMb: loop.heapSpacesMb ?? null,
       connections: base.connections,
       ratioToBaseline: baselineRps ? round(rps / baselineRps, 4) : null,
       errors: result.errors,
@@ -582,7 +644,19 @@ async function main() {
     if (peakRssMb > runPeakRssMb) runPeakRssMb = peakRssMb;
     log(`audit/verify: ok=${res.body.ok} over ${res.body.events} events in ${ms} ms`);
     if (!res.body.ok) throw new Error(`audit/verify failed: ${JSON.stringify(res.body)}`);
-    const line = { scenario: 'audit-verify', database: DATABASE, events: res.body.events, ms, peakRssMb, eventLoopMaxMs: loop.maxMs, eventLoopP99Ms: loop.p99Ms };
+    const line = {
+      scenario: 'audit-verify',
+      database: DATABASE,
+      events: res.body.events,
+      ms,
+      peakRssMb,
+      peakRss: sampler.atPeak(),
+      eventLoopMaxMs: loop.maxMs,
+      eventLoopP99Ms: loop.p99Ms,
+      heapUsedMb: loop.heapUsedMb,
+      heapTotalMb: loop.heapTotalMb,
+      heapSpacesMb: loop.heapSpacesMb,
+    };
     process.stdout.write(`${JSON.stringify(line)}\n`);
     lines.push(line);
   }

@@ -16,7 +16,7 @@ const SERVICE_VARS = [
 ];
 
 function childEnv(extra) {
-  const env = { ...process.env };
+  const env = { ...SERVICE_ENV, ...process.env };
   for (const k of SERVICE_VARS) delete env[k];
   return { ...env, ...extra };
 }
@@ -31,7 +31,10 @@ export function tail(file, lines = 15) {
 }
 
 /** The node flags the service runs with, as the Dockerfile and `npm start` run it (README "Memory"). */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4'];
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+
+/** The environment the Dockerfile gives the service (README "Memory"); a value set in the caller's wins. */
+export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /**
  * Starts `node dist/main.js` (with SERVICE_NODE_ARGS) with its own port and log file. `storage` is { dataDir } for
@@ -148,25 +151,46 @@ export function cpuSeconds(pid) {
   }
 }
 
+/** RSS of a process in MB from /proc: total, anonymous (heaps, stacks) and file-backed (the node binary, libraries). */
+export function rssParts(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field) => {
+      const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+      return m ? Number(m[1]) / 1024 : null;
+    };
+    const threads = /Threads:\s+(\d+)/.exec(status);
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile'), threads: threads ? Number(threads[1]) : null };
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Samples a process's RSS every `intervalMs` until stopped. stop() returns the peak in MB; cpuPercent() then
- * tells the share of one core the process used meanwhile.
+ * tells the share of one core the process used meanwhile, atPeak() the anonymous and file-backed parts of the
+ * peak sample and the process's thread count then.
  */
 export function rssSampler(pid, intervalMs = 50) {
   const cpuStart = cpuSeconds(pid);
   const wallStart = Date.now();
   let cpuPct = null;
   let cpuUsed = null;
-  let peak = rssMb(pid) ?? 0;
-  const timer = setInterval(() => {
-    const v = rssMb(pid);
-    if (v !== null && v > peak) peak = v;
-  }, intervalMs);
+  let peakParts = rssParts(pid);
+  let peak = peakParts?.rss ?? 0;
+  const sample = () => {
+    const parts = rssParts(pid);
+    if (parts?.rss != null && parts.rss > peak) {
+      peak = parts.rss;
+      peakParts = parts;
+    }
+  };
+  const timer = setInterval(sample, intervalMs);
+  const r1 = (n) => (n == null ? null : Math.round(n * 10) / 10);
   return {
     stop() {
       clearInterval(timer);
-      const v = rssMb(pid);
-      if (v !== null && v > peak) peak = v;
+      sample();
       const cpuEnd = cpuSeconds(pid);
       if (cpuStart !== null && cpuEnd !== null) {
         cpuUsed = cpuEnd - cpuStart;
@@ -177,6 +201,8 @@ export function rssSampler(pid, intervalMs = 50) {
     cpuPercent: () => cpuPct,
     /** CPU seconds (user + system, all threads) the process used while sampled. */
     cpuSeconds: () => cpuUsed,
+    /** The peak sample's anonymous and file-backed RSS (MB) and thread count. */
+    atPeak: () => ({ anonMb: r1(peakParts?.anon), fileMb: r1(peakParts?.file), threads: peakParts?.threads ?? null }),
   };
 }
 

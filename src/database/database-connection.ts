@@ -7,6 +7,7 @@ import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { StorageConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { lockDataDir } from './data-dir-lock';
+import { pipelineBegin } from './pipelined-begin';
 import { preparedStatementNames } from './prepared-statements';
 import { wholeScriptMigrations } from './whole-script-adapter';
 
@@ -41,6 +42,7 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     pool.on('error', () => {
       /* an idle connection died (database restarted); the pool replaces it on next use */
     });
+    pipelineBegin(pool);
     // Statements marked /* prepared */ are named, so each connection plans them once (see prepared-statements.ts).
     const statementNameGenerator = preparedStatementNames() as (query: { sql: string }) => string;
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }) });

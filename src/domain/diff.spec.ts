@@ -141,6 +141,20 @@ describe('diffVersions', () => {
     expect(reordered.summary).toBe('v1 → v2: noProxy reordered; reimages every node pool');
   });
 
+  it('finds the same added and removed noProxy entries for sorted lists (a merge) as for the same entries unsorted (sets)', () => {
+    const entry = fc.constantFrom('a.example', 'b.example', '.corp', '10.0.0.0/8', 'B.example', 'z', 'é.example', 'x.example');
+    fc.assert(
+      fc.property(fc.uniqueArray(entry), fc.uniqueArray(entry), (xs, ys) => {
+        const sorted = (l: string[]) => [...l].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+        const merged = diffVersions({ version: 1, config: { noProxy: sorted(xs) }, certificates: [] }, { version: 2, config: { noProxy: sorted(ys) }, certificates: [] });
+        const viaSets = diffVersions({ version: 1, config: { noProxy: [...sorted(xs)].reverse() }, certificates: [] }, { version: 2, config: { noProxy: [...sorted(ys)].reverse() }, certificates: [] });
+        expect(merged.noProxy).toEqual(viaSets.noProxy);
+        expect(merged.noProxy.added).toEqual(sorted(ys.filter((y) => !xs.includes(y))));
+        expect(merged.noProxy.removed).toEqual(sorted(xs.filter((x) => !ys.includes(x))));
+      }),
+    );
+  });
+
   it('replaces the whole noProxy list when nothing is kept', () => {
     const d = diffVersions(
       snap(1, { httpProxy: 'http://p:8080/', noProxy: ['a', 'b'] }),

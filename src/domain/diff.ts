@@ -71,22 +71,37 @@ function asRecord(config: ProxyConfig | null | undefined): Record<string, unknow
 const isSortedUniqueStrings = (xs: readonly unknown[]): xs is readonly string[] =>
   xs.every((x, i) => typeof x === 'string' && (i === 0 || (xs[i - 1] as string) < x));
 
+/** Which items of `a` and of `b` a longest common subsequence keeps (flags by index), and how many. */
+interface Kept {
+  fromA: Uint8Array;
+  fromB: Uint8Array;
+  count: number;
+}
+
 /**
- * Longest common subsequence of two arrays, as index pairs (ascending). Two sorted, duplicate-free string arrays
- * (a normalized noProxy always is) have their intersection as LCS: a linear merge finds it. Anything else takes
- * the quadratic table.
+ * Longest common subsequence of two arrays, as flags on the indexes it keeps. Two sorted, duplicate-free string
+ * arrays (a normalized noProxy always is; `sortedSets`) have their intersection as LCS: a linear merge finds it.
+ * Anything else takes the quadratic table.
  */
-function lcsPairs(a: readonly unknown[], b: readonly unknown[]): Array<[number, number]> {
-  if (isSortedUniqueStrings(a) && isSortedUniqueStrings(b)) {
-    const pairs: Array<[number, number]> = [];
+function lcsKept(a: readonly unknown[], b: readonly unknown[], sortedSets: boolean): Kept {
+  const kept: Kept = { fromA: new Uint8Array(a.length), fromB: new Uint8Array(b.length), count: 0 };
+  if (sortedSets) {
     for (let i = 0, j = 0; i < a.length && j < b.length; ) {
-      if (a[i] === b[j]) pairs.push([i++, j++]);
-      else if (a[i]! < b[j]!) i++;
+      if (a[i] === b[j]) {
+        kept.fromA[i++] = 1;
+        kept.fromB[j++] = 1;
+        kept.count += 1;
+      } else if ((a[i] as string) < (b[j] as string)) i++;
       else j++;
     }
-    return pairs;
+    return kept;
   }
-  return lcsTable(a, b);
+  for (const [i, j] of lcsTable(a, b)) {
+    kept.fromA[i] = 1;
+    kept.fromB[j] = 1;
+    kept.count += 1;
+  }
+  return kept;
 }
 
 function lcsTable(a: readonly unknown[], b: readonly unknown[]): Array<[number, number]> {
@@ -126,20 +141,28 @@ function arrayOperations(path: string, a: readonly unknown[], b: readonly unknow
   // The LCS table is quadratic: past this size one `replace` is cheaper for everybody (sorted sets merge linearly).
   const sortedSets = isSortedUniqueStrings(a) && isSortedUniqueStrings(b);
   if (!sortedSets && a.length * b.length > MAX_LCS_CELLS) return [{ op: 'replace', path, value: [...b] }];
-  const pairs = lcsPairs(a, b);
-  if (pairs.length === 0) return [{ op: 'replace', path, value: [...b] }];
-  const keptFrom = new Set(pairs.map(([i]) => i));
-  const keptTo = new Set(pairs.map(([, j]) => j));
+  const kept = lcsKept(a, b, sortedSets);
+  if (kept.count === 0) return [{ op: 'replace', path, value: [...b] }];
   const ops: JsonPatchOperation[] = [];
   for (let i = a.length - 1; i >= 0; i--) {
-    if (!keptFrom.has(i)) ops.push({ op: 'remove', path: `${path}/${i}` });
+    if (!kept.fromA[i]) ops.push({ op: 'remove', path: `${path}/${i}` });
   }
   // After the removals the array is the common subsequence; inserting b's other items in ascending index order
   // keeps every prefix equal to b's prefix, so each lands at its final index.
   for (let j = 0; j < b.length; j++) {
-    if (!keptTo.has(j)) ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
+    if (!kept.fromB[j]) ops.push({ op: 'add', path: `${path}/${j}`, value: b[j] });
   }
   return ops;
+}
+
+/**
+ * A copy of a value for an operation, so the operations share no object with the config. Strings, numbers and
+ * booleans (the trustedCa bundle, noProxy entries) are immutable: they are used as they are, not copied.
+ */
+function copy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value) && value.every((x) => x === null || typeof x !== 'object')) return [...value] as T;
+  return structuredClone(value);
 }
 
 /** RFC 6902 operations turning config `from` into config `to`: canonical fields first (in order), then any other key. */
@@ -157,14 +180,14 @@ export function configPatch(from: ProxyConfig | null | undefined, to: ProxyConfi
     if (!inB) {
       ops.push({ op: 'remove', path });
     } else if (!inA) {
-      ops.push({ op: 'add', path, value: structuredClone(b[key]) });
+      ops.push({ op: 'add', path, value: copy(b[key]) });
     } else if (!isDeepStrictEqual(a[key], b[key])) {
       const va = a[key];
       const vb = b[key];
       if (Array.isArray(va) && Array.isArray(vb)) {
         // a loop, not push(...): the operations of a 150,000-entry noProxy would overflow the stack as arguments
-        for (const op of arrayOperations(path, va, structuredClone(vb))) ops.push(op);
-      } else ops.push({ op: 'replace', path, value: structuredClone(vb) });
+        for (const op of arrayOperations(path, va, copy(vb))) ops.push(op);
+      } else ops.push({ op: 'replace', path, value: copy(vb) });
     }
   }
   return ops;
@@ -173,6 +196,18 @@ export function configPatch(from: ProxyConfig | null | undefined, to: ProxyConfi
 const byCodeUnits = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
 
 function setDifference(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] {
+  const xs = a ?? [];
+  const ys = b ?? [];
+  if (isSortedUniqueStrings(xs) && isSortedUniqueStrings(ys)) {
+    // normalized noProxy lists: a linear merge, no Sets (the result is sorted by code units already)
+    const out: string[] = [];
+    let j = 0;
+    for (const x of xs) {
+      while (j < ys.length && ys[j]! < x) j++;
+      if (j >= ys.length || ys[j] !== x) out.push(x);
+    }
+    return out;
+  }
   const other = new Set(b ?? []);
   return [...new Set(a ?? [])].filter((x) => !other.has(x)).sort(byCodeUnits);
 }

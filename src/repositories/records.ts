@@ -51,4 +51,13 @@ export const toVersion = <R extends ConfigVersion>(row: R): WithDomainJson<R> =>
   certificates: row.certificates as unknown as CertificateDescription[],
 });
 
+/** A version as a diff reads it: without its findings and submitted document (see VersionsRepository.forDiff). */
+export type DiffVersionRecord = Omit<VersionWithDecisions, 'findings' | 'submitted'>;
+
+export const toDiffVersion = (row: Omit<ConfigVersion, 'findings' | 'submitted'> & { decisions: Decision[] }): DiffVersionRecord => ({
+  ...row,
+  config: row.config as unknown as ProxyConfig,
+  certificates: row.certificates as unknown as CertificateDescription[],
+});
+
 export const toIdempotency = (row: IdempotencyRecord): IdempotencyRow => ({ ...row, headers: row.headers as Record<string, string> });

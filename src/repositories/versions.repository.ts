@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Tx } from '../database/database.service';
 import { type Cluster, type ConfigVersion, type Decision, Prisma, type VersionStatus } from '../generated/prisma/client';
 import { CLUSTER_CHANGED_CHANNEL, CLUSTER_COLUMNS, clusterNotFound } from './clusters.repository';
-import { type ClusterRecord, toCluster, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
+import { type ClusterRecord, type DiffVersionRecord, toCluster, toDiffVersion, toVersion, type DecisionRecord, type VersionRecord, type VersionWithDecisions } from './records';
 import type { WriteStep } from './write-step';
 
 /** Every column of config_versions (alias v), named as Prisma names them. */
@@ -120,6 +120,29 @@ export class VersionsRepository {
   async byNumber(clusterId: string, version: number, db: Tx = this.database.prisma): Promise<VersionWithDecisions | null> {
     const row = await db.configVersion.findUnique({ where: { clusterId_version: { clusterId, version } }, include: WITH_DECISIONS });
     return row && toVersion(row);
+  }
+
+  /**
+   * A version as a diff needs it, with its decisions: without the findings and the submitted document, the biggest
+   * JSON columns (with a CA bundle and hundreds of noProxy entries, most of the row), which a diff never shows.
+   * `at`: a version number, 'current', 'latest', or { before: n } (the version just before n).
+   */
+  async forDiff(clusterId: string, at: number | 'current' | 'latest' | { before: number }): Promise<DiffVersionRecord | null> {
+    const where =
+      typeof at === 'number'
+        ? { clusterId, version: at }
+        : at === 'current'
+          ? CURRENT(clusterId).where
+          : at === 'latest'
+            ? { clusterId }
+            : { clusterId, version: { lt: at.before } };
+    const row = await this.database.prisma.configVersion.findFirst({
+      where,
+      orderBy: { version: 'desc' },
+      omit: { findings: true, submitted: true },
+      include: WITH_DECISIONS,
+    });
+    return row && toDiffVersion(row);
   }
 
   /** Newest first, before version `before`, `take` rows at most, optionally of one status. */

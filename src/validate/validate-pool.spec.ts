@@ -67,6 +67,22 @@ describe.skipIf(!built)('ValidatePool: big validations in a worker thread answer
     expect((await pool.run(huge, certs.now, null))!.toString('utf8')).toBe(JSON.stringify(engine!.validate(huge, { now: certs.now, cluster: null })));
   });
 
+  it('stops its worker after idleMs without a job, and starts a new one for the next job', async () => {
+    const idle = new ValidatePool(WORKER, undefined, 100);
+    try {
+      const config = { noProxy: noProxy.slice(0, 20) };
+      const expected = JSON.stringify(engine!.validate(config, { now: certs.now, cluster: null }));
+      expect((await idle.run(config, certs.now, null))!.toString('utf8')).toBe(expected);
+      expect(idle.running).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(idle.running).toBe(false);
+      expect((await idle.run(config, certs.now, null))!.toString('utf8')).toBe(expected);
+      expect(idle.running).toBe(true);
+    } finally {
+      await idle.close();
+    }
+  });
+
   it('is not used where there is no compiled worker (the caller validates in-process)', () => {
     expect(new ValidatePool(join(ROOT, 'no-such-worker.js')).run({}, certs.now, null)).toBeNull();
   });

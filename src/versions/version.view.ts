@@ -1,5 +1,6 @@
+import type { DiffVersionFacts } from '../domain/diff-markdown';
 import type { CertificateDescription, Finding, ProxyConfig } from '../domain/proxy-config';
-import type { VersionWithDecisions } from '../repositories/records';
+import type { DecisionRecord, DiffVersionRecord, VersionWithDecisions } from '../repositories/records';
 
 export interface DecisionView {
   actor: string;
@@ -47,11 +48,30 @@ export function versionView(cluster: string, v: VersionWithDecisions): VersionVi
     submittedAt: v.submittedAt.toISOString(),
     requiredApprovals: v.requiredApprovals,
     revertOf: v.revertOf,
-    decisions: [...v.decisions]
-      .sort((a, b) => a.at.getTime() - b.at.getTime() || a.actor.localeCompare(b.actor))
-      .map((d) => ({ actor: d.actor, via: d.via, decision: d.decision, comment: d.comment, at: d.at.toISOString() })),
+    decisions: decisionViews(v.decisions),
     approvedAt: v.approvedAt?.toISOString() ?? null,
     closedAt: v.closedAt?.toISOString() ?? null,
     submitted: v.submitted,
+  };
+}
+
+/** Decisions oldest first (then by actor), as the API shows them. */
+function decisionViews(decisions: readonly DecisionRecord[]): DecisionView[] {
+  return [...decisions]
+    .sort((a, b) => a.at.getTime() - b.at.getTime() || a.actor.localeCompare(b.actor))
+    .map((d) => ({ actor: d.actor, via: d.via, decision: d.decision, comment: d.comment, at: d.at.toISOString() }));
+}
+
+/** What the Markdown of a diff says about its version (the same values as its VersionView). */
+export function diffFacts(v: DiffVersionRecord): DiffVersionFacts {
+  return {
+    status: v.status,
+    submittedBy: v.submittedBy,
+    submittedVia: v.submittedVia,
+    submittedAt: v.submittedAt.toISOString(),
+    reason: v.reason,
+    changeTicket: v.changeTicket,
+    requiredApprovals: v.requiredApprovals,
+    decisions: decisionViews(v.decisions),
   };
 }

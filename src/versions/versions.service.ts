@@ -9,6 +9,7 @@ import { badRequest, conflict, forbidden, notFound, ServiceError } from '../comm
 import type { RevisionPrecondition } from '../common/precondition';
 import type { Tx } from '../database/database.service';
 import { type ConfigDiff, diffVersions, type VersionSnapshot } from '../domain/diff';
+import type { DiffVersionFacts } from '../domain/diff-markdown';
 import { contentHash, isValid, type ProxyConfig } from '../domain/proxy-config';
 import { submittedDocument } from '../domain/submitted';
 import { render, type RenderFormat, type Rendering } from '../domain/render';
@@ -21,9 +22,9 @@ import type { SubmitConfigDto } from './dto/submit-config.dto';
 import type { VersionRef } from './version-ref.pipe';
 import { clusterNotFound, ClustersRepository } from '../repositories/clusters.repository';
 import { DecisionsRepository } from '../repositories/decisions.repository';
-import type { ClusterRecord, DecisionRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
+import type { ClusterRecord, DecisionRecord, DiffVersionRecord, VersionRecord, VersionWithDecisions } from '../repositories/records';
 import { VersionsRepository } from '../repositories/versions.repository';
-import { versionView, type VersionView } from './version.view';
+import { diffFacts, versionView, type VersionView } from './version.view';
 import { Writes } from '../writes/writes.service';
 import { type CachedAnswer, ReadCache } from '../cache/read-cache.service';
 import { etagFor } from '../http/etag';
@@ -299,24 +300,31 @@ export class VersionsService {
     return new SerializedPage(answer.body, answer.nextCursor);
   }
 
-  /** Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else empty). */
-  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string; version: VersionView }> {
+  /**
+   * Diff of version `ref` against `against` (default: current when it exists and is not `ref`, else previous, else
+   * empty), with the facts of `ref` the Markdown answer shows. Reads the versions without their findings and
+   * submitted documents (VersionsRepository.forDiff): most of a big config's row, never shown by a diff.
+   */
+  async diff(clusterName: string, ref: VersionRef, against: string | undefined): Promise<{ diff: ConfigDiff; cluster: string; version: DiffVersionFacts }> {
     const cluster = await this.clusters.getByName(clusterName);
-    const to = await this.find(cluster, ref);
-    let from: VersionRecord | null = null;
+    const to = await this.versions.forDiff(cluster.id, ref);
+    if (!to) throw this.versionNotFound(cluster, ref);
+    let from: DiffVersionRecord | null = null;
     if (against === undefined || against === 'current') {
-      const current = await this.versions.current(cluster.id);
+      const current = await this.versions.forDiff(cluster.id, 'current');
       if (against === 'current' && !current) throw notFound('VERSION_NOT_FOUND', `Cluster "${clusterName}" has no current (approved) version to compare with.`);
       // An explicit `current` compares with the current version even when that is `v` itself (no change); only the
       // default falls back to the previous version then.
-      from = current && (against === 'current' || current.version !== to.version) ? current : await this.versions.previous(cluster.id, to.version);
+      from = current && (against === 'current' || current.version !== to.version) ? current : await this.versions.forDiff(cluster.id, { before: to.version });
     } else if (against === 'previous') {
-      from = await this.versions.previous(cluster.id, to.version);
+      from = await this.versions.forDiff(cluster.id, { before: to.version });
     } else {
-      from = await this.find(cluster, Number(against));
+      const version = Number(against);
+      from = await this.versions.forDiff(cluster.id, version);
+      if (!from) throw this.versionNotFound(cluster, version);
     }
-    const snapshot = (v: VersionRecord): VersionSnapshot => ({ version: v.version, config: v.config, certificates: v.certificates });
-    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), clusterContext(cluster, null)), cluster: cluster.name, version: versionView(cluster.name, to) };
+    const snapshot = (v: DiffVersionRecord): VersionSnapshot => ({ version: v.version, config: v.config, certificates: v.certificates });
+    return { diff: diffVersions(from ? snapshot(from) : null, snapshot(to), clusterContext(cluster, null)), cluster: cluster.name, version: diffFacts(to) };
   }
 
   /** A deployable rendering of a version that was approved; audited as config.rendered. */
