@@ -101,6 +101,24 @@ describe(`POST /v1/validate (${DATABASE})`, () => {
     expect((await validate({}, '?cluster=bad%20name')).status).toBe(400);
   });
 
+  it('answers bad query parameters and bodies with the same problems as every route (the pipes\' fast paths)', async () => {
+    const problem = async (query: string, body: unknown, detail: string | RegExp) => {
+      const res = await validate(body, query);
+      expect(res.status, query).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ status: 400, code: 'BAD_REQUEST' });
+      expect(res.body.detail).toMatch(detail);
+    };
+    await problem('?cluster=bad%20name', {}, 'cluster must be a cluster name');
+    await problem('?cluster=', {}, 'cluster must be a cluster name');
+    await problem('?cluster=a&cluster=b', {}, 'cluster must be a single value, not an array');
+    await problem('?foo=1', {}, /^Unknown query parameter "foo": this route takes "cluster"/);
+    for (const body of [[], 'text', null, 42]) await problem('', body, /^The body must be a JSON object/);
+    // no query at all, and a cluster name given in another case
+    expect((await validate({ httpProxy: 'http://p.corp:3128' })).status).toBe(200);
+    expect((await validate({ httpProxy: 'http://p.corp:3128' }, '?cluster=WIN')).body.findings.map((f: { code: string }) => f.code)).toContain('CLUSTER_WINDOWS_NODE_POOL');
+  });
+
   it('a submission to a cluster with a Windows node pool is refused with the cluster finding', async () => {
     const res = await t.http().post('/v1/clusters/win/configs').set(bearer(submitter)).send({ config: { httpProxy: 'http://p.corp:3128' }, reason: 'r' });
     expect(res.status).toBe(422);

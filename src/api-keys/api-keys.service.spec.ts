@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { FastifyRequest } from 'fastify';
 import type { AuditService } from '../audit/audit.service';
 import type { AppConfig } from '../config/app-config';
 import type { DatabaseService } from '../database/database.service';
@@ -39,5 +40,23 @@ describe('ApiKeysService.authenticate with made-up tokens', () => {
     const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: null } as AppConfig, systemClock);
     expect(await keys.authenticate('not-one-of-ours')).toBeNull();
     expect(lookups.count).toBe(0);
+  });
+});
+
+describe('ApiKeysService.authenticateRequest on one connection', () => {
+  it('judges each request by its own token, whatever the connection sent before', async () => {
+    const { database } = countingDatabase();
+    const admin = 'admin-token-0123456789abcdef0123';
+    const keys = new ApiKeysService(database, new ApiKeysRepository(database), {} as Writes, {} as AuditService, { adminToken: admin } as AppConfig, systemClock);
+    const socket = {};
+    const request = (token: string) => ({ headers: { authorization: `Bearer ${token}` }, raw: { socket } }) as unknown as FastifyRequest;
+    expect(await keys.authenticateRequest(request(admin))).toMatchObject({ name: 'admin' });
+    expect(await keys.authenticateRequest(request(admin))).toMatchObject({ name: 'admin' });
+    // same length as the admin token, one character off; then another token altogether
+    expect(await keys.authenticateRequest(request(`${admin.slice(0, -1)}4`))).toBeNull();
+    expect(await keys.authenticateRequest(request('apc_made-up-token-one'))).toBeNull();
+    expect(await keys.authenticateRequest(request(admin))).toMatchObject({ name: 'admin' });
+    // a request without a socket (already gone) is judged too
+    expect(await keys.authenticateRequest({ headers: { authorization: `Bearer ${admin}` }, raw: { socket: null } } as unknown as FastifyRequest)).toMatchObject({ name: 'admin' });
   });
 });

@@ -234,7 +234,14 @@ export function parseCliFile(input: unknown): ParsedConfig {
     if (elements.length > 0) children.set(p, elements);
   }
   // Array elements go right after their member, so that order follows the document.
-  if (children.size > 0) result.order = order.flatMap((p) => [p, ...(children.get(p) ?? [])]);
+  if (children.size > 0) {
+    const ordered: string[] = [];
+    for (const p of order) {
+      ordered.push(p);
+      for (const element of children.get(p) ?? []) ordered.push(element);
+    }
+    result.order = ordered;
+  }
   return result;
 }
 

@@ -161,5 +161,11 @@ export function contentHash(config: ProxyConfig): string {
 
 /** RFC 6901 pointer for a path of keys/indexes. */
 export function pointer(...path: (string | number)[]): string {
-  return path.map((p) => '/' + String(p).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  let out = '';
+  for (const part of path) {
+    const text = String(part);
+    // escaping only where there is something to escape (field names and indexes have nothing)
+    out += '/' + (text.includes('~') || text.includes('/') ? text.replace(/~/g, '~0').replace(/\//g, '~1') : text);
+  }
+  return out;
 }

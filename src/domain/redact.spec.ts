@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { testCertificates } from '../../test/support/certificates';
 import { findingsOf } from '../../test/support/findings';
 import { validate } from './validate';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import { containsPrivateKey, holdsKeyMaterial, redactKeyMaterial, redactSecrets } from './redact';
 
 const c = testCertificates();
@@ -62,6 +62,18 @@ describe('findings of validate()', () => {
     const text = JSON.stringify(result.findings).toLowerCase();
     expect(text).not.toContain(keyBody.slice(10, 40).toLowerCase());
     expect(text).not.toContain(Buffer.from(pem).toString('base64').slice(20, 52).toLowerCase());
+  });
+
+  it('withholds key material every time, however often the same config is validated (clean messages are remembered)', () => {
+    const keyBody = 'MHcCAQEEIM7Lur6A6oKbG4J0e2RLGw1Vo0NLy3xPNiWkAzJxVy4oAoGCCqGSM49AwEHoUQDQgAE';
+    const config = { httpProxy: 'http://p:1', noProxy: ['localhost', `${keyBody}.example`, `x/${keyBody}`], trustedCertificate: keyBody };
+    const first = run(config);
+    for (let i = 0; i < 3; i++) {
+      const again = run(config);
+      expect(again).toEqual(first);
+      expect(JSON.stringify(again.findings)).not.toContain(keyBody.slice(10, 40));
+    }
+    expect(first.findings.map((f) => f.message).join(' ')).toMatch(/characters withheld|this entry/);
   });
 
   it('no noProxy message quotes a line of a real private key, whatever its slashes and case', () => {
@@ -161,5 +173,72 @@ describe('redactSecrets (the one rule for echoes)', () => {
     const ed = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
     expect(containsPrivateKey(`rotate ${ed} now`)).toBe(true);
     expect(containsPrivateKey(`deploy ${'ab12'.repeat(10)} (a commit)`)).toBe(false);
+  });
+});
+
+describe('containsPrivateKey: the base64 scan decodes as Buffer.from(·, "base64") does', () => {
+  // The scan decodes base64 on the fly; this is the plain version it replaced (Buffer.from per candidate).
+  function reference(text: string): boolean {
+    const PRIVATE_KEY = /PRIVATE KEY/i;
+    if (PRIVATE_KEY.test(text)) return true;
+    if (text.length < 40) return false;
+    const isDer = (der: Buffer) =>
+      (['pkcs8', 'sec1', 'pkcs1'] as const).some((type) => {
+        try {
+          createPrivateKey({ key: der, format: 'der', type });
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    const decodesToKey = (b64: string) => {
+      if (b64.length < 40) return false;
+      const bytes = Buffer.from(b64, 'base64');
+      return PRIVATE_KEY.test(bytes.toString('latin1')) || (b64.startsWith('M') && isDer(bytes));
+    };
+    for (const run of text.match(/[A-Za-z0-9+/=\s]{40,}/g) ?? []) {
+      if (decodesToKey(run.replace(/\s+/g, ''))) return true;
+      if (run.split(/[\s=]+/).some(decodesToKey)) return true;
+    }
+    return false;
+  }
+
+  it('agrees with the Buffer-based check on keys, their base64 at every offset and case, padding, prose and noise', () => {
+    const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+    const der = generateKeyPairSync('ed25519').privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64');
+    const texts: string[] = [
+      'Python urllib and Node undici ignore CIDR entries, as does curl before 7.86 (Python requests honours only IPv4 ones)',
+      'AKS already adds "localhost" to every node\'s and pod\'s NO_PROXY, so this entry changes nothing; you may remove it.',
+      `rotate ${der} now`,
+      `Make ${der.slice(1)} more`,
+    ];
+    // "PRIVATE KEY" in any case, at each of the three byte offsets, cut at `=` or wrapped over lines
+    for (const word of ['PRIVATE KEY', 'private key', 'Private Key', 'PRIVATE  KEY', 'PRIVATEKEY', 'PPRIVATE KEY']) {
+      for (const pad of ['', 'x', 'xy']) {
+        const b64 = Buffer.from(`${pad}-----BEGIN ${word}-----\nabc`).toString('base64');
+        texts.push(b64, `see ${b64} please`, b64.replace(/(.{16})/g, '$1\n'), `${b64.slice(0, 20)}=${b64.slice(20)}`, `k=${b64}`, b64.toLowerCase());
+      }
+    }
+    texts.push(Buffer.from(pem).toString('base64'), Buffer.from(pem).toString('base64').replace(/(.{64})/g, '$1\r\n'));
+    // random runs of base64 characters, whitespace (one non-ASCII) and `=`
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/ \n=\u00a0';
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff);
+    for (let n = 0; n < 3000; n++) {
+      let text = '';
+      const length = 30 + (next() % 90);
+      for (let i = 0; i < length; i++) text += alphabet[next() % alphabet.length];
+      texts.push(text);
+      // and with base64 of a "private key" phrase inside
+      const at = next() % text.length;
+      texts.push(text.slice(0, at) + Buffer.from(`${'z'.repeat(next() % 3)}a private key`).toString('base64') + text.slice(at));
+    }
+    let found = 0;
+    for (const text of texts) {
+      const expected = reference(text);
+      if (expected) found++;
+      expect(containsPrivateKey(text), JSON.stringify(text)).toBe(expected);
+    }
+    expect(found).toBeGreaterThan(100);
   });
 });

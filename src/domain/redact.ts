@@ -124,22 +124,85 @@ function isDerPrivateKey(der: Buffer): boolean {
   return false;
 }
 
+/** The 6-bit value of each base64 character code (`A-Z a-z 0-9 + /`), -1 for any other (`=` included). */
+const BASE64_VALUE = (() => {
+  const table = new Int8Array(128).fill(-1);
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  for (let i = 0; i < alphabet.length; i++) table[alphabet.charCodeAt(i)] = i;
+  return table;
+})();
+/** `PRIVATE KEY` in ASCII: what PRIVATE_KEY (case-insensitive) finds in the latin1 text of decoded bytes. */
+const PRIVATE_KEY_BYTES = [...'PRIVATE KEY'].map((ch) => ch.charCodeAt(0));
+
+/**
+ * Whether the base64 characters of text[start, end) decode, as Buffer.from(·, 'base64') decodes them (to the first
+ * `=`, trailing bits dropped), to bytes whose latin1 text PRIVATE_KEY matches: `PRIVATE KEY` in any ASCII case (no
+ * latin1 byte above 0x7f folds to an ASCII letter). Any other character (whitespace) is skipped. Decodes on the fly
+ * with a rolling match, no Buffer and no string: most runs tested are prose, which this rejects in one pass.
+ */
+function decodesToPrivateKeyText(text: string, start: number, end: number): boolean {
+  let bits = 0;
+  let acc = 0;
+  let matched = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 61 /* = */) break;
+    const v = c < 128 ? BASE64_VALUE[c] : -1;
+    if (v < 0) continue;
+    acc = ((acc & 0xffff) << 6) | v;
+    bits += 6;
+    if (bits < 8) continue;
+    bits -= 8;
+    let byte = (acc >> bits) & 0xff;
+    if (byte >= 97 && byte <= 122) byte -= 32; // a-z as A-Z
+    // No prefix of `PRIVATE KEY` is also a suffix of a longer prefix of it, so a mismatch restarts at 0 (or 1).
+    if (byte === PRIVATE_KEY_BYTES[matched]) {
+      if (++matched === PRIVATE_KEY_BYTES.length) return true;
+    } else matched = byte === PRIVATE_KEY_BYTES[0] ? 1 : 0;
+  }
+  return false;
+}
+
 /** Whether a text holds base64 of PEM private-key text (one block wrapped over lines, or a word of a sentence). */
 function holdsBase64OfPrivateKey(text: string): boolean {
   if (text.length < 40) return false; // no base64 run can be long enough
-  const decodesToKey = (b64: string) => {
-    if (b64.length < 40) return false;
-    const bytes = Buffer.from(b64, 'base64');
-    return PRIVATE_KEY.test(bytes.toString('latin1')) || (b64.startsWith('M') && isDerPrivateKey(bytes));
+  // text[start, end) holds only base64 characters (and, when `whole`, whitespace, which does not count)
+  const decodesToKey = (start: number, end: number, base64Chars: number, first: number): boolean => {
+    if (base64Chars < 40) return false;
+    if (decodesToPrivateKeyText(text, start, end)) return true;
+    if (first !== 77 /* M */) return false;
+    // base64 of DER starts with `M` (a SEQUENCE): the rare candidate is decoded for real and tried as a key
+    const b64 = text.slice(start, end).replace(/\s+/g, '');
+    return isDerPrivateKey(Buffer.from(b64, 'base64'));
   };
   const runs = runsOf(text, BASE64_RUN_MIN, true);
   for (let r = 0; r < runs.length; r += 2) {
-    const run = text.slice(runs[r], runs[r + 1]);
-    // the run as one block (base64 wrapped over lines), and each word of it (base64 inside a sentence)
-    if (decodesToKey(run.replace(/\s+/g, ''))) return true;
+    const start = runs[r];
+    const end = runs[r + 1];
+    // the run as one block (base64 wrapped over lines: its whitespace dropped)
+    let count = 0;
+    let first = -1;
+    for (let i = start; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128 && isBase64Char(c)) {
+        if (first < 0) first = c;
+        count++;
+      }
+    }
+    if (decodesToKey(start, end, count, first)) return true;
     // each word of it (base64 inside a sentence), also after an `=` (a query such as `?k=<base64>`: padding is
     // only ever at the end, so splitting there keeps every real base64 body whole)
-    if (run.split(/[\s=]+/).some(decodesToKey)) return true;
+    let word = -1;
+    for (let i = start; i <= end; i++) {
+      const c = i < end ? text.charCodeAt(i) : -1;
+      const inWord = c >= 0 && c !== 61 && c < 128 && isBase64Char(c);
+      if (inWord) {
+        if (word < 0) word = i;
+      } else if (word >= 0) {
+        if (decodesToKey(word, i, i - word, text.charCodeAt(word))) return true;
+        word = -1;
+      }
+    }
   }
   return false;
 }

@@ -102,8 +102,27 @@ function run(input: unknown, options: ValidateOptions): ValidationResult {
   }
   // Validity is judged on every finding; only the report is bounded.
   const valid = isValid(ordered);
-  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactSecrets(f.message) }));
+  const findings = capPerCode(ordered).map((f) => ({ ...f, message: redactedMessage(f.message) }));
   return { valid, findings, normalized, certificates };
+}
+
+/** Finding messages that redactSecrets() leaves as they are, remembered (at most CLEAN_MESSAGES_MAX of them). */
+const cleanMessages = new Set<string>();
+const CLEAN_MESSAGES_MAX = 4096;
+
+/**
+ * redactSecrets() of a finding message. Most messages are the same from one config to the next (a rule's fixed
+ * text, or about an entry as common as "localhost"), so the ones it leaves unchanged are remembered and not scanned
+ * again. Only such messages are kept: by definition they hold no key material.
+ */
+function redactedMessage(message: string): string {
+  if (cleanMessages.has(message)) return message;
+  const redacted = redactSecrets(message);
+  if (redacted === message) {
+    if (cleanMessages.size >= CLEAN_MESSAGES_MAX) cleanMessages.clear();
+    cleanMessages.add(message);
+  }
+  return redacted;
 }
 
 /** At most this many findings of one code are reported; the rest are counted in one more finding of that code. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import ipaddr from 'ipaddr.js';
 import { AKS_ALWAYS_NO_PROXY } from '../aks';
 import type { ClusterContext } from '../proxy-config';
 import { codesOf, findingsOf } from '../../../test/support/findings';
@@ -174,6 +175,15 @@ describe('NO_PROXY_CIDR', () => {
 
   it('near miss: a plain address is no CIDR', () => {
     expect(codesOf(one('10.0.0.1'))).toEqual([]);
+  });
+
+  it('masks an IPv4 CIDR to the network ipaddr.js gives, at every prefix length', () => {
+    for (const address of ['255.255.255.255', '10.1.2.3', '192.168.129.77', '0.0.0.1', '128.0.0.0']) {
+      for (let prefix = 0; prefix <= 32; prefix++) {
+        const expected = ipaddr.IPv4.networkAddressFromCIDR(`${address}/${prefix}`).toString();
+        expect(one(`${address}/${prefix}`).canonical, `${address}/${prefix}`).toBe(`${expected}/${prefix}`);
+      }
+    }
   });
 });
 

@@ -204,8 +204,16 @@ export function canonicalNoProxyEntry(raw: string): string | null {
   return classifyNoProxyEntry(raw, '').canonical;
 }
 
+/** What AKS adds by itself when the cluster's network is not known: the same for every config, worked out once. */
+let aksAlwaysAdded: ReadonlySet<string> | null = null;
+
 /** What AKS adds by itself for this cluster, keyed by canonical spelling. */
-function aksAdded(network: ClusterNetwork | null | undefined): Set<string> {
+function aksAdded(network: ClusterNetwork | null | undefined): ReadonlySet<string> {
+  if (network === null || network === undefined) return (aksAlwaysAdded ??= aksAddedFor(null));
+  return aksAddedFor(network);
+}
+
+function aksAddedFor(network: ClusterNetwork | null): Set<string> {
   const out = new Set<string>();
   let extra: string[] = [];
   try {
