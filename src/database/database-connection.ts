@@ -42,6 +42,12 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     pool.on('error', () => {
       /* an idle connection died (database restarted); the pool replaces it on next use */
     });
+    // Every client keeps an 'error' listener for its whole life: pg-pool removes its own idle listener when it hands a
+    // client out, and Prisma's adapter adds one only a tick later, so a FATAL (pg_terminate_backend, a restart) read
+    // in between was an unhandled 'error' event that crashed the process. The query in flight still gets the error.
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     pipelineBegin(pool);
     // Statements marked /* prepared */ are named, so each connection plans them once (see prepared-statements.ts).
     const statementNameGenerator = preparedStatementNames() as (query: { sql: string }) => string;

@@ -76,9 +76,13 @@ interface FastifyLikeError {
 }
 
 const DATABASE_UNAVAILABLE =
-  /P1001|P1002|P1008|P1017|P2024|P2028|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|57P0[123]|53300|08001|08003|08006|08P01|Connection terminated|connection error|not queryable|server closed the connection|terminating connection|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Transaction already closed|Unable to start a transaction/i;
+  /P1001|P1002|P1008|P1017|P2024|P2028|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|57P0[123]|57014|55P03|40P01|40001|P2034|53300|08001|08003|08006|08P01|Connection terminated|connection error|not queryable|server closed the connection|terminating connection|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Transaction already closed|Unable to start a transaction/i;
 
-/** Errors of the database driver or Prisma that mean "the database is not reachable right now" (Prisma nests the driver's). */
+/**
+ * Errors of the database driver or Prisma that mean "the database is not reachable right now", or that it gave up on
+ * a statement that a retry may pass (lock_timeout 55P03, statement_timeout 57014, a deadlock 40P01 or serialization
+ * failure 40001 / Prisma's P2034): the write did not happen (Prisma nests the driver's error).
+ */
 function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 3) return false;
   const e = err as { code?: unknown; name?: unknown; message?: unknown; kind?: unknown; meta?: unknown; cause?: unknown };
@@ -182,7 +186,7 @@ export function toProblem(exception: unknown): { problem: ProblemDocument; heade
   }
   if (isDatabaseUnavailable(exception)) {
     return {
-      problem: buildProblem(503, 'DATABASE_UNAVAILABLE', 'The database is not reachable right now; retry shortly.'),
+      problem: buildProblem(503, 'DATABASE_UNAVAILABLE', 'The database is not reachable right now or gave up on this request (a timeout or a conflict with another write); nothing was changed; retry shortly.'),
       headers: { 'retry-after': '2' },
       unexpected: false,
     };

@@ -157,10 +157,13 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
         return { ...response, replayed: false };
       });
     } catch (err) {
-      // A concurrent request with the same key committed first: its transaction rolled ours back; replay it.
-      if (isUniqueViolation(err)) {
+      // A concurrent request with the same key committed first: its transaction rolled ours back; replay it. Either
+      // it collided on the key's record (a unique violation), or our work, run after it committed, refused what it
+      // had already done (a decision on a version it approved: 409 NOT_PENDING): a refusal is replayed as well
+      // when the key's record is there now (it was not when our transaction looked, or we would have replayed).
+      if (isUniqueViolation(err) || err instanceof ServiceError) {
         const existing = await this.records.find(principal, key);
-        if (existing) return this.replay<B>(existing, requestHash, scope);
+        if (existing && existing.expiresAt > this.clock.now()) return this.replay<B>(existing, requestHash, scope);
       }
       throw err;
     }
