@@ -347,48 +347,42 @@ async function main() {
   });
 
   // submit: every request a distinct config on the next pool cluster, so each one creates a version.
-  let submitted = 0;
-  const submitRun = await scenario('submit', {
-    url: on('/'),
-    pid: svc.pid,
-    opts: {
-      headers: { ...json, ...auth(tokens.submitter) },
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req) => {
-            const i = submitted++;
-            req.path = `/v1/clusters/${pool[i % POOL]}/configs`;
-            req.body = JSON.stringify({ config: plainConfig(`s${i}`), reason: `bench submit ${i}`, changeTicket: `CHG${i}` });
-            return req;
-          },
-        },
-      ],
-    },
-  });
-
-  // decide: approve the pending version of each pool cluster the submit scenario touched, one per request.
-  if (wanted('decide')) {
+  /**
+   * submit then decide on `clusters`, with `connections` connections: every submission a distinct config (prefix
+   * `tag`) on the next cluster, so each one creates a version; then one approval per pending version the submissions
+   * left (when submit was not selected, `fallbackPending` versions are submitted first, unmeasured).
+   */
+  async function writeScenarios({ submitName, decideName, clusters, connections, tag, fallbackPending }) {
+    let submitted = 0;
+    const submitRequest = (reason) => ({
+      method: 'POST',
+      setupRequest: (req) => {
+        const i = submitted++;
+        req.path = `/v1/clusters/${clusters[i % POOL]}/configs`;
+        req.body = JSON.stringify(reason ? { config: plainConfig(`${tag}${i}`), reason: `bench submit ${i}`, changeTicket: `CHG${i}` } : { config: plainConfig(`${tag}${i}`), reason: 'bench' });
+        return req;
+      },
+    });
+    const submitRun = await scenario(submitName, {
+      url: on('/'),
+      pid: svc.pid,
+      opts: { connections, headers: { ...json, ...auth(tokens.submitter) }, requests: [submitRequest(true)] },
+    });
+    if (!wanted(decideName)) return;
     let pending = Math.min(submitted, POOL);
     if (!submitRun) {
-      // submit was not selected: make the pending versions here (not measured).
-      pending = Math.min(POOL, 150 * SECONDS);
-      log(`submitting ${pending} versions for the decide scenario`);
-      await autocannon({
-        url: on('/'),
-        connections: CONNECTIONS,
-        amount: pending,
-        headers: { ...json, ...auth(tokens.submitter) },
-        requests: [{ method: 'POST', setupRequest: (req) => { const i = submitted++; req.path = `/v1/clusters/${pool[i]}/configs`; req.body = JSON.stringify({ config: plainConfig(`s${i}`), reason: 'bench' }); return req; } }],
-      });
+      pending = Math.min(POOL, fallbackPending);
+      log(`submitting ${pending} versions for the ${decideName} scenario`);
+      await autocannon({ url: on('/'), connections, amount: pending, headers: { ...json, ...auth(tokens.submitter) }, requests: [submitRequest(false)] });
     }
     let decided = 0;
-    log(`decide: ${pending} pending versions to approve`);
-    await scenario('decide', {
+    log(`${decideName}: ${pending} pending versions to approve`);
+    await scenario(decideName, {
       url: on('/'),
       pid: svc.pid,
       warmup: false,
       opts: {
+        connections,
         amount: pending,
         headers: { ...json, ...auth(tokens.approver) },
         requests: [
@@ -396,7 +390,7 @@ async function main() {
             method: 'POST',
             setupRequest: (req) => {
               const i = Math.min(decided++, pending - 1);
-              req.path = `/v1/clusters/${pool[i]}/configs/latest/decisions`;
+              req.path = `/v1/clusters/${clusters[i]}/configs/latest/decisions`;
               req.body = JSON.stringify({ decision: 'approve', comment: 'bench' });
               return req;
             },
@@ -406,64 +400,10 @@ async function main() {
     });
   }
 
-  // submit-32 / decide-32: the same writes with WRITE_CONNECTIONS connections across the second pool of clusters.
-  let submitted32 = 0;
-  const submit32Run = await scenario('submit-32', {
-    url: on('/'),
-    pid: svc.pid,
-    opts: {
-      connections: WRITE_CONNECTIONS,
-      headers: { ...json, ...auth(tokens.submitter) },
-      requests: [
-        {
-          method: 'POST',
-          setupRequest: (req) => {
-            const i = submitted32++;
-            req.path = `/v1/clusters/${pool32[i % POOL]}/configs`;
-            req.body = JSON.stringify({ config: plainConfig(`t${i}`), reason: `bench submit ${i}`, changeTicket: `CHG${i}` });
-            return req;
-          },
-        },
-      ],
-    },
-  });
-  if (wanted('decide-32')) {
-    let pending = Math.min(submitted32, POOL);
-    if (!submit32Run) {
-      pending = Math.min(POOL, 600 * SECONDS);
-      log(`submitting ${pending} versions for the decide-32 scenario`);
-      await autocannon({
-        url: on('/'),
-        connections: WRITE_CONNECTIONS,
-        amount: pending,
-        headers: { ...json, ...auth(tokens.submitter) },
-        requests: [{ method: 'POST', setupRequest: (req) => { const i = submitted32++; req.path = `/v1/clusters/${pool32[i]}/configs`; req.body = JSON.stringify({ config: plainConfig(`t${i}`), reason: 'bench' }); return req; } }],
-      });
-    }
-    let decided = 0;
-    log(`decide-32: ${pending} pending versions to approve`);
-    await scenario('decide-32', {
-      url: on('/'),
-      pid: svc.pid,
-      warmup: false,
-      opts: {
-        connections: WRITE_CONNECTIONS,
-        amount: pending,
-        headers: { ...json, ...auth(tokens.approver) },
-        requests: [
-          {
-            method: 'POST',
-            setupRequest: (req) => {
-              const i = Math.min(decided++, pending - 1);
-              req.path = `/v1/clusters/${pool32[i]}/configs/latest/decisions`;
-              req.body = JSON.stringify({ decision: 'approve', comment: 'bench' });
-              return req;
-            },
-          },
-        ],
-      },
-    });
-  }
+  // submit / decide with CONNECTIONS connections on the first pool of clusters; submit-32 / decide-32: the same
+  // writes with WRITE_CONNECTIONS connections across the second pool.
+  await writeScenarios({ submitName: 'submit', decideName: 'decide', clusters: pool, connections: CONNECTIONS, tag: 's', fallbackPending: 150 * SECONDS });
+  await writeScenarios({ submitName: 'submit-32', decideName: 'decide-32', clusters: pool32, connections: WRITE_CONNECTIONS, tag: 't', fallbackPending: 600 * SECONDS });
 
   const readerGet = { headers: auth(tokens.reader) };
 
@@ -571,6 +511,7 @@ async function main() {
 
   // Submissions without and with three subscriptions, and the time from an event to its delivery.
   if (wanted('submit-0-webhooks') || wanted('submit-3-webhooks') || wanted('webhook-latency')) {
+    let submitted = 0;
     const submitOpts = () => ({
       headers: { ...json, ...auth(tokens.submitter) },
       requests: [
