@@ -4,6 +4,7 @@ import { DatabaseService, type Tx } from '../database/database.service';
 import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } from '../domain/audit-chain';
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { SerializedPage } from '../http/paginated.decorator';
+import { AuditPageCache } from './audit-page-cache';
 import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
 import type { WriteStep } from '../repositories/write-step';
 import { Writes } from '../writes/writes.service';
@@ -113,49 +114,8 @@ export interface AppendedHead {
  */
 export type AuditHookFilter = (entries: readonly Pick<AuditEntry, 'action' | 'cluster'>[]) => true | { nothingAtWebhooksVersion: number };
 
+
 /** The one writer of the audit trail: appends inside the caller's transaction, so an event exists iff its change does. */
-/**
- * Full audit pages by query (see AuditService.list), at most MAX_BYTES of JSON text: past it the oldest entries go
- * (a Map iterates in insertion order, and a hit moves its entry to the end).
- */
-export class AuditPageCache {
-  private readonly entries = new Map<string, { body: string; nextCursor: string | null }>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes = 16 * 1024 * 1024) {}
-
-  get(key: string): { body: string; nextCursor: string | null } | undefined {
-    const entry = this.entries.get(key);
-    if (entry) {
-      this.entries.delete(key);
-      this.entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  set(key: string, entry: { body: string; nextCursor: string | null }): void {
-    const size = (e: { body: string }, k: string) => e.body.length + k.length;
-    if (size(entry, key) > this.maxBytes) return;
-    const old = this.entries.get(key);
-    if (old) {
-      this.bytes -= size(old, key);
-      this.entries.delete(key);
-    }
-    for (const [k, e] of this.entries) {
-      if (this.bytes + size(entry, key) <= this.maxBytes) break;
-      this.entries.delete(k);
-      this.bytes -= size(e, k);
-    }
-    this.entries.set(key, entry);
-    this.bytes += size(entry, key);
-  }
-
-  /** The bytes of JSON text held (for tests). */
-  get size(): number {
-    return this.bytes;
-  }
-}
-
 @Injectable()
 export class AuditService {
   private readonly hooks: { run: AuditAppendHook; wants: AuditHookFilter }[] = [];
