@@ -28,6 +28,8 @@ describe('toProblem', () => {
     ['refused connection', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['Prisma transaction closed (P2028)', Object.assign(new Error('Transaction already closed'), { name: 'PrismaClientKnownRequestError', code: 'P2028' })],
     ['nested cause', Object.assign(new Error('query failed'), { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) })],
+    ['database closed to connections (ALLOW_CONNECTIONS false: 55000)', Object.assign(new Error('postgres'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '55000', message: 'database "x" is not currently accepting connections' } })],
+    ['deadlock (40P01) inside a driver adapter error', Object.assign(new Error('postgres'), { name: 'DriverAdapterError', cause: { kind: 'postgres', code: '40P01', message: 'deadlock detected' } })],
   ])('a database that went away is 503 DATABASE_UNAVAILABLE with Retry-After: %s', (_label, error) => {
     const { problem, headers, unexpected } = toProblem(error);
     expect(problem).toMatchObject({ status: 503, code: 'DATABASE_UNAVAILABLE' });

@@ -76,7 +76,7 @@ interface FastifyLikeError {
 }
 
 const DATABASE_UNAVAILABLE =
-  /P1001|P1002|P1008|P1017|P2024|P2028|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|57P0[123]|57014|55P03|40P01|40001|P2034|53300|08001|08003|08006|08P01|Connection terminated|connection error|not queryable|server closed the connection|terminating connection|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Transaction already closed|Unable to start a transaction/i;
+  /P1001|P1002|P1008|P1017|P2024|P2028|DatabaseNotReachable|ConnectionClosed|TooManyConnections|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|57P0[123]|57014|55P03|40P01|40001|P2034|53300|08001|08003|08006|08P01|Connection terminated|connection error|not queryable|server closed the connection|terminating connection|not currently accepting connections|not accepting connections|timeout exceeded when trying to connect|Can't reach database|not open yet|Transaction API error|Transaction already closed|Unable to start a transaction/i;
 
 /**
  * Errors of the database driver or Prisma that mean "the database is not reachable right now", or that it gave up on
