@@ -16,8 +16,9 @@ interface Call {
  * An AuditService on a fake repository whose appends wait until the test releases them (`next`), so the test
  * decides what is in flight while more renders come in.
  */
-function setUp(kind: 'pglite' | 'postgres' = 'pglite') {
+function setUp(kind: 'pglite' | 'postgres' = 'pglite', wants: () => true | { nothingAtWebhooksVersion: number } = () => ({ nothingAtWebhooksVersion: 7 })) {
   const calls: Call[] = [];
+  const hookRuns: string[][] = [];
   const pending: { resolve: (links: ChainLink[]) => void; reject: (err: Error) => void; call: Call }[] = [];
   let seq = 0;
   const repository = {
@@ -33,17 +34,15 @@ function setUp(kind: 'pglite' | 'postgres' = 'pglite') {
     run: <T>(work: (tx: Tx) => Promise<T>) => work('tx' as unknown as Tx),
   } as unknown as Writes;
   const audit = new AuditService(repository, writes, { kind } as DatabaseService, systemClock);
-  // a hook that wants nothing at webhooks_version 7
-  audit.onAppend(
-    async () => {},
-    () => ({ nothingAtWebhooksVersion: 7 }),
-  );
+  // by default a hook that wants nothing at webhooks_version 7; it records the requestIds of the events it runs for
+  audit.onAppend(async (_tx, events) => void hookRuns.push(events.map((e) => e.requestId ?? '')), wants);
   const links = (n: number): ChainLink[] => Array.from({ length: n }, () => ({ seq: ++seq, prevHash: 'p', hash: 'h', webhooksVersion: 7 }));
   /** Lets the event loop turn (the first group starts on the next one). */
   const turn = () => new Promise((resolve) => setImmediate(resolve));
   return {
     audit,
     calls,
+    hookRuns,
     turn,
     /** Answers the oldest append in flight: appended (or, with `guardFailed`, nothing: the head moved on). */
     async next(outcome: 'ok' | 'guardFailed' | Error = 'ok') {
@@ -135,5 +134,16 @@ describe('AuditService.appendGrouped', () => {
     expect(calls[1]!.events.map((e) => e.requestId)).toEqual(['req-0', 'req-1', 'req-2']);
     await next();
     await Promise.all(all);
+  });
+
+  it('groups the entries a hook wants too, in one transaction where the hook runs for every event of the group', async () => {
+    const { audit, calls, hookRuns, next } = setUp('pglite', () => true);
+    const all = [0, 1, 2].map((i) => audit.appendGrouped(caller(i), entry));
+    await next();
+    await Promise.all(all);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.inTransaction).toBe(true);
+    expect(calls[0]!.guard).toBeUndefined();
+    expect(hookRuns).toEqual([['req-0', 'req-1', 'req-2']]);
   });
 });

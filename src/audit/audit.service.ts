@@ -191,16 +191,16 @@ export class AuditService {
    * Appends the event of a request that changes nothing but the audit trail (a render) and resolves once it is
    * committed, so the request is answered only when its event is durable; rejects when it could not be appended.
    *
-   * Entries no hook wants (see aloneAt) are grouped: while a group's statement is in flight (two on PostgreSQL: see
-   * pump), the entries of other requests queue up, and the next group appends all of them (each with its own caller and time) in ONE statement
-   * outside any transaction, guarded by the head's webhooks_version. Every append holds the chain head for its
-   * statement and its commit, so renders that each appended alone would wait for one another's commits; grouped,
-   * one commit (one fsync) serves them all. A group whose guard fails (a webhook change committed meanwhile), or
-   * that a hook may now want, is appended in one transaction instead, where the hooks run. An error reaches every
-   * request of the group. An entry a hook wants is appended at once in a transaction of its own.
+   * Entries are grouped: while a group's append is in flight (two on PostgreSQL: see pump), the entries of other
+   * requests queue up, and the next group appends all of them (each with its own caller and time) at once. Every
+   * append holds the chain head for its statement and its commit, so renders that each appended alone would wait for
+   * one another's commits; grouped, one commit (one fsync) serves them all. A group no hook wants (see aloneAt) is ONE
+   * statement outside any transaction, guarded by the head's webhooks_version; a group whose guard fails (a webhook
+   * change committed meanwhile), or that a hook may want (a webhook subscribed to its events, or no subscriptions
+   * known yet in this process), is appended in one transaction, where the hooks run for each of its events. An error
+   * reaches every request of the group.
    */
   appendGrouped(caller: AuditActor, entry: AuditEntry): Promise<void> {
-    if (this.aloneAt([entry]) === null) return this.writes.run(async (tx) => void (await this.append(tx, caller, entry)));
     return new Promise<void>((resolve, reject) => {
       this.queued.push({ caller, entry, at: this.clock.now(), resolve, reject });
       if (this.pumpSoon) return;
