@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilLockWaiters } from './support/lock-waiters';
 import { ADMIN_TOKEN, bearer, startTestApp, type TestApp } from './support/test-app';
 
 // API.md: "submit and decisions honour Idempotency-Key: a repeat with the same body replays the first response".
@@ -35,14 +36,6 @@ describe.skipIf(!process.env.DATABASE_URL)('a decision repeated with the same Id
     await t?.close();
   });
 
-  async function waiting(n: number): Promise<void> {
-    for (let i = 0; ; i++) {
-      const { rows } = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      if (rows[0].n >= n) return;
-      if (i > 3000) throw new Error('the requests never queued on the lock');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   it('replays the first 201 to the repeat', { timeout: 120_000 }, async () => {
     const decide = (app: TestApp) =>
@@ -52,9 +45,9 @@ describe.skipIf(!process.env.DATABASE_URL)('a decision repeated with the same Id
     await holder.query('BEGIN');
     await holder.query(`SELECT id FROM clusters WHERE name = 'idem' FOR UPDATE`);
     const first = decide(t);
-    await waiting(1);
+    await untilLockWaiters(holder, 1);
     const repeat = decide(u);
-    await waiting(2);
+    await untilLockWaiters(holder, 2);
     await holder.query('COMMIT');
     const [a, b] = await Promise.all([first, repeat]);
     expect(a.status).toBe(201);

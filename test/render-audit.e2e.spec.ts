@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilLockWaiters } from './support/lock-waiters';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // A render changes nothing but the audit trail: its config.rendered event is appended on every call, grouped with
@@ -242,12 +243,7 @@ describe.skipIf(!process.env.DATABASE_URL)('render audit across processes (postg
       const send = (i: number) =>
         a.http().get(`/v1/clusters/${CLUSTER}/configs/current/render?format=cli`).set(bearer(tokens[i % 3]!)).set('x-request-id', `held-${i}`).then((r) => r);
       const first = send(0);
-      for (let i = 0; ; i++) {
-        const { rows } = await holder.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-        if (rows[0].n >= 1) break;
-        if (i > 500) throw new Error('the first render never waited for the chain head');
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await untilLockWaiters(holder, 1); // the first render waits for the chain head
       const rest = Array.from({ length: 30 }, (_, i) => send(i + 1));
       await new Promise((resolve) => setTimeout(resolve, 1000)); // they queue behind the group in flight
       await holder.query('COMMIT');

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { untilLockWaiters } from './support/lock-waiters';
 import { ADMIN_TOKEN, bearer, startTestApp, type TestApp } from './support/test-app';
 
 // A submission or decision that had to wait for the cluster's row lock must act on what the writer it waited for
@@ -30,17 +31,6 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     await t?.close();
   });
 
-  /** Until `n` connections wait for a lock. */
-  async function waiting(n: number): Promise<void> {
-    for (let i = 0; ; i++) {
-      const { rows } = await holder.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
-      );
-      if (rows[0].n >= n) return;
-      if (i > 3000) throw new Error(`the requests never queued on the lock (${rows[0].n} waiting; ${JSON.stringify((await holder.query(`SELECT wait_event_type, wait_event, state, left(query, 60) AS q FROM pg_stat_activity WHERE datname = current_database()`)).rows)})`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 
   /**
    * Holds a row lock (by default the cluster's) while `requests` start one after the other, each once the ones before
@@ -52,7 +42,7 @@ describe.skipIf(!process.env.DATABASE_URL)('writes that waited for the cluster l
     const running: Promise<T>[] = [];
     for (const r of requests) {
       running.push(Promise.resolve(r())); // supertest sends once then() is called
-      await waiting(running.length);
+      await untilLockWaiters(holder, running.length);
     }
     await holder.query('COMMIT');
     return Promise.all(running);
