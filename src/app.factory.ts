@@ -41,22 +41,27 @@ export interface CreateAppOptions {
  */
 class EmptyQueryValidationPipe extends ValidationPipe {
   /** Whether an empty query passes each DTO, once the real pipe found out. */
-  readonly emptyQueryPasses = new WeakMap<object, boolean>();
+  private readonly emptyQueryPasses = new WeakMap<object, boolean>();
+
+  /** A fresh instance of the DTO when `value` is an empty query and an empty query is known to pass it; else undefined. */
+  passedEmptyQuery(value: unknown, metadata: ArgumentMetadata): object | undefined {
+    const type = metadata.metatype as (new () => object) | undefined;
+    if (metadata.type !== 'query' || !type || !isEmptyObject(value)) return undefined;
+    return this.emptyQueryPasses.get(type) ? new type() : undefined;
+  }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const passed = this.passedEmptyQuery(value, metadata);
+    if (passed) return passed;
     const type = metadata.metatype as (new () => object) | undefined;
-    if (metadata.type === 'query' && type && value && typeof value === 'object' && Object.keys(value).length === 0) {
-      const known = this.emptyQueryPasses.get(type);
-      if (known) return new type();
-      if (known === undefined) {
-        try {
-          const out = await super.transform(value, metadata);
-          this.emptyQueryPasses.set(type, true);
-          return out;
-        } catch (err) {
-          this.emptyQueryPasses.set(type, false);
-          throw err;
-        }
+    if (metadata.type === 'query' && type && isEmptyObject(value) && !this.emptyQueryPasses.has(type)) {
+      try {
+        const out = await super.transform(value, metadata);
+        this.emptyQueryPasses.set(type, true);
+        return out;
+      } catch (err) {
+        this.emptyQueryPasses.set(type, false);
+        throw err;
       }
     }
     return super.transform(value, metadata);
@@ -97,9 +102,8 @@ class RequestValidationPipe implements PipeTransform {
     // path or query parameter.
     if ((!metatype || UNVALIDATED_TYPES.has(metatype)) && (!data || (type !== 'param' && type !== 'query'))) return value;
     // An empty query for a DTO an empty query is known to pass (EmptyQueryValidationPipe), without its promise.
-    if (type === 'query' && !data && isEmptyObject(value) && this.pipe.emptyQueryPasses.get(metatype as object) === true) {
-      return new (metatype as new () => object)();
-    }
+    const passed = type === 'query' && !data ? this.pipe.passedEmptyQuery(value, metadata) : undefined;
+    if (passed) return passed;
     return this.pipe.transform(value, metadata);
   }
 }
