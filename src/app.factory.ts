@@ -19,6 +19,14 @@ import { noteProblemCode, problemCodeOf, toProblem } from './http/problem-detail
 import { validationProblem } from './http/validation-errors';
 import { setUpOpenApi } from './http/openapi';
 import { installJsonParser } from './http/json-body';
+import { answerCachedReads, cachedRead } from './http/cached-reads';
+import { AUTHENTICATOR, type Authenticator } from './auth/authenticator';
+import { ClustersController } from './clusters/clusters.controller';
+import { ClustersService } from './clusters/clusters.service';
+import { clusterNameOf } from './clusters/cluster-name.pipe';
+import { VersionsController } from './versions/versions.controller';
+import { VersionsService } from './versions/versions.service';
+import { versionRefOf } from './versions/version-ref.pipe';
 import { BoundsPipe } from './http/bounds.pipe';
 import { MAX_HEADER_BYTES, problemClientErrorHandler } from './http/client-errors';
 import { buildProblem } from './http/problem-details.filter';
@@ -225,6 +233,20 @@ export async function createApp({ config, logger, clock }: CreateAppOptions): Pr
       addHeaders: { 'x-ratelimit-limit': true, 'x-ratelimit-remaining': true, 'x-ratelimit-reset': true, 'retry-after': true },
     });
   }
+  // The read cache's hits of a cluster's and a version's GET, answered before Nest's pipeline (http/cached-reads.ts).
+  const clusters = app.get(ClustersService);
+  const versions = app.get(VersionsService);
+  answerCachedReads(fastify, app.get<Authenticator>(AUTHENTICATOR), [
+    cachedRead(ClustersController, 'get', ({ name }) => {
+      const cluster = clusterNameOf(name);
+      return cluster === null ? undefined : clusters.cachedAnswer(cluster);
+    }),
+    cachedRead(VersionsController, 'get', ({ name, v }) => {
+      const cluster = clusterNameOf(name);
+      const ref = versionRefOf(v);
+      return cluster === null || ref === null ? undefined : versions.cachedAnswer(cluster, ref);
+    }),
+  ]);
 
   app.useGlobalPipes(
     // BoundsPipe, then the ValidationPipe.

@@ -4,7 +4,7 @@ import { ServiceError } from '../common/service-error';
 import { AUTHENTICATOR, type AuthenticatedKey, type Authenticator } from './authenticator';
 import { PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenVerifier } from './identity';
 import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
-import type { AuthenticatedRequest, Principal } from './principal';
+import { type AuthenticatedRequest, keyPrincipal, type Principal } from './principal';
 import { bearerToken } from './token';
 import { IS_PUBLIC } from './public.decorator';
 import { REQUIRED_ROLE } from './roles.decorator';
@@ -87,10 +87,8 @@ export class AuthGuard implements CanActivate {
   }
 
   private async keyPrincipal(request: AuthenticatedRequest, key: AuthenticatedKey, required: Role): Promise<Principal> {
-    // People and keys are named case-insensitively (UPNs, chat handles): "Bob" and "bob" are one actor, so that
-    // separation of duties and one-decision-per-approver cannot be dodged by changing case.
-    const keyActor = key.name.toLowerCase();
-    const principal: Principal = { kind: 'key', keyId: key.id, keyName: key.name, roles: key.roles, canActFor: key.canActFor, actor: keyActor, via: null };
+    const principal = keyPrincipal(key);
+    const keyActor = principal.actor;
     const header = request.headers['x-acting-for'];
     if (header !== undefined) {
       const person = (Array.isArray(header) ? header[0] : header).trim();

@@ -1,5 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import type { AuthenticatedKey } from './authenticator';
 import type { Role } from './roles';
 
 /** Who is calling: the API key or OIDC token, and the person a key acts for (X-Acting-For) if any. */
@@ -17,6 +18,15 @@ export interface Principal {
   actor: string;
   /** The key that made the request when it acts for someone else, else null. */
   via: string | null;
+}
+
+/**
+ * The principal of a request made with an API key for itself (no X-Acting-For). People and keys are named
+ * case-insensitively (UPNs, chat handles): "Bob" and "bob" are one actor, so that separation of duties and
+ * one-decision-per-approver cannot be dodged by changing case.
+ */
+export function keyPrincipal(key: AuthenticatedKey): Principal {
+  return { kind: 'key', keyId: key.id, keyName: key.name, roles: key.roles, canActFor: key.canActFor, actor: key.name.toLowerCase(), via: null };
 }
 
 /** What services need of the caller to act and audit: who, through which key, and the request id. */

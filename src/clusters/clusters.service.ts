@@ -86,6 +86,11 @@ export class ClustersService {
     return this.withVersions(await this.clusters.getByName(name));
   }
 
+  /** The cluster's answer if the read cache holds it (see `answer`), else undefined; never reads the database. */
+  cachedAnswer(name: string): CachedAnswer | undefined {
+    return this.cache.get(name, 'cluster');
+  }
+
   /** The cluster as its GET answers it (JSON body and ETag), from the read cache when it holds it. */
   async answer(name: string): Promise<CachedAnswer> {
     const hit = this.cache.get(name, 'cluster');

@@ -283,6 +283,11 @@ export class VersionsService {
    * A version as the GET answers it: its JSON body and ETag (the cluster's revision, which every change to a version
    * moves), from the read cache when it holds it (see ReadCache for when it does).
    */
+  /** The version's answer if the read cache holds it (see `answer`), else undefined; never reads the database. */
+  cachedAnswer(clusterName: string, ref: VersionRef): CachedAnswer | undefined {
+    return this.cache.get(clusterName, String(ref));
+  }
+
   async answer(clusterName: string, ref: VersionRef): Promise<CachedAnswer> {
     const key = String(ref);
     const hit = this.cache.get(clusterName, key);
