@@ -20,7 +20,8 @@
 // next to a key's). The history rows and pool clusters are inserted with SQL while the service is
 // stopped (PGlite cannot be shared), then the service restarts on them.
 //
-// Also: get-version (version N), get-cluster, get-current-304 (If-None-Match with the current ETag: 304 from the
+// Also: validate-floor (the validate-plain body validated by the same engine, dist/domain, on a bare Node server: what
+// validating costs with no framework, authentication or headers; the most any service could reach here), get-version (version N), get-cluster, get-current-304 (If-None-Match with the current ETag: 304 from the
 // read cache), submit-32 and decide-32 (like submit and decide with BENCH_WRITE_CONNECTIONS connections, default 32,
 // across BENCH_POOL_CLUSTERS other seeded clusters), and on PostgreSQL notify-delay (a second service process on the
 // same database: the time from a write acknowledged by one process until the other one answers with it; p50/p99 of
@@ -230,12 +231,13 @@ async function main() {
   }
 
   /** One autocannon run against `url` while sampling `pid`'s RSS; prints and returns the scenario line. */
-  async function scenario(name, { url, pid, opts, warmup = true, preflight, okStatus }) {
+  async function scenario(name, { url, pid, opts, warmup = true, preflight, okStatus, bare = false }) {
     if (!wanted(name) && name !== 'baseline') return null;
     if (preflight) await preflight();
     const base = { url, connections: CONNECTIONS, timeout: 30, ...opts };
     if (warmup && WARMUP > 0) await autocannon({ ...base, duration: WARMUP, amount: undefined });
-    const measured = name !== 'baseline';
+    // A bare server (baseline, validate-floor) has no /metrics and no database.
+    const measured = !bare;
     if (measured) await eventLoop(svc.url); // resets the histogram
     const pgOn = measured && pgCpu?.local;
     if (pgOn) await pgCpu.begin();
@@ -263,7 +265,7 @@ async function main() {
     const machineAllMs = machineStart && machineEnd ? machineEnd.totalMs - machineStart.totalMs : null;
     const line = {
       scenario: name,
-      database: name === 'baseline' ? 'none' : DATABASE,
+      database: bare ? 'none' : DATABASE,
       rps: round(rps, 1),
       p50Ms: round(result.latency.p50),
       p99Ms: round(result.latency.p99),
@@ -314,16 +316,19 @@ async function main() {
     if (check) check(res);
   };
 
-  // Baseline: the bare Node server, as a child process like the service.
-  {
+  /** Runs `run(url, pid)` against a bare Node server (scripts/lib/bare-server.mjs), a child process like the service. */
+  async function onBareServer(args, run) {
     const port = await freePort();
-    const child = spawn(process.execPath, [join(ROOT, 'scripts/lib/bare-server.mjs'), String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'scripts/lib/bare-server.mjs'), String(port), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     onCleanup(() => child.kill('SIGKILL'));
     const up = await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/`)).status === 200, { timeoutMs: 10_000 });
-    if (!up) throw new Error('the bare baseline server did not start');
-    await scenario('baseline', { url: `http://127.0.0.1:${port}/`, pid: child.pid, opts: {} });
+    if (!up) throw new Error('the bare server did not start');
+    await run(`http://127.0.0.1:${port}/`, child.pid);
     child.kill('SIGTERM');
   }
+
+  // Baseline: the bare Node server.
+  await onBareServer([], (url, pid) => scenario('baseline', { url, pid, opts: {}, bare: true }));
 
   const on = (path) => `${svc.url}${path}`;
   await scenario('healthz', { url: on('/healthz'), pid: svc.pid, opts: {} });
@@ -334,6 +339,22 @@ async function main() {
     if (!res.body.valid) throw new Error(`the bench config is not valid: ${JSON.stringify(res.body.findings.filter((f) => f.severity === 'error'))}`);
   };
   await scenario('validate-plain', { url: on('/v1/validate'), pid: svc.pid, opts: validateBody(plainConfig()), preflight: validOnly(plainConfig()) });
+  // The same body validated by the same engine on a bare Node server: the most any service could do with it here.
+  if (wanted('validate-floor')) {
+    await onBareServer(['validate'], (url, pid) =>
+      scenario('validate-floor', {
+        url,
+        pid,
+        opts: { method: 'POST', headers: json, body: JSON.stringify(plainConfig()) },
+        bare: true,
+        preflight: async () => {
+          const floor = await (await fetch(url, { method: 'POST', headers: json, body: JSON.stringify(plainConfig()) })).text();
+          const service = expectStatus(await client(svc.url, tokens.reader).post('/v1/validate', plainConfig()), 200, 'preflight validate').text;
+          if (floor !== service) throw new Error(`the bare engine answers otherwise than the service:\n${floor}\n${service}`);
+        },
+      }),
+    );
+  }
   await scenario('validate-big', {
     url: on('/v1/validate'),
     pid: svc.pid,
