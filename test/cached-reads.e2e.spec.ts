@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ClustersService } from '../src/clusters/clusters.service';
 import { VersionsService } from '../src/versions/versions.service';
+import { listenOnLoopback, rawRequest } from './support/raw-http';
 import { ADMIN_TOKEN, bearer, DATABASE, startTestApp, type TestApp } from './support/test-app';
 
 // Read-cache hits of a cluster's and a version's GET are answered before Nest's pipeline (src/http/cached-reads.ts).
@@ -99,7 +100,18 @@ describe(`cached reads answered before the controller (${DATABASE})`, () => {
     // bad parameters get the controller's answers, not a cache lookup
     expect((await t.http().get('/v1/clusters/cached/configs/007').set(bearer(reader)).expect(400)).body.code).toBe('BAD_REQUEST');
     expect((await t.http().get('/v1/clusters/-cached-/configs/1').set(bearer(reader)).expect(404)).body.code).toBe('CLUSTER_NOT_FOUND');
-    expect((await t.http().get('/v1/clusters/cached/configs/1?unknown=1').set(bearer(reader)).expect(400)).body.code).toBeDefined();
+    expect((await t.http().get('/v1/clusters/cached/configs/1?unknown=1').set(bearer(reader)).expect(400)).body.code).toBe('BAD_REQUEST');
+  });
+
+  it('leaves a query behind a # (which the router reads as a query) to the controller, which refuses it', async () => {
+    const port = await listenOnLoopback(t.app.getHttpServer());
+    for (const path of ['/v1/clusters/cached', '/v1/clusters/cached/configs/latest']) {
+      await t.http().get(path).set(bearer(reader)).expect(200);
+      await t.http().get(path).set(bearer(reader)).expect(200); // a hit now
+      const res = await rawRequest(port, `GET ${path}#limit=5 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${reader}\r\nConnection: close\r\n\r\n`);
+      expect(res.status, path).toBe(400);
+      expect(JSON.parse(res.body).code).toBe('BAD_REQUEST');
+    }
   });
 
   it('refuses a revoked key at once, though its last answer is cached', async () => {

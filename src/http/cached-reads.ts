@@ -51,7 +51,7 @@ export function cachedRead(controller: Type, method: string, cached: CachedRead[
  * before it still runs on every request: the security headers and request id, CORS, the rate limit (onRequest),
  * and the metrics and request log after it (onResponse). The hook answers only the plain case, exactly as the
  * controller would:
- *   - a GET without a query string and without X-Acting-For;
+ *   - a GET without a query string (nor a `#`, which Fastify's router reads as one) and without X-Acting-For;
  *   - an API key (the AuthGuard's own lookup, memoized on the request) that holds the route's role;
  *   - an answer in the read cache, looked up after the key check (as the controller does after the guard), so the
  *     read cache's rules hold here as they do there.
@@ -70,9 +70,12 @@ export function answerCachedReads(fastify: FastifyInstance, authenticator: Authe
   });
 }
 
+const QUERY_OR_FRAGMENT = /[?#]/;
+
 function cachedReadHook(authenticator: Authenticator, read: CachedRead): preHandlerHookHandler {
   return function (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void): void {
-    if (request.method !== 'GET' || request.url.includes('?') || request.headers['x-acting-for'] !== undefined) return done();
+    // A query goes to the controller, which checks it: Fastify's router starts the query at `?` or at `#`.
+    if (request.method !== 'GET' || QUERY_OR_FRAGMENT.test(request.url) || request.headers['x-acting-for'] !== undefined) return done();
     authenticator.authenticateRequest(request).then(
       (key) => {
         if (!key || !hasRole(key.roles, read.role)) return done();

@@ -279,15 +279,15 @@ export class VersionsService {
     return { version: versionView(cluster.name, await this.find(cluster, ref)), revision: cluster.revision };
   }
 
-  /**
-   * A version as the GET answers it: its JSON body and ETag (the cluster's revision, which every change to a version
-   * moves), from the read cache when it holds it (see ReadCache for when it does).
-   */
   /** The version's answer if the read cache holds it (see `answer`), else undefined; never reads the database. */
   cachedAnswer(clusterName: string, ref: VersionRef): CachedAnswer | undefined {
     return this.cache.get(clusterName, String(ref));
   }
 
+  /**
+   * A version as the GET answers it: its JSON body and ETag (the cluster's revision, which every change to a version
+   * moves), from the read cache when it holds it (see ReadCache for when it does).
+   */
   async answer(clusterName: string, ref: VersionRef): Promise<CachedAnswer> {
     const key = String(ref);
     const hit = this.cache.get(clusterName, key);
