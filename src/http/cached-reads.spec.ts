@@ -6,7 +6,8 @@ import type { AuthenticatedKey, Authenticator } from '../auth/authenticator';
 import type { AuthenticatedRequest } from '../auth/principal';
 import { Public } from '../auth/public.decorator';
 import { RequireRole } from '../auth/roles.decorator';
-import { answerCachedReads, cachedRead, type CachedBody } from './cached-reads';
+import { answerCachedReads, cachedRead } from './cached-reads';
+import type { EtaggedBody } from './etag';
 
 @RequireRole('approver')
 @Controller('v1/things')
@@ -56,12 +57,13 @@ describe('answerCachedReads', () => {
     approver: { id: 'k1', name: 'Approver-Bot', roles: ['approver'], canActFor: true },
     reader: { id: 'k2', name: 'reader', roles: ['reader'], canActFor: false },
   };
-  const cache = new Map<string, CachedBody>();
+  const cache = new Map<string, EtaggedBody>();
   let app: FastifyInstance;
   let handled: string[];
   let checks = 0;
 
-  async function start(authenticator: Authenticator): Promise<FastifyInstance> {
+  /** A Fastify app with the hook on /v1/things/:id; `principals` collects each request's principal after it. */
+  async function start(authenticator: Authenticator, principals?: unknown[]): Promise<FastifyInstance> {
     handled = [];
     app = Fastify();
     answerCachedReads(app, authenticator, [cachedRead(ThingsController, 'get', ({ id }) => cache.get(id))]);
@@ -69,6 +71,11 @@ describe('answerCachedReads', () => {
       handled.push(request.url);
       return { from: 'controller' };
     });
+    if (principals) {
+      app.addHook('onResponse', async (request) => {
+        principals.push((request as AuthenticatedRequest).principal);
+      });
+    }
     await app.ready();
     return app;
   }
@@ -107,13 +114,7 @@ describe('answerCachedReads', () => {
   it('sets the principal of the key as the guard would (lower-cased actor), for the request log', async () => {
     cache.set('7', { etag: '"r3"', body: '{"id":7}' });
     const principals: unknown[] = [];
-    app = Fastify();
-    answerCachedReads(app, byToken, [cachedRead(ThingsController, 'get', ({ id }) => cache.get(id))]);
-    app.get('/v1/things/:id', async () => ({}));
-    app.addHook('onResponse', async (request) => {
-      principals.push((request as AuthenticatedRequest).principal);
-    });
-    await app.ready();
+    await start(byToken, principals);
     await app.inject({ url: '/v1/things/7', headers: { authorization: 'Bearer approver' } });
     expect(principals).toEqual([{ kind: 'key', keyId: 'k1', keyName: 'Approver-Bot', roles: ['approver'], canActFor: true, actor: 'approver-bot', via: null }]);
   });

@@ -7,13 +7,7 @@ import { type AuthenticatedRequest, keyPrincipal } from '../auth/principal';
 import { IS_PUBLIC } from '../auth/public.decorator';
 import { REQUIRED_ROLE } from '../auth/roles.decorator';
 import { hasRole, type Role } from '../auth/roles';
-import { sendAnswer } from './etag';
-
-/** An answer the read cache holds: the JSON body as it goes out, and its ETag. */
-export interface CachedBody {
-  etag: string;
-  body: string;
-}
+import { type EtaggedBody, sendAnswer } from './etag';
 
 /**
  * A GET route whose answers the read cache may hold, taken from its controller method so that its path and role are
@@ -25,7 +19,7 @@ export interface CachedRead {
   /** The role the controller requires (@RequireRole; admin when it names none, as the AuthGuard reads it). */
   role: Role;
   /** The cached answer for the path's parameters, or undefined (a miss, or parameters the route would refuse). */
-  cached(params: Record<string, string>): CachedBody | undefined;
+  cached(params: Record<string, string>): EtaggedBody | undefined;
 }
 
 /** The CachedRead of `controller.method` (a @Get route): its path and role read from the controller's decorators. */

@@ -50,11 +50,17 @@ export const ifMatch =
   (revision) =>
     checkIfMatch(header, revision);
 
+/** A GET's answer as it goes out: the serialized JSON body and its ETag. */
+export interface EtaggedBody {
+  etag: string;
+  body: string;
+}
+
 /**
  * A conditional GET answered from a serialized body (API.md Conventions): sets the ETag, and answers 304 with no
  * body when If-None-Match names it, else the JSON body as it is (no second serialization).
  */
-export function sendAnswer(reply: FastifyReply, ifNoneMatch: string | undefined, answer: { etag: string; body: string }): string | undefined {
+export function sendAnswer(reply: FastifyReply, ifNoneMatch: string | undefined, answer: EtaggedBody): string | undefined {
   reply.header('etag', answer.etag);
   if (ifNoneMatchHits(ifNoneMatch, answer.etag)) {
     reply.status(304);
