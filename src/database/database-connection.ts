@@ -2,11 +2,12 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import type { StorageConfig } from '../config/app-config';
 import { PrismaClient } from '../generated/prisma/client';
 import { lockDataDir } from './data-dir-lock';
+import { DirectSql } from './direct-sql';
 import { pipelineBegin } from './pipelined-begin';
 import { preparedStatementNames } from './prepared-statements';
 import { wholeScriptMigrations } from './whole-script-adapter';
@@ -28,6 +29,8 @@ export interface PoolState {
 export interface DatabaseConnection {
   kind: StorageConfig['kind'];
   prisma: PrismaClient;
+  /** PostgreSQL only: a transaction's raw statements straight through its pg connection (see DirectSql). */
+  direct?: DirectSql;
   /**
    * A driver adapter for the schema engine, and how to dispose of it. On PostgreSQL it has its own one-connection
    * pool that is closed afterwards: the engine holds a session-level advisory lock while it migrates (so two
@@ -55,13 +58,16 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    pipelineBegin(pool);
     // Statements marked /* prepared */ are named, so each connection plans them once (see prepared-statements.ts).
     const statementNameGenerator = preparedStatementNames() as (query: { sql: string }) => string;
+    const direct = new DirectSql(statementNameGenerator);
+    pipelineBegin(pool, { onBegin: (client) => direct.onBegin(client) });
+    pool.on('release', (_err: Error | undefined, client: PoolClient) => direct.onRelease(client));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }), errorFormat: PRISMA_ERROR_FORMAT });
     return {
       kind: 'postgres',
       prisma,
+      direct,
       migrationAdapter: () => {
         const migrationPool = new Pool({ connectionString: storage.url, max: 1, connectionTimeoutMillis: 5_000 });
         migrationPool.on('error', () => {});

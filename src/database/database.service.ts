@@ -4,6 +4,7 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import type { Prisma, PrismaClient } from '../generated/prisma/client';
 import { LOGGER } from '../logging/logger';
 import { type DatabaseConnection, openDatabase, type PoolState } from './database-connection';
+import type { DirectSlot } from './direct-sql';
 import { applyMigrations, readMigrations } from './migrator';
 import { NotificationListener } from './notification-listener';
 
@@ -11,6 +12,8 @@ export type Tx = Prisma.TransactionClient;
 
 /** What to run after each open transaction commits, by its transaction client. */
 const afterCommitCallbacks = new WeakMap<Tx, (() => void)[]>();
+/** The pg connection of each open transaction on PostgreSQL, by its transaction client (see DirectSql). */
+const directSlots = new WeakMap<Tx, DirectSlot>();
 
 /** How long a transaction may wait for a connection (PGlite runs one at a time) and run. */
 const TX_OPTIONS = { maxWait: 20_000, timeout: 30_000 };
@@ -131,12 +134,38 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   /** One interactive transaction. Callers lock what they change (SELECT ... FOR UPDATE) inside it. */
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const callbacks: (() => void)[] = [];
-    const result = await this.prisma.$transaction((tx) => {
-      afterCommitCallbacks.set(tx, callbacks);
-      return fn(tx);
-    }, TX_OPTIONS);
+    const direct = this.connection?.direct;
+    let result: T;
+    if (direct) {
+      const slot: DirectSlot = { client: null, closed: false };
+      result = await direct.track(
+        (inside) =>
+          this.prisma.$transaction((tx) => {
+            afterCommitCallbacks.set(tx, callbacks);
+            directSlots.set(tx, slot);
+            return inside(() => fn(tx));
+          }, TX_OPTIONS),
+        slot,
+      );
+    } else {
+      result = await this.prisma.$transaction((tx) => {
+        afterCommitCallbacks.set(tx, callbacks);
+        return fn(tx);
+      }, TX_OPTIONS);
+    }
     for (const callback of callbacks) callback();
     return result;
+  }
+
+  /**
+   * A raw statement in the transaction of `tx` (or outside any, with the shared client), as $queryRaw runs it; in a
+   * transaction opened by transaction() on PostgreSQL, straight through its pg connection (see DirectSql). Only for
+   * statements whose columns pg and Prisma map alike: no int8 or numeric.
+   */
+  rawQuery<T>(tx: Tx, sql: Prisma.Sql): Promise<T[]> {
+    const slot = directSlots.get(tx);
+    if (slot && (slot.client || slot.closed)) return this.connection!.direct!.query<T>(slot, sql);
+    return tx.$queryRaw<T[]>(sql);
   }
 
   /** Runs `work` with the shared client, outside any transaction (each statement commits by itself). */

@@ -10,9 +10,9 @@ import { type Pool, type PoolClient, Query, type QueryConfig } from 'pg';
  * nothing before it is answered at once too (nothing was begun). The statement's result (or error) is the caller's
  * as before; if BEGIN itself failed, PostgreSQL skips the statement and its error is BEGIN's.
  */
-export function pipelineBegin(pool: Pool): void {
+export function pipelineBegin(pool: Pool, hooks: { onBegin?: (client: PoolClient) => void } = {}): void {
   const pending = new WeakSet<PoolClient>();
-  pool.on('connect', (client) => patch(client, pending));
+  pool.on('connect', (client) => patch(client, pending, hooks.onBegin));
   // A connection given back with a BEGIN still held (a transaction that ran nothing) starts clean next time.
   pool.on('release', (_err: Error | undefined, client: PoolClient) => pending.delete(client));
 }
@@ -27,12 +27,14 @@ function bare(config: unknown, text: string): boolean {
   return c.text === text && Array.isArray(c.values) && c.values.length === 0 && typeof c.submit !== 'function';
 }
 
-function patch(client: PoolClient, pending: WeakSet<PoolClient>): void {
+/** `onBegin` hears of every transaction the adapter begins, in the async context of its BEGIN (see DirectSql). */
+function patch(client: PoolClient, pending: WeakSet<PoolClient>, onBegin?: (client: PoolClient) => void): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]): unknown => {
     if (rest.length === 0) {
       if (bare(config, 'BEGIN') && !pending.has(client)) {
         pending.add(client);
+        onBegin?.(client);
         return Promise.resolve(nothingSent('BEGIN'));
       }
       if (pending.has(client)) {

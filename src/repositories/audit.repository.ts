@@ -66,7 +66,7 @@ export class AuditRepository {
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
     // Each event carries its own time and caller: a group append (see AuditService.appendGrouped) chains the events
     // of several requests in one statement.
-    return tx.$queryRaw<ChainLink[]>`/* prepared */
+    return this.database.rawQuery<ChainLink>(tx, Prisma.sql`/* prepared */
       WITH RECURSIVE
       ${step ? Prisma.sql`${step.ctes},` : Prisma.empty}
       head AS (SELECT seq, hash, webhooks_version FROM audit_head WHERE id = 1 ${guard} FOR UPDATE),
@@ -99,7 +99,7 @@ export class AuditRepository {
          WHERE audit_head.id = 1
         RETURNING audit_head.seq
       )
-      SELECT c.seq, c.prev_hash AS "prevHash", c.hash, (SELECT webhooks_version FROM head) AS "webhooksVersion" FROM chain c ORDER BY c.n`;
+      SELECT c.seq, c.prev_hash AS "prevHash", c.hash, (SELECT webhooks_version FROM head) AS "webhooksVersion" FROM chain c ORDER BY c.n`);
   }
 
   list(query: AuditQuery): Promise<AuditRow[]> {

@@ -60,7 +60,7 @@ export class ClustersRepository {
    * here) and reads it, in one statement. 404 CLUSTER_NOT_FOUND.
    */
   async lockByName(tx: Tx, name: string): Promise<ClusterRecord> {
-    const [row] = await tx.$queryRaw<Cluster[]>`/* prepared */ SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.name = ${name} FOR UPDATE`;
+    const [row] = await this.database.rawQuery<Cluster>(tx, Prisma.sql`/* prepared */ SELECT ${CLUSTER_COLUMNS} FROM clusters c WHERE c.name = ${name} FOR UPDATE`);
     if (!row) throw clusterNotFound(name);
     return toCluster(row);
   }
@@ -92,12 +92,12 @@ export class ClustersRepository {
    * the change at commit, in one statement. Returns the new revision.
    */
   async touch(tx: Tx, id: string, lastVersion?: number): Promise<number> {
-    const [row] = await tx.$queryRaw<{ revision: number }[]>`/* prepared */
+    const [row] = await this.database.rawQuery<{ revision: number }>(tx, Prisma.sql`/* prepared */
       WITH u AS (
         UPDATE clusters SET revision = revision + 1, last_version = COALESCE(${lastVersion ?? null}::int, last_version), updated_at = ${new Date()}
         WHERE id = ${id}::uuid RETURNING revision, name
       )
-      SELECT u.revision, pg_notify(${CLUSTER_CHANGED_CHANNEL}, u.name)::text AS notified FROM u`;
+      SELECT u.revision, pg_notify(${CLUSTER_CHANGED_CHANNEL}, u.name)::text AS notified FROM u`);
     return row.revision;
   }
 }

@@ -101,9 +101,9 @@ export class VersionsRepository {
 
   /** The current (newest approved) and newest pending versions, in one query (a cluster has at most one of each). */
   async currentAndPending(clusterId: string, db: Tx = this.database.prisma): Promise<{ current: VersionRecord | null; pending: VersionRecord | null }> {
-    const rows = await db.$queryRaw<ConfigVersion[]>`/* prepared */
+    const rows = await this.database.rawQuery<ConfigVersion>(db, Prisma.sql`/* prepared */
       SELECT ${VERSION_COLUMNS} FROM config_versions v
-       WHERE v.cluster_id = ${clusterId}::uuid AND v.status IN ('approved', 'pending') ORDER BY v.version DESC`;
+       WHERE v.cluster_id = ${clusterId}::uuid AND v.status IN ('approved', 'pending') ORDER BY v.version DESC`);
     const first = (status: VersionStatus) => {
       const row = rows.find((r) => r.status === status);
       return row ? toVersion(row) : null;
@@ -161,7 +161,7 @@ export class VersionsRepository {
    * cluster's current version, in one query.
    */
   async forDecision(clusterId: string, ref: number | 'current' | 'latest', db: Tx = this.database.prisma): Promise<VersionForDecision | null> {
-    const [row] = await db.$queryRaw<DecisionVersionRow[]>`/* prepared */ ${decisionVersionQuery(Prisma.sql`${clusterId}::uuid`, ref)}`;
+    const [row] = await this.database.rawQuery<DecisionVersionRow>(db, Prisma.sql`/* prepared */ ${decisionVersionQuery(Prisma.sql`${clusterId}::uuid`, ref)}`);
     return row ? toDecisionVersion(row) : null;
   }
 
@@ -172,14 +172,14 @@ export class VersionsRepository {
    * differs from the locked row's, the versions are read again. 404 CLUSTER_NOT_FOUND.
    */
   async lockForSubmit(tx: Tx, clusterName: string): Promise<{ cluster: ClusterRecord; current: VersionRecord | null; pending: VersionRecord | null }> {
-    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; versions: JsonVersionRow[] | null })[]>`/* prepared */
+    const [row] = await this.database.rawQuery<(Cluster & { seenRevision: number; versions: JsonVersionRow[] | null })>(tx, Prisma.sql`/* prepared */
       SELECT ${CLUSTER_COLUMNS},
              (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
              (SELECT json_agg(x) FROM (
                 SELECT ${VERSION_COLUMNS} FROM config_versions v WHERE v.cluster_id = c.id AND v.status IN ('approved', 'pending')
               ) x) AS versions
         FROM clusters c WHERE c.name = ${clusterName}
-         FOR UPDATE OF c`;
+         FOR UPDATE OF c`);
     if (!row) throw clusterNotFound(clusterName);
     const { seenRevision, versions, ...columns } = row;
     const cluster = toCluster(columns);
@@ -193,12 +193,12 @@ export class VersionsRepository {
    * statement when it can (see lockForSubmit). 404 CLUSTER_NOT_FOUND; a null version: no such version.
    */
   async lockForDecision(tx: Tx, clusterName: string, ref: number | 'current' | 'latest'): Promise<{ cluster: ClusterRecord; version: VersionForDecision | null }> {
-    const [row] = await tx.$queryRaw<(Cluster & { seenRevision: number; version: JsonDecisionVersionRow | null })[]>`/* prepared */
+    const [row] = await this.database.rawQuery<(Cluster & { seenRevision: number; version: JsonDecisionVersionRow | null })>(tx, Prisma.sql`/* prepared */
       SELECT ${CLUSTER_COLUMNS},
              (SELECT s.revision FROM clusters s WHERE s.id = c.id) AS "seenRevision",
              (SELECT row_to_json(x) FROM (${decisionVersionQuery(Prisma.sql`c.id`, ref)}) x) AS version
         FROM clusters c WHERE c.name = ${clusterName}
-         FOR UPDATE OF c`;
+         FOR UPDATE OF c`);
     if (!row) throw clusterNotFound(clusterName);
     const { seenRevision, version, ...columns } = row;
     const cluster = toCluster(columns);
