@@ -126,4 +126,86 @@ describe.runIf(process.env.DATABASE_URL)('raw statements straight through the tr
     expect(straight.decide.version?.decisions.map((d) => d.decision)).toEqual([]);
     expect(straight.current?.decisions.map((d) => d.decision)).toEqual(['approve']);
   });
+
+  describe('the COMMIT sent with the last statement', () => {
+    const probeCount = async (id: number) =>
+      (await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM direct_sql_probe WHERE id = ${id}`)[0].n;
+
+    it('commits with the statement: durable before the work goes on, and nothing more runs in that transaction', async () => {
+      await db.transaction(async (tx) => {
+        await db.rawQuery(tx, whoAmI);
+        expect(db.canCommitWith(tx)).toBe(true);
+        await db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_probe VALUES (10, 'with its commit') RETURNING id`, { commit: true });
+        // Another connection sees it already: committed, not waiting for the transaction's end.
+        expect(await probeCount(10)).toBe(1);
+        expect(db.canCommitWith(tx)).toBe(false);
+        await expect(db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_probe VALUES (11, 'after') RETURNING id`)).rejects.toThrow(/already closed/);
+        await expect(tx.$queryRaw`INSERT INTO direct_sql_probe VALUES (12, 'after, through Prisma') RETURNING id`).rejects.toThrow();
+      });
+      expect(await probeCount(11)).toBe(0);
+      expect(await probeCount(12)).toBe(0);
+    });
+
+    it('rolls back when the statement fails, and commits nothing', async () => {
+      await expect(
+        db.transaction(async (tx) => {
+          await db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_probe VALUES (20, 'before') RETURNING id`);
+          await db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_probe VALUES (1, 'duplicate') RETURNING id`, { commit: true });
+        }),
+      ).rejects.toMatchObject({ code: 'P2010' });
+      expect(await probeCount(20)).toBe(0);
+    });
+
+    it("reports a COMMIT that fails as the statement's error, and commits nothing; the pool serves on", async () => {
+      await db.prisma.$executeRawUnsafe(
+        'CREATE TABLE direct_sql_deferred (id int, CONSTRAINT direct_sql_deferred_id UNIQUE (id) DEFERRABLE INITIALLY DEFERRED)',
+      );
+      await expect(
+        db.transaction(async (tx) => {
+          await db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_deferred VALUES (1) RETURNING id`);
+          // Succeeds as a statement; its COMMIT checks the deferred constraint and fails.
+          await db.rawQuery(tx, Prisma.sql`INSERT INTO direct_sql_deferred VALUES (1) RETURNING id`, { commit: true });
+        }),
+      ).rejects.toMatchObject({ code: 'P2010', meta: { driverAdapterError: { cause: { originalCode: '23505' } } } });
+      const [{ n }] = await db.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM direct_sql_deferred`;
+      expect(n).toBe(0);
+      const again = await Promise.all(Array.from({ length: 8 }, () => db.transaction(async (tx) => (await db.rawQuery<{ xid: string }>(tx, whoAmI))[0].xid)));
+      expect(new Set(again).size).toBe(8);
+    });
+
+    it('a submission commits with its audit append; after a webhook change it runs again the long way, once', async () => {
+      const admin = bearer(ADMIN_TOKEN);
+      await t.http().post('/v1/clusters').set(admin).send({ name: 'one-trip', resourceGroup: 'rg' }).expect(201);
+      const submit = (n: number) =>
+        t
+          .http()
+          .post('/v1/clusters/one-trip/configs')
+          .set(admin)
+          .send({ config: { httpProxy: `http://proxy-${n}.corp.example:3128` }, reason: `trip ${n}` })
+          .expect(201);
+      await submit(0); // the outbox reads and caches the subscriptions (none)
+      const direct = vi.spyOn(DirectSql.prototype, 'query');
+      const withCommit = () => direct.mock.calls.filter((call) => call[2]?.commit === true).length;
+      await submit(1);
+      expect(withCommit()).toBe(1);
+      // A webhook change through another process moves the chain head's webhooks_version on (as its audit event
+      // does): this process's cached subscriptions are no longer known to be current.
+      await db.prisma.$executeRawUnsafe('UPDATE audit_head SET webhooks_version = webhooks_version + 1 WHERE id = 1');
+      await submit(2);
+      expect(withCommit()).toBe(2); // the guarded try, which failed and rolled back...
+      await submit(3);
+      expect(withCommit()).toBe(3); // ...then the long way re-read the subscriptions: the next one commits with its append
+      direct.mockRestore();
+      const versions = await db.prisma.configVersion.findMany({ where: { cluster: { name: 'one-trip' } }, orderBy: { version: 'asc' } });
+      expect(versions.map((v) => [v.version, v.reason])).toEqual([
+        [1, 'trip 0'],
+        [2, 'trip 1'],
+        [3, 'trip 2'],
+        [4, 'trip 3'],
+      ]);
+      const events = await db.prisma.auditEvent.findMany({ where: { cluster: 'one-trip', action: 'config.submitted' } });
+      expect(events.map((e) => e.version).sort()).toEqual([1, 2, 3, 4]);
+      expect((await t.http().get('/v1/audit/verify').set(admin).expect(200)).body.ok).toBe(true);
+    });
+  });
 });

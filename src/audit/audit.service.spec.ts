@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../common/clock';
 import type { DatabaseService, Tx } from '../database/database.service';
-import type { AuditRepository, ChainedEvent, ChainLink } from '../repositories/audit.repository';
+import type { AppendOptions, AuditRepository, ChainedEvent, ChainLink } from '../repositories/audit.repository';
 import type { Writes } from '../writes/writes.service';
 import { type AuditActor, type AuditEntry, AuditService } from './audit.service';
 
@@ -22,9 +22,9 @@ function setUp(kind: 'pglite' | 'postgres' = 'pglite', wants: () => true | { not
   const pending: { resolve: (links: ChainLink[]) => void; reject: (err: Error) => void; call: Call }[] = [];
   let seq = 0;
   const repository = {
-    append: (tx: Tx, events: ChainedEvent[], _step: unknown, guard?: number) =>
+    append: (tx: Tx, events: ChainedEvent[], _step: unknown, options?: AppendOptions) =>
       new Promise<ChainLink[]>((resolve, reject) => {
-        const call = { events, inTransaction: tx === ('tx' as unknown as Tx), guard };
+        const call = { events, inTransaction: tx === ('tx' as unknown as Tx), guard: options?.atWebhooksVersion };
         calls.push(call);
         pending.push({ resolve, reject, call });
       }),

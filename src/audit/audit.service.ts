@@ -5,7 +5,7 @@ import { auditHashParts, checkChainLink, GENESIS_HASH, type AuditEventContent } 
 import { decodeCursor, type Page, toPage } from '../http/pagination';
 import { SerializedPage } from '../http/paginated.decorator';
 import { AuditPageCache } from './audit-page-cache';
-import { AuditRepository, type AuditRow } from '../repositories/audit.repository';
+import { type AppendOptions, AuditRepository, type AuditRow } from '../repositories/audit.repository';
 import type { WriteStep } from '../repositories/write-step';
 import { Writes } from '../writes/writes.service';
 
@@ -172,11 +172,19 @@ export class AuditService {
    */
   async appendAll(tx: Tx, caller: AuditActor, entries: AuditEntry[], step?: WriteStep): Promise<AuditEventView[]> {
     const at = this.clock.now();
-    return this.appendItems(
-      tx,
-      entries.map((entry) => ({ caller, entry, at })),
-      step,
-    );
+    const items = entries.map((entry) => ({ caller, entry, at }));
+    // The last statement of a write (Writes.lastly) takes the COMMIT with it when no hook has anything to do for these
+    // entries at the head's current webhooks_version: guarded, so that it fails (and Writes runs the write again,
+    // without this) if a webhook change committed meanwhile. The hooks are then not run: they have nothing to do, and
+    // the transaction is over.
+    if (this.writes.commitsWithThisStatement(tx)) {
+      const aloneAt = this.aloneAt(entries);
+      if (aloneAt !== null) {
+        const appended = await this.chain(tx, items, step, { atWebhooksVersion: aloneAt, orElse: 'fail', commit: true });
+        return appended?.events ?? [];
+      }
+    }
+    return this.appendItems(tx, items, step);
   }
 
   /** Appends entries, each with its own caller and time, in order, and runs the hooks (see appendAll). */
@@ -234,7 +242,7 @@ export class AuditService {
   private async appendGroup(group: QueuedEntry[]): Promise<void> {
     try {
       const aloneAt = this.aloneAt(group.map((q) => q.entry));
-      const alone = aloneAt === null ? null : await this.writes.single((db) => this.chain(db, group, undefined, aloneAt));
+      const alone = aloneAt === null ? null : await this.writes.single((db) => this.chain(db, group, undefined, { atWebhooksVersion: aloneAt }));
       if (!alone) await this.writes.run((tx) => this.appendItems(tx, group));
     } catch (err) {
       for (const q of group) q.reject(err);
@@ -243,12 +251,12 @@ export class AuditService {
     for (const q of group) q.resolve();
   }
 
-  /** The appended events and what the append saw of the head; null when nothing was appended (the head was not at onlyAtWebhooksVersion). */
+  /** The appended events and what the append saw of the head; null when nothing was appended (the head was not at atWebhooksVersion). */
   private async chain(
     tx: Tx,
     items: readonly CallerEntry[],
     step?: WriteStep,
-    onlyAtWebhooksVersion?: number,
+    options: AppendOptions = {},
   ): Promise<{ events: AuditEventView[]; head: AppendedHead } | null> {
     if (items.length === 0) return null;
     // Everything but the seq (and so the hashes) is worked out before the head is locked; the repository's one
@@ -277,7 +285,7 @@ export class AuditService {
         ...auditHashParts(c),
       })),
       step,
-      onlyAtWebhooksVersion,
+      options,
     );
     if (links.length === 0) return null;
     const events = contents.map((c, i) => ({ ...c, seq: links[i]!.seq, prevHash: links[i]!.prevHash, hash: links[i]!.hash }));

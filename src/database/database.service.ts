@@ -162,10 +162,20 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
    * transaction opened by transaction() on PostgreSQL, straight through its pg connection (see DirectSql). Only for
    * statements whose columns pg and Prisma map alike: no int8 or numeric.
    */
-  rawQuery<T>(tx: Tx, sql: Prisma.Sql): Promise<T[]> {
+  rawQuery<T>(tx: Tx, sql: Prisma.Sql, options: { commit?: boolean } = {}): Promise<T[]> {
     const slot = directSlots.get(tx);
-    if (slot && (slot.client || slot.closed)) return this.connection!.direct!.query<T>(slot, sql);
+    if (slot && (slot.client || slot.closed)) return this.connection!.direct!.query<T>(slot, sql, options);
+    if (options.commit) throw new Error('rawQuery: this transaction cannot commit with a statement (see canCommitWith)');
     return tx.$queryRaw<T[]>(sql);
+  }
+
+  /**
+   * Whether the transaction of `tx` can commit together with a statement (rawQuery with `commit`): on PostgreSQL, in a
+   * transaction opened by transaction() that has sent its first statement.
+   */
+  canCommitWith(tx: Tx): boolean {
+    const slot = directSlots.get(tx);
+    return slot !== undefined && slot.client !== null && !slot.closed;
   }
 
   /** Runs `work` with the shared client, outside any transaction (each statement commits by itself). */

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryConfig } from 'pg';
 import { Prisma } from '../generated/prisma/client';
+import type { CommitAfter } from './pipelined-begin';
 
 /**
  * The pg connection of one open Prisma transaction, once known; `closed` once Prisma ended the transaction and gave
@@ -65,16 +66,24 @@ export class DirectSql {
     slot.client = null;
   }
 
-  /** Runs `sql` on the slot's connection; `/* prepared *\/` statements as named prepared statements, as the adapter does. */
-  async query<T>(slot: DirectSlot, sql: Prisma.Sql): Promise<T[]> {
+  /**
+   * Runs `sql` on the slot's connection; `/* prepared *\/` statements as named prepared statements, as the adapter
+   * does. With `commit`, the transaction commits right behind the statement, in the same round trip (see
+   * pipelined-begin.ts): it resolves once the commit is durable, and the slot is closed then (the transaction is over).
+   */
+  async query<T>(slot: DirectSlot, sql: Prisma.Sql, options: CommitAfter = {}): Promise<T[]> {
     const client = slot.client;
     if (!client || slot.closed) throw new Error('Transaction already closed: a statement was sent after its transaction ended.');
+    const config: QueryConfig & CommitAfter = { name: this.statementName({ sql: sql.text }), text: sql.text, values: sql.values as unknown[] };
+    if (options.commit) config.commit = true;
+    let rows: T[];
     try {
-      const result = await client.query({ name: this.statementName({ sql: sql.text }), text: sql.text, values: sql.values as unknown[] });
-      return result.rows as T[];
+      rows = (await client.query(config)).rows as T[];
     } catch (err) {
       throw asPrismaError(err);
     }
+    if (options.commit) slot.closed = true;
+    return rows;
   }
 }
 

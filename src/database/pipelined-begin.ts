@@ -11,10 +11,35 @@ import { type Pool, type PoolClient, Query, type QueryConfig } from 'pg';
  * as before; if BEGIN itself failed, PostgreSQL skips the statement and its error is BEGIN's.
  */
 export function pipelineBegin(pool: Pool, hooks: { onBegin?: (client: PoolClient) => void } = {}): void {
-  const pending = new WeakSet<PoolClient>();
-  pool.on('connect', (client) => patch(client, pending, hooks.onBegin));
+  const state: ClientStates = { pending: new WeakSet(), committed: new WeakSet() };
+  pool.on('connect', (client) => patch(client, state, hooks.onBegin));
   // A connection given back with a BEGIN still held (a transaction that ran nothing) starts clean next time.
-  pool.on('release', (_err: Error | undefined, client: PoolClient) => pending.delete(client));
+  pool.on('release', (_err: Error | undefined, client: PoolClient) => {
+    state.pending.delete(client);
+    state.committed.delete(client);
+  });
+}
+
+/**
+ * A statement sent with `commit: true` (see DirectSql) goes out with a COMMIT behind it, in one write and one
+ * pipeline (Parse/Bind/Execute of the statement, then of COMMIT, then one Sync): PostgreSQL commits the transaction as
+ * soon as the statement is done, without waiting for this process to read the result and send COMMIT (a write's
+ * last statement holds the audit chain head, which every write queues for: on a busy event loop that wait was most
+ * of the time it was held). The statement's result (or error) comes back only once the COMMIT has completed (or
+ * failed: then the error is the COMMIT's, and the transaction did not commit). If the statement fails, PostgreSQL
+ * skips the COMMIT: the transaction stays open, failed, and the adapter's ROLLBACK goes out as ever. After a
+ * commit the adapter's own COMMIT (or ROLLBACK) is answered at once, and any other statement on that connection is
+ * refused until the pool gets it back: the transaction is over.
+ */
+export interface CommitAfter {
+  commit?: boolean;
+}
+
+interface ClientStates {
+  /** A BEGIN not sent yet (it goes out with the next statement). */
+  pending: WeakSet<PoolClient>;
+  /** The transaction committed with its last statement; the adapter's COMMIT is still to come. */
+  committed: WeakSet<PoolClient>;
 }
 
 /** What the adapter gets for a statement that was not sent (it reads rowCount, fields and rows). */
@@ -28,9 +53,21 @@ function bare(config: unknown, text: string): boolean {
 }
 
 /** `onBegin` hears of every transaction the adapter begins, in the async context of its BEGIN (see DirectSql). */
-function patch(client: PoolClient, pending: WeakSet<PoolClient>, onBegin?: (client: PoolClient) => void): void {
+function patch(client: PoolClient, { pending, committed }: ClientStates, onBegin?: (client: PoolClient) => void): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]): unknown => {
+    if (committed.has(client)) {
+      if (rest.length === 0 && (bare(config, 'COMMIT') || bare(config, 'ROLLBACK'))) {
+        committed.delete(client);
+        return Promise.resolve(nothingSent((config as QueryConfig).text));
+      }
+      return Promise.reject(new Error('Transaction already closed: it committed with its last statement.'));
+    }
+    if (rest.length === 0 && !pending.has(client) && wantsCommit(config)) {
+      return new Promise((resolve, reject) => {
+        query(thenCommit(config as QueryConfig, () => committed.add(client), (err, result) => (err ? reject(err) : resolve(result))));
+      });
+    }
     if (rest.length === 0) {
       if (bare(config, 'BEGIN') && !pending.has(client)) {
         pending.add(client);
@@ -53,6 +90,44 @@ function patch(client: PoolClient, pending: WeakSet<PoolClient>, onBegin?: (clie
     }
     return query(config, ...rest);
   };
+}
+
+/** A statement object (not a string, not a cursor) that asks for the COMMIT behind it. */
+function wantsCommit(config: unknown): boolean {
+  if (typeof config !== 'object' || config === null) return false;
+  const c = config as CommitAfter & { submit?: unknown };
+  return c.commit === true && typeof c.submit !== 'function';
+}
+
+/**
+ * A query whose messages are followed by those of a COMMIT, before the one Sync; the COMMIT's CommandComplete is not
+ * the statement's: it calls `committed` (before the callback, which runs at ReadyForQuery).
+ */
+function thenCommit(config: QueryConfig, committed: () => void, callback: (err: Error | undefined, result: unknown) => void): PgQuery {
+  const { commit: _commit, ...statement } = config as QueryConfig & CommitAfter;
+  // Extended protocol even for a statement without parameters (pg would send that as a simple query, with no room
+  // for the COMMIT before its Sync).
+  const q = new Query({ ...statement, queryMode: 'extended', callback } as QueryConfig) as unknown as PgQuery;
+  const commandComplete = q.handleCommandComplete.bind(q);
+  let statementDone = false;
+  q._getRows = (connection) => {
+    connection.execute({ portal: q.portal ?? '', rows: 0 });
+    connection.parse({ text: 'COMMIT', name: '', types: [] });
+    connection.bind({ portal: '', statement: '', values: [] });
+    connection.execute({ portal: '', rows: 0 });
+    connection.sync();
+  };
+  q.handleCommandComplete = (msg, connection) => {
+    if (statementDone) {
+      // A COMMIT of a transaction that had failed answers "ROLLBACK" (no error): then nothing committed.
+      if ((msg as { text?: string }).text === 'COMMIT') committed();
+      else q._canceledDueToError = new Error('COMMIT rolled the transaction back: an earlier statement of it had failed');
+      return;
+    }
+    statementDone = true;
+    commandComplete(msg, connection);
+  };
+  return q;
 }
 
 /** Whether `config` names a prepared statement this connection has not prepared yet. */
@@ -92,9 +167,13 @@ function beginThen(config: QueryConfig, callback: (err: Error | undefined, resul
 
 /** The parts of pg's Query (its internals, untyped) the pipeline uses. */
 interface PgQuery {
+  portal?: string;
+  /** An error to report at ReadyForQuery instead of the result (pg's own field). */
+  _canceledDueToError?: Error | false;
   submit(connection: PgConnection): Error | null;
   prepare(connection: PgConnection): void;
   handleCommandComplete(msg: unknown, connection: unknown): void;
+  _getRows(connection: PgConnection, rows?: number): void;
 }
 
 /** The parts of pg's (untyped) connection the pipeline uses. */
@@ -103,4 +182,5 @@ interface PgConnection {
   parse(msg: { text: string; name: string; types: unknown[] }): void;
   bind(msg: { portal: string; statement: string; values: unknown[] }): void;
   execute(msg: { portal: string; rows: number }): void;
+  sync(): void;
 }

@@ -45,6 +45,24 @@ export interface AuditQuery {
   take: number;
 }
 
+/** How an append is guarded, and whether the transaction commits with it (see append). */
+export interface AppendOptions {
+  /** Append only if the chain head's webhooks_version is still this one when locked. */
+  atWebhooksVersion?: number;
+  /** If it is not: append nothing (default), or fail the statement (see isWebhooksVersionMoved). */
+  orElse?: 'nothing' | 'fail';
+  /** The transaction commits right behind this statement, in the same round trip (DatabaseService.rawQuery). */
+  commit?: boolean;
+}
+
+/** The text the failing guard's error carries (in PostgreSQL's message of a failed integer cast, SQLSTATE 22P02). */
+const WEBHOOKS_VERSION_MOVED = 'audit_head.webhooks_version moved: now ';
+
+/** Whether `err` is the failure of an append guarded with orElse 'fail' (the head's webhooks_version had moved). */
+export function isWebhooksVersionMoved(err: unknown): boolean {
+  return err instanceof Error && err.message.includes(WEBHOOKS_VERSION_MOVED);
+}
+
 /** The `audit_events` table and its chain head (`audit_head`, one row). Append-only: no update or delete here. */
 @Injectable()
 export class AuditRepository {
@@ -58,11 +76,18 @@ export class AuditRepository {
    * Returns each event's seq and hashes, in order. Anything else the transaction writes should come before it, or
    * in it: `step` (the write's own changes, as data-modifying CTEs) runs in this same statement.
    */
-  async append(tx: Tx, events: ChainedEvent[], step?: WriteStep, onlyAtWebhooksVersion?: number): Promise<ChainLink[]> {
+  async append(tx: Tx, events: ChainedEvent[], step?: WriteStep, options: AppendOptions = {}): Promise<ChainLink[]> {
     if (events.length === 0) return [];
-    // With onlyAtWebhooksVersion, nothing is appended (no row returned) unless the locked head is still at it: the
-    // lock re-reads the head row, so a webhook change that committed while this statement waited for it is seen.
-    const guard = onlyAtWebhooksVersion === undefined ? Prisma.empty : Prisma.sql`AND webhooks_version = ${onlyAtWebhooksVersion}::int`;
+    // With atWebhooksVersion, the append happens only if the locked head is still at that version: the lock re-reads
+    // the head row, so a webhook change that committed while this statement waited for it is seen. Otherwise nothing
+    // is appended (no row returned), or the statement fails (orElse 'fail': with the write's own changes, which are
+    // in this same statement, and so the transaction; see isWebhooksVersionMoved).
+    const at = options.atWebhooksVersion;
+    const guard = at === undefined || options.orElse === 'fail' ? Prisma.empty : Prisma.sql`AND webhooks_version = ${at}::int`;
+    const check =
+      at === undefined || options.orElse !== 'fail'
+        ? Prisma.empty
+        : Prisma.sql`WHERE CASE WHEN h.webhooks_version = ${at}::int THEN true ELSE (${WEBHOOKS_VERSION_MOVED} || h.webhooks_version::text)::int IS NULL END`;
     const col = <K extends keyof ChainedEvent>(k: K) => events.map((e) => e[k]);
     // Each event carries its own time and caller: a group append (see AuditService.appendGrouped) chains the events
     // of several requests in one statement.
@@ -79,7 +104,7 @@ export class AuditRepository {
       chain AS (
         SELECT e.n, h.seq + 1 AS seq, h.hash AS prev_hash,
                encode(sha256(convert_to(h.hash || E'\n' || e.prefix || (h.seq + 1)::text || e.suffix, 'UTF8')), 'hex') AS hash
-          FROM head h JOIN ev e ON e.n = 1
+          FROM head h JOIN ev e ON e.n = 1 ${check}
         UNION ALL
         SELECT e.n, c.seq + 1, c.hash,
                encode(sha256(convert_to(c.hash || E'\n' || e.prefix || (c.seq + 1)::text || e.suffix, 'UTF8')), 'hex')
@@ -99,7 +124,9 @@ export class AuditRepository {
          WHERE audit_head.id = 1
         RETURNING audit_head.seq
       )
-      SELECT c.seq, c.prev_hash AS "prevHash", c.hash, (SELECT webhooks_version FROM head) AS "webhooksVersion" FROM chain c ORDER BY c.n`);
+      SELECT c.seq, c.prev_hash AS "prevHash", c.hash, (SELECT webhooks_version FROM head) AS "webhooksVersion" FROM chain c ORDER BY c.n`,
+      { commit: options.commit },
+    );
   }
 
   list(query: AuditQuery): Promise<AuditRow[]> {

@@ -6,6 +6,7 @@ import { DatabaseService, type Tx } from '../database/database.service';
 import { stableStringify } from '../domain/canonical-json';
 import type { Prisma } from '../generated/prisma/client';
 import { IdempotencyRepository } from '../repositories/idempotency.repository';
+import { isWebhooksVersionMoved } from '../repositories/audit.repository';
 import { isUniqueViolation } from '../repositories/errors';
 import type { IdempotencyRow } from '../repositories/records';
 
@@ -46,6 +47,8 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
   private readonly endHooks = new WeakMap<Tx, (() => void)[]>();
   /** The last statements of a transaction (its audit append), by its client: see lastly. */
   private readonly lastSteps = new WeakMap<Tx, (() => Promise<unknown>)[]>();
+  /** Transactions in their last step, whose next statement may carry the COMMIT: see commitsWithThisStatement. */
+  private readonly committing = new WeakSet<Tx>();
 
   constructor(
     private readonly database: DatabaseService,
@@ -80,7 +83,8 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
   /**
    * Runs `step` as the last statement of the transaction of `tx`, after everything else it does (the Idempotency-Key
    * record included), just before COMMIT. A write's audit append goes here: it locks the audit chain head, which then
-   * stays locked for that one round trip and the commit.
+   * stays locked for that one statement and the commit. On PostgreSQL the COMMIT may go out with it, in the same round
+   * trip (see commitsWithThisStatement): the head is then not held while this process reads the result.
    */
   lastly(tx: Tx, step: () => Promise<unknown>): void {
     const steps = this.lastSteps.get(tx);
@@ -88,8 +92,31 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
     steps.push(step);
   }
 
-  /** One transaction with its end hooks (see afterTransaction) and last steps (see lastly). */
+  /**
+   * Whether the statement about to be sent in the transaction of `tx` may carry its COMMIT (DatabaseService.rawQuery
+   * with `commit`): the first one asked about in the last `lastly` step, when the database can do it. Once only.
+   */
+  commitsWithThisStatement(tx: Tx): boolean {
+    if (!this.committing.has(tx)) return false;
+    this.committing.delete(tx);
+    return this.database.canCommitWith(tx);
+  }
+
+  /**
+   * One transaction with its end hooks (see afterTransaction) and last steps (see lastly). Its last statement may
+   * carry the COMMIT (commitsWithThisStatement); if such a statement's guard failed (a webhook change committed
+   * meanwhile: isWebhooksVersionMoved), the whole transaction has rolled back and runs once more without that.
+   */
   private async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    try {
+      return await this.transactionOnce(work, true);
+    } catch (err) {
+      if (!isWebhooksVersionMoved(err)) throw err;
+      return this.transactionOnce(work, false);
+    }
+  }
+
+  private async transactionOnce<T>(work: (tx: Tx) => Promise<T>, commitWithLastStatement: boolean): Promise<T> {
     const hooks: (() => void)[] = [];
     try {
       return await this.database.transaction(async (tx) => {
@@ -97,7 +124,11 @@ export class Writes implements OnModuleInit, OnModuleDestroy {
         const steps: (() => Promise<unknown>)[] = [];
         this.lastSteps.set(tx, steps);
         const result = await work(tx);
-        for (const step of steps) await step();
+        for (let i = 0; i < steps.length; i++) {
+          if (i === steps.length - 1 && commitWithLastStatement) this.committing.add(tx);
+          await steps[i]!();
+        }
+        this.committing.delete(tx);
         return result;
       });
     } finally {
