@@ -186,15 +186,19 @@ describe.runIf(process.env.DATABASE_URL)('raw statements straight through the tr
       await submit(0); // the outbox reads and caches the subscriptions (none)
       const direct = vi.spyOn(DirectSql.prototype, 'query');
       const withCommit = () => direct.mock.calls.filter((call) => call[2]?.commit === true).length;
+      const refused = () => direct.mock.settledResults.filter((r, i) => direct.mock.calls[i]![2]?.commit === true && r.type === 'rejected').length;
       await submit(1);
       expect(withCommit()).toBe(1);
       // A webhook change through another process moves the chain head's webhooks_version on (as its audit event
       // does): this process's cached subscriptions are no longer known to be current.
       await db.prisma.$executeRawUnsafe('UPDATE audit_head SET webhooks_version = webhooks_version + 1 WHERE id = 1');
+      expect(refused()).toBe(0);
       await submit(2);
-      expect(withCommit()).toBe(2); // the guarded try, which failed and rolled back...
+      expect(withCommit()).toBe(2); // the guarded try, which the head's moved webhooks_version failed and rolled back...
+      expect(refused()).toBe(1);
       await submit(3);
       expect(withCommit()).toBe(3); // ...then the long way re-read the subscriptions: the next one commits with its append
+      expect(refused()).toBe(1);
       direct.mockRestore();
       const versions = await db.prisma.configVersion.findMany({ where: { cluster: { name: 'one-trip' } }, orderBy: { version: 'asc' } });
       expect(versions.map((v) => [v.version, v.reason])).toEqual([

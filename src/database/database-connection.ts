@@ -61,8 +61,8 @@ export async function openDatabase(storage: StorageConfig, options: { poolSize: 
     // Statements marked /* prepared */ are named, so each connection plans them once (see prepared-statements.ts).
     const statementNameGenerator = preparedStatementNames() as (query: { sql: string }) => string;
     const direct = new DirectSql(statementNameGenerator);
-    pipelineBegin(pool, { onBegin: (client) => direct.onBegin(client) });
-    pool.on('release', (_err: Error | undefined, client: PoolClient) => direct.onRelease(client));
+    pipelineBegin(pool, { onBegin: (client) => direct.onBegin(client), onEnd: (client) => direct.onEnd(client) });
+    pool.on('release', (_err: Error | undefined, client: PoolClient) => direct.onEnd(client));
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool, { statementNameGenerator }), errorFormat: PRISMA_ERROR_FORMAT });
     return {
       kind: 'postgres',

@@ -138,15 +138,25 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     let result: T;
     if (direct) {
       const slot: DirectSlot = { client: null, closed: false };
-      result = await direct.track(
-        (inside) =>
-          this.prisma.$transaction((tx) => {
-            afterCommitCallbacks.set(tx, callbacks);
-            directSlots.set(tx, slot);
-            return inside(() => fn(tx));
-          }, TX_OPTIONS),
-        slot,
-      );
+      let done: { value: T } | undefined;
+      try {
+        result = await direct.track(
+          (inside) =>
+            this.prisma.$transaction(async (tx) => {
+              afterCommitCallbacks.set(tx, callbacks);
+              directSlots.set(tx, slot);
+              const value = await inside(() => fn(tx));
+              done = { value };
+              return value;
+            }, TX_OPTIONS),
+          slot,
+        );
+      } catch (err) {
+        // The work finished and its last statement committed the transaction (rawQuery with `commit`), but Prisma
+        // gave up on the transaction meanwhile (its timeout, while that statement waited for a lock): it did commit.
+        if (!(done && slot.committed)) throw err;
+        result = done.value;
+      }
     } else {
       result = await this.prisma.$transaction((tx) => {
         afterCommitCallbacks.set(tx, callbacks);

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient, QueryConfig } from 'pg';
 import { Prisma } from '../generated/prisma/client';
-import type { CommitAfter } from './pipelined-begin';
+import type { CommitAfter, Committed } from './pipelined-begin';
 
 /**
  * The pg connection of one open Prisma transaction, once known; `closed` once Prisma ended the transaction and gave
@@ -10,6 +10,8 @@ import type { CommitAfter } from './pipelined-begin';
 export interface DirectSlot {
   client: PoolClient | null;
   closed: boolean;
+  /** The transaction committed with a statement (rawQuery with `commit`): whatever Prisma says after, it stands. */
+  committed?: boolean;
 }
 
 /**
@@ -25,9 +27,10 @@ export interface DirectSlot {
  * carries a fresh slot; Prisma's pg adapter begins the transaction on the connection it took from the pool, in that
  * same context (the adapter's `startTransaction` awaits the pool, then sends BEGIN), and the pipelined-BEGIN patch,
  * which sees that BEGIN, reports the connection here (`onBegin`). The transaction's own work runs outside that context,
- * so a transaction opened inside it gets a slot of its own or none. When the pool gets the connection back (`onRelease`)
- * the slot is closed: a statement sent after that fails as Prisma's own would ("Transaction already closed") and never
- * reaches a connection another transaction may hold by then.
+ * so a transaction opened inside it gets a slot of its own or none. As soon as the adapter ends the transaction (its
+ * COMMIT or ROLLBACK, also on Prisma's timeout) or the pool gets the connection back (`onEnd`), the slot is closed: a
+ * statement sent after that fails as Prisma's own would ("Transaction already closed"), and never runs outside the
+ * transaction or on a connection another transaction may hold by then.
  *
  * Results come back as `pg` parses them: numbers for int4, Date for timestamptz, parsed JSON, strings for text and
  * uuid; the same as Prisma's $queryRaw for every column but int8 and numeric (BigInt and Decimal there, strings here),
@@ -57,8 +60,12 @@ export class DirectSql {
     this.open.set(client, slot);
   }
 
-  /** The pool got `client` back: the transaction on it, if any, has ended. */
-  onRelease(client: PoolClient): void {
+  /**
+   * The transaction on `client` ends: the adapter sends its COMMIT or ROLLBACK (Prisma's own end of it, or its
+   * timeout), or the pool got the connection back. From then on no statement of that transaction goes out: one
+   * queued behind a ROLLBACK would run outside any transaction.
+   */
+  onEnd(client: PoolClient): void {
     const slot = this.open.get(client);
     if (!slot) return;
     this.open.delete(client);
@@ -76,14 +83,17 @@ export class DirectSql {
     if (!client || slot.closed) throw new Error('Transaction already closed: a statement was sent after its transaction ended.');
     const config: QueryConfig & CommitAfter = { name: this.statementName({ sql: sql.text }), text: sql.text, values: sql.values as unknown[] };
     if (options.commit) config.commit = true;
-    let rows: T[];
+    let result: { rows: unknown[] } & Committed;
     try {
-      rows = (await client.query(config)).rows as T[];
+      result = await client.query(config);
     } catch (err) {
       throw asPrismaError(err);
     }
-    if (options.commit) slot.closed = true;
-    return rows;
+    if (options.commit) {
+      slot.closed = true;
+      if (result.committed === true) slot.committed = true;
+    }
+    return result.rows as T[];
   }
 }
 

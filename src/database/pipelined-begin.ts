@@ -10,14 +10,24 @@ import { type Pool, type PoolClient, Query, type QueryConfig } from 'pg';
  * nothing before it is answered at once too (nothing was begun). The statement's result (or error) is the caller's
  * as before; if BEGIN itself failed, PostgreSQL skips the statement and its error is BEGIN's.
  */
-export function pipelineBegin(pool: Pool, hooks: { onBegin?: (client: PoolClient) => void } = {}): void {
-  const state: ClientStates = { pending: new WeakSet(), committed: new WeakSet() };
-  pool.on('connect', (client) => patch(client, state, hooks.onBegin));
-  // A connection given back with a BEGIN still held (a transaction that ran nothing) starts clean next time.
+export function pipelineBegin(pool: Pool, hooks: TransactionHooks = {}): void {
+  const state: ClientStates = { pending: new WeakSet(), committed: new WeakSet(), checkouts: new WeakMap() };
+  pool.on('connect', (client) => patch(client, state, hooks));
+  // A connection given back with a BEGIN still held (a transaction that ran nothing) starts clean next time, and
+  // nothing still in flight from this checkout can mark the next one (see thenCommit).
   pool.on('release', (_err: Error | undefined, client: PoolClient) => {
     state.pending.delete(client);
     state.committed.delete(client);
+    state.checkouts.set(client, (state.checkouts.get(client) ?? 0) + 1);
   });
+}
+
+/** What DirectSql hears: the adapter began a transaction on a connection, or ends it (its COMMIT or ROLLBACK). */
+export interface TransactionHooks {
+  /** Called in the async context of the adapter's BEGIN. */
+  onBegin?: (client: PoolClient) => void;
+  /** Called as the adapter sends its COMMIT or ROLLBACK (before it goes out, or is answered here). */
+  onEnd?: (client: PoolClient) => void;
 }
 
 /**
@@ -35,11 +45,18 @@ export interface CommitAfter {
   commit?: boolean;
 }
 
+/** On the result of a statement sent with `commit`: whether its COMMIT went out with it and committed. */
+export interface Committed {
+  committed?: boolean;
+}
+
 interface ClientStates {
   /** A BEGIN not sent yet (it goes out with the next statement). */
   pending: WeakSet<PoolClient>;
   /** The transaction committed with its last statement; the adapter's COMMIT is still to come. */
   committed: WeakSet<PoolClient>;
+  /** How many times each connection went back to the pool: a checkout's number. */
+  checkouts: WeakMap<PoolClient, number>;
 }
 
 /** What the adapter gets for a statement that was not sent (it reads rowCount, fields and rows). */
@@ -53,19 +70,37 @@ function bare(config: unknown, text: string): boolean {
 }
 
 /** `onBegin` hears of every transaction the adapter begins, in the async context of its BEGIN (see DirectSql). */
-function patch(client: PoolClient, { pending, committed }: ClientStates, onBegin?: (client: PoolClient) => void): void {
+function patch(client: PoolClient, { pending, committed, checkouts }: ClientStates, { onBegin, onEnd }: TransactionHooks): void {
   const query = client.query.bind(client) as (...args: unknown[]) => unknown;
   (client as { query: unknown }).query = (config: unknown, ...rest: unknown[]): unknown => {
+    const ends = rest.length === 0 && (bare(config, 'COMMIT') || bare(config, 'ROLLBACK'));
+    if (ends) onEnd?.(client);
     if (committed.has(client)) {
-      if (rest.length === 0 && (bare(config, 'COMMIT') || bare(config, 'ROLLBACK'))) {
+      if (ends) {
         committed.delete(client);
         return Promise.resolve(nothingSent((config as QueryConfig).text));
       }
-      return Promise.reject(new Error('Transaction already closed: it committed with its last statement.'));
+      const refused = new Error('Transaction already closed: it committed with its last statement.');
+      const callback = rest.find((arg) => typeof arg === 'function') as ((err: Error) => void) | undefined;
+      if (!callback) return Promise.reject(refused);
+      process.nextTick(() => callback(refused));
+      return undefined;
     }
     if (rest.length === 0 && !pending.has(client) && wantsCommit(config)) {
+      const checkout = checkouts.get(client) ?? 0;
+      let didCommit = false;
       return new Promise((resolve, reject) => {
-        query(thenCommit(config as QueryConfig, () => committed.add(client), (err, result) => (err ? reject(err) : resolve(result))));
+        const onCommitted = () => {
+          didCommit = true;
+          // Only while the connection is still in the checkout that sent it: once given back, another transaction's.
+          if ((checkouts.get(client) ?? 0) === checkout) committed.add(client);
+        };
+        query(
+          thenCommit(config as QueryConfig, onCommitted, (err, result) => {
+            if (err) reject(err);
+            else resolve(Object.assign(result as object, { committed: didCommit } satisfies Committed));
+          }),
+        );
       });
     }
     if (rest.length === 0) {
