@@ -135,33 +135,24 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     const callbacks: (() => void)[] = [];
     const direct = this.connection?.direct;
-    let result: T;
-    if (direct) {
-      const slot: DirectSlot = { client: null, closed: false };
-      let done: { value: T } | undefined;
-      try {
-        result = await direct.track(
-          (inside) =>
-            this.prisma.$transaction(async (tx) => {
-              afterCommitCallbacks.set(tx, callbacks);
-              directSlots.set(tx, slot);
-              const value = await inside(() => fn(tx));
-              done = { value };
-              return value;
-            }, TX_OPTIONS),
-          slot,
-        );
-      } catch (err) {
-        // The work finished and its last statement committed the transaction (rawQuery with `commit`), but Prisma
-        // gave up on the transaction meanwhile (its timeout, while that statement waited for a lock): it did commit.
-        if (!(done && slot.committed)) throw err;
-        result = done.value;
-      }
-    } else {
-      result = await this.prisma.$transaction((tx) => {
+    const slot: DirectSlot | undefined = direct ? { client: null, closed: false } : undefined;
+    let done: { value: T } | undefined;
+    const open = (inside: <R>(work: () => R) => R = (work) => work()) =>
+      this.prisma.$transaction(async (tx) => {
         afterCommitCallbacks.set(tx, callbacks);
-        return fn(tx);
+        if (slot) directSlots.set(tx, slot);
+        const value = await inside(() => fn(tx));
+        done = { value };
+        return value;
       }, TX_OPTIONS);
+    let result: T;
+    try {
+      result = direct && slot ? await direct.track(open, slot) : await open();
+    } catch (err) {
+      // The work finished and its last statement committed the transaction (rawQuery with `commit`), but Prisma
+      // gave up on the transaction meanwhile (its timeout, while that statement waited for a lock): it did commit.
+      if (!(done && slot?.committed)) throw err;
+      result = done.value;
     }
     for (const callback of callbacks) callback();
     return result;

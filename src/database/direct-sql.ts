@@ -4,8 +4,8 @@ import { Prisma } from '../generated/prisma/client';
 import type { CommitAfter, Committed } from './pipelined-begin';
 
 /**
- * The pg connection of one open Prisma transaction, once known; `closed` once Prisma ended the transaction and gave
- * the connection back to the pool (committed, rolled back or timed out).
+ * The pg connection of one open Prisma transaction, once known; `closed` once the transaction ended: the adapter sent
+ * its COMMIT or ROLLBACK (Prisma's timeout included), a statement carried the COMMIT, or the pool got the connection back.
  */
 export interface DirectSlot {
   client: PoolClient | null;
