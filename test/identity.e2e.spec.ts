@@ -68,8 +68,9 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
       expect(missing.status).toBe(404);
       expect(missing.body.code).toBe('PERSON_NOT_FOUND');
       for (const [path, body] of [
-        ['/v1/people/bob%20smith', { roles: ['reader'] }],
-        [`/v1/people/${'a'.repeat(129)}`, { roles: ['reader'] }],
+        ['/v1/people/bob%0Asmith', { roles: ['reader'] }],
+        ['/v1/people/%20bob', { roles: ['reader'] }],
+        [`/v1/people/${'a'.repeat(257)}`, { roles: ['reader'] }],
         ['/v1/people/bob', { roles: ['root'] }],
         ['/v1/people/bob', { roles: 'admin' }],
         ['/v1/people/bob', {}],
@@ -79,7 +80,13 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
         expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
       }
-      expect((await t.http().get('/v1/people/bob%20smith').set(admin)).status).toBe(400);
+      expect((await t.http().get('/v1/people/bob%0Asmith').set(admin)).status).toBe(400);
+      // a subject id or a display name is a name like any other (API.md: the person is whatever the claim holds)
+      const subject = await t.http().put(`/v1/people/${encodeURIComponent('Auth0|5F7C8ec7')}`).set(admin).send({ roles: ['reader'] });
+      expect(subject.status, subject.text).toBe(201);
+      expect(subject.body).toMatchObject({ name: 'auth0|5f7c8ec7' });
+      expect((await t.http().get(`/v1/people/${encodeURIComponent('auth0|5F7C8EC7')}`).set(admin)).body).toMatchObject({ name: 'auth0|5f7c8ec7' });
+      expect((await t.http().put('/v1/people/Jane%20Doe').set(admin).send({ roles: ['reader'] })).status).toBe(201);
     });
 
     it('only admins see or change people', async () => {
@@ -102,7 +109,7 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
     });
 
     it('invented people approving one version twice: 403 UNKNOWN_PERSON, nothing decided', async () => {
-      for (const person of ['mallory1', 'mallory2']) {
+      for (const person of ['mallory1', 'mallory2', 'auth0|mallory', 'Mallory Evil/3']) {
         const res = await t.http().post('/v1/clusters/act/configs/1/decisions').set(asBot(person)).send({ decision: 'approve' });
         expect(res.status).toBe(403);
         expect(res.body.code).toBe('UNKNOWN_PERSON');
@@ -240,7 +247,9 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
       expect(got.body).toEqual(shown);
       expect(got.text).not.toContain(created.body.token);
       expect((await t.http().get('/v1/api-keys/00000000-0000-4000-8000-000000000000').set(admin)).body.code).toBe('API_KEY_NOT_FOUND');
-      expect((await t.http().get('/v1/api-keys/not-a-uuid').set(admin)).status).toBe(400);
+      // an id that cannot be one names no key either
+      const malformed = await t.http().get('/v1/api-keys/not-a-uuid').set(admin);
+      expect([malformed.status, malformed.body.code]).toEqual([404, 'API_KEY_NOT_FOUND']);
       expect((await t.http().get(created.headers.location).set(bearer(submitter))).status).toBe(403);
     });
 
@@ -264,6 +273,10 @@ describe(`people, acting for, approval policy and API keys (${DATABASE})`, () =>
         expect(res.status, String(expiresAt)).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
       }
+      // null, as GET shows a key that never expires, is such a key (not a 500)
+      const never = await t.http().post('/v1/api-keys').set(admin).send({ name: 'never-expires', roles: ['reader'], expiresAt: null });
+      expect(never.status, never.text).toBe(201);
+      expect(never.body.expiresAt).toBeNull();
       const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
       const created = await t.http().post('/v1/api-keys').set(admin).send({ name: 'temp', roles: ['reader'], expiresAt }).expect(201);
       expect(created.body.expiresAt).toBe(expiresAt);

@@ -16,6 +16,8 @@ const CLIENTS = {
   'admin-app': { upn: 'Ada@Contoso.com', roles: ['ProxyConfig.Admin'] },
   'norole-app': { preferred_username: 'nobody@contoso.com', roles: ['Other.App.Role'] },
   'string-roles-app': { preferred_username: 'mallory@contoso.com', roles: 'ProxyConfig.Admin' },
+  // no user name claim at all: the person is the sub, here the client id, as identity providers spell subject ids
+  'Auth0|Pipeline-7': { roles: ['ProxyConfig.Read'] },
 };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,6 +119,19 @@ describe(`OIDC bearer tokens (${DATABASE})`, () => {
     expect(events.find((e) => e.action === 'config.approved')).toMatchObject({ actor: 'abby@contoso.com', via: null });
     const signIns = events.filter((e) => e.action === 'person.updated' && e.details.name === 'sam@contoso.com');
     expect(signIns).toHaveLength(1);
+  });
+
+  it('a person named only by a subject id such as auth0|... (no user name claim) signs in as that id, lower-cased', async () => {
+    const tk = await token('Auth0|Pipeline-7');
+    const claims = JSON.parse(Buffer.from(tk.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ sub: 'Auth0|Pipeline-7' });
+    expect(claims).not.toHaveProperty('preferred_username');
+    const res = await call(tk);
+    expect(res.status, res.text).toBe(200);
+    const admin = await token('admin-app');
+    const person = await t.http().get(`/v1/people/${encodeURIComponent('auth0|pipeline-7')}`).set(bearer(admin));
+    expect(person.status, person.text).toBe(200);
+    expect(person.body).toMatchObject({ name: 'auth0|pipeline-7', roles: ['reader'], source: 'oidc' });
   });
 
   it('a valid token without a role of the service is 403 FORBIDDEN; a roles claim that is a string is 401', async () => {

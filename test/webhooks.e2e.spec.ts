@@ -101,7 +101,9 @@ describe(`webhooks (${DATABASE})`, () => {
     const gone = await t.http().get(`/v1/webhooks/${id}`).set(admin);
     expect(gone.status).toBe(404);
     expect(gone.body.code).toBe('WEBHOOK_NOT_FOUND');
-    expect((await t.http().get('/v1/webhooks/not-a-uuid').set(admin)).status).toBe(400);
+    // an id that cannot be one names no webhook either
+    const malformed = await t.http().get('/v1/webhooks/not-a-uuid').set(admin);
+    expect([malformed.status, malformed.body.code]).toEqual([404, 'WEBHOOK_NOT_FOUND']);
 
     const audit = await t.http().get('/v1/audit?limit=200').set(bearer(reader)).expect(200);
     const mine = audit.body.items.filter((e: { action: string; details: { id?: string } }) => e.action.startsWith('webhook.') && e.details.id === id);
@@ -112,6 +114,33 @@ describe(`webhooks (${DATABASE})`, () => {
     const db = (t.app.get((await import('../src/database/database.service')).DatabaseService) as { prisma: any }).prisma;
     const rows = await db.$queryRawUnsafe('SELECT secret_encrypted FROM webhooks');
     expect(JSON.stringify(rows)).not.toContain(rotated.body.secret.slice(6));
+  });
+
+  it('null for a field of PATCH, or a URL with a newline or a space, is 400 (never a 500); a route without a body takes a JSON Content-Type with no body', async () => {
+    const r = await receiver();
+    const { id } = await subscribe({ url: r.url, events: ['config.approved'] });
+    for (const body of [{ events: null }, { enabled: null }, { description: null }, { url: null }]) {
+      const res = await t.http().patch(`/v1/webhooks/${id}`).set(admin).send(body);
+      expect([res.status, res.body.code], JSON.stringify(body)).toEqual([400, 'BAD_REQUEST']);
+    }
+    for (const url of [`${r.url}\nx`, `${r.url}/a b`, ` ${r.url}`, `${r.url}\t`]) {
+      const created = await t.http().post('/v1/webhooks').set(admin).send({ url, events: ['*'] });
+      expect([created.status, created.body.code], JSON.stringify(url)).toEqual([400, 'BAD_REQUEST']);
+      const patched = await t.http().patch(`/v1/webhooks/${id}`).set(admin).send({ url });
+      expect([patched.status, patched.body.code], JSON.stringify(url)).toEqual([400, 'BAD_REQUEST']);
+    }
+    const kept = await t.http().get(`/v1/webhooks/${id}`).set(admin).expect(200);
+    expect(kept.body).toMatchObject({ url: r.url, events: ['config.approved'], enabled: true, description: '' });
+    // clients that send Content-Type: application/json on every request, with no body
+    const json = { ...admin, 'content-type': 'application/json' };
+    expect((await t.http().post(`/v1/webhooks/${id}/ping`).set(json).send('')).status).toBe(202);
+    expect((await t.http().post(`/v1/webhooks/${id}/rotate-secret`).set(json).send('')).status).toBe(200);
+    const noDelivery = await t.http().post(`/v1/webhooks/${id}/deliveries/not-a-uuid/redeliver`).set(json).send('');
+    expect([noDelivery.status, noDelivery.body.code]).toEqual([404, 'DELIVERY_NOT_FOUND']);
+    // a route that needs a body still says so
+    const empty = await t.http().post('/v1/webhooks').set(json).send('');
+    expect([empty.status, empty.body.code]).toEqual([400, 'BAD_REQUEST']);
+    expect((await t.http().delete(`/v1/webhooks/${id}`).set(json).send('')).status).toBe(204);
   });
 
   it('bad subscriptions are 400 BAD_REQUEST', async () => {

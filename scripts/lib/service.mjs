@@ -31,7 +31,7 @@ export function tail(file, lines = 15) {
 }
 
 /** The node flags the service runs with, as the Dockerfile and `npm start` run it (README "Memory"). */
-export const SERVICE_NODE_ARGS = ['--max-semi-space-size=4', '--heap-growing-percent=50'];
+export const SERVICE_NODE_ARGS = ['--max-semi-space-size=8', '--heap-growing-percent=50'];
 
 /** The environment the Dockerfile gives the service (README "Memory"); a value set in the caller's wins. */
 export const SERVICE_ENV = { MALLOC_ARENA_MAX: '2' };

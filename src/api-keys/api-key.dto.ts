@@ -21,10 +21,10 @@ export class CreateApiKeyDto {
   @IsBoolean()
   canActFor?: boolean;
 
-  @ApiPropertyOptional({ description: 'RFC 3339 time in the future from which the key is refused (401)', format: 'date-time', example: '2027-06-30T00:00:00Z' })
+  @ApiPropertyOptional({ description: 'RFC 3339 time in the future from which the key is refused (401); null or absent: never', format: 'date-time', nullable: true, type: String, example: '2027-06-30T00:00:00Z' })
   @IsOptional()
   @IsRfc3339()
-  expiresAt?: string;
+  expiresAt?: string | null;
 }
 
 export class ApiKeyView {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { badRequest } from '../common/service-error';
+import { notFound } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
 import { Paginated } from '../http/paginated.decorator';
@@ -10,9 +10,11 @@ import { ApiKeysService } from './api-keys.service';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 
+/** An id that cannot be one (key ids are UUIDs) names no key: 404, as an unknown id. */
+const keyId = new ParseUUIDPipe({ exceptionFactory: () => notFound('API_KEY_NOT_FOUND', 'No API key has that id (API key ids are UUIDs).') });
+
 @ApiTags('api-keys')
 @RequireRole('admin')
-
 @Controller('v1/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
@@ -39,7 +41,7 @@ export class ApiKeysController {
   @ApiOperation({ summary: 'One API key (never its token)' })
   @ApiOkResponse({ type: ApiKeyView })
   @ApiProblemResponses(400, 401, 403, 404)
-  get(@Param('id', new ParseUUIDPipe({ exceptionFactory: () => badRequest('id must be an API key id (a UUID).') })) id: string): Promise<ApiKeyView> {
+  get(@Param('id', keyId) id: string): Promise<ApiKeyView> {
     return this.apiKeys.get(id);
   }
 
@@ -48,7 +50,7 @@ export class ApiKeysController {
   @ApiOkResponse({ type: ApiKeyView })
   @ApiProblemResponses(400, 401, 403, 404)
   revoke(
-    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => badRequest('id must be an API key id (a UUID).') })) id: string,
+    @Param('id', keyId) id: string,
     @CurrentCaller() caller: Caller,
   ): Promise<ApiKeyView> {
     return this.apiKeys.revoke(id, caller);

@@ -182,12 +182,12 @@ export class ApiKeysService implements Authenticator {
     for (const [hash, entry] of this.cache) if (entry.key.id === id) this.cache.delete(hash);
   }
 
-  async create(input: { name: string; roles: Role[]; canActFor?: boolean; expiresAt?: string }, caller: Caller): Promise<CreatedApiKeyView> {
+  async create(input: { name: string; roles: Role[]; canActFor?: boolean; expiresAt?: string | null }, caller: Caller): Promise<CreatedApiKeyView> {
     const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
     const roles = [...new Set(input.roles)].sort() as Role[];
     const nameKey = input.name.toLowerCase();
     let expiresAt: Date | null = null;
-    if (input.expiresAt !== undefined) {
+    if (input.expiresAt !== undefined && input.expiresAt !== null) {
       expiresAt = parseRfc3339(input.expiresAt);
       if (expiresAt.getTime() <= this.clock.now().getTime()) throw badRequest(`expiresAt must be in the future; ${input.expiresAt} is not.`);
     }

@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { ServiceError } from '../common/service-error';
 import { AUTHENTICATOR, type AuthenticatedKey, type Authenticator } from './authenticator';
 import { PEOPLE_DIRECTORY, type PeopleDirectory, TOKEN_VERIFIER, type TokenVerifier } from './identity';
-import { PERSON_NAME, PERSON_NAME_RULE } from './person-name';
+import { isPersonName, PERSON_NAME_RULE } from './person-name';
 import { type AuthenticatedRequest, keyPrincipal, type Principal } from './principal';
 import { bearerToken } from './token';
 import { IS_PUBLIC } from './public.decorator';
@@ -95,8 +95,8 @@ export class AuthGuard implements CanActivate {
       if (!key.canActFor) {
         throw new ServiceError('forbidden', 'FORBIDDEN', `The key "${key.name}" may not act for another user (X-Acting-For).`);
       }
-      if (!PERSON_NAME.test(person)) {
-        throw new ServiceError('bad_request', 'BAD_REQUEST', `X-Acting-For must be a user name of ${PERSON_NAME_RULE}.`);
+      if (!isPersonName(person)) {
+        throw new ServiceError('bad_request', 'BAD_REQUEST', `X-Acting-For must name a person: ${PERSON_NAME_RULE}.`);
       }
       const name = person.toLowerCase();
       if (name !== keyActor) {

@@ -716,10 +716,10 @@ export interface components {
             canActFor?: boolean;
             /**
              * Format: date-time
-             * @description RFC 3339 time in the future from which the key is refused (401)
+             * @description RFC 3339 time in the future from which the key is refused (401); null or absent: never
              * @example 2027-06-30T00:00:00Z
              */
-            expiresAt?: string;
+            expiresAt?: string | null;
             /**
              * @description Who or what uses the key (recorded as the actor, lower-cased); case-insensitively unique
              * @example alice

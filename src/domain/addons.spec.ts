@@ -94,15 +94,14 @@ describe('in the diff', () => {
     const kept = diffVersions(snap(2, { ...p3128, trustedCa: CA }), snap(3, { ...p3128, trustedCa: 'QUJD', noProxy: ['.svc'] }), both);
     expect(kept.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES']);
     expect(diffVersions(null, snap(1, { ...p3128, trustedCa: CA }), both).impact.map((f) => f.code)).toEqual([
-      'UPDATE_REIMAGES_NODES',
       'ISTIO_SERVICE_ENTRY_NEEDED',
       'MONITORING_TRUSTED_CA',
     ]);
   });
 
-  it('a first version on an Istio cluster: the ServiceEntry goes first too', () => {
+  it('a first version on an Istio cluster: the ServiceEntry goes first too (and no UPDATE_REIMAGES_NODES: no config yet)', () => {
     const d = diffVersions(null, snap(1, p3128), cluster(ISTIO));
-    expect(d.impact.map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES', 'ISTIO_SERVICE_ENTRY_NEEDED']);
+    expect(d.impact.map((f) => f.code)).toEqual(['ISTIO_SERVICE_ENTRY_NEEDED']);
     expect(diffToMarkdown(d, 'c1')).toContain('change the ServiceEntry first');
   });
 });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { applyPatch, deepClone, validate } from 'fast-json-patch';
 import { describe, expect, it } from 'vitest';
-import { configPatch, diffVersions, FIRST_CONFIG_IMPACT, type VersionSnapshot } from './diff';
+import { configPatch, diffVersions, type VersionSnapshot } from './diff';
 import type { CertificateDescription, ProxyConfig } from './proxy-config';
 
 function cert(name: string, fingerprintChar: string, overrides: Partial<CertificateDescription> = {}): CertificateDescription {
@@ -102,7 +102,8 @@ describe('diffVersions', () => {
     expect(apply(null, d.changes)).toEqual(config);
     expect(d.noProxy).toEqual({ added: ['a.example', 'b.example'], removed: [] });
     expect(d.trustedCa).toEqual({ added: [ROOT_A], removed: [] });
-    expect(d.impact).toEqual([FIRST_CONFIG_IMPACT]);
+    // UPDATE_REIMAGES_NODES is for a cluster that already has a config (API.md): none on a first version
+    expect(d.impact).toEqual([]);
     expect(d.summary).toBe('v1 (first version): httpProxy set to http://p:8080/; noProxy +2; trustedCa +1 certificate');
   });
 

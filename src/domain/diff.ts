@@ -293,15 +293,6 @@ function summarize(
   return `${head}: ${parts.join('; ')}`;
 }
 
-/** The finding a diff from no earlier version carries: whether nodes get reimaged depends on how it is applied. */
-export const FIRST_CONFIG_IMPACT: Finding = {
-  code: 'UPDATE_REIMAGES_NODES',
-  severity: 'info',
-  pointer: '',
-  message:
-    'No earlier config to compare with: on a new cluster (az aks create) nothing is reimaged, but enabling the HTTP proxy on an existing cluster reimages every node pool; make sure Pod Disruption Budgets protect your workloads.',
-};
-
 /** What a diff needs to know about the cluster: its add-ons (and the proxy addresses the Istio finding mentions). */
 export type DiffCluster = Pick<ClusterContext, 'addons' | 'network'>;
 
@@ -327,12 +318,9 @@ export function diffVersions(from: VersionSnapshot | null, to: VersionSnapshot, 
     const b = to.config[field] ?? null;
     if (a !== b) proxies.push({ field, from: a, to: b });
   }
-  const impact =
-    from === null
-      ? changes.length > 0
-        ? [{ ...FIRST_CONFIG_IMPACT }]
-        : []
-      : impactFindings(from.config, to.config);
+  // A first version has no impact finding of its own: UPDATE_REIMAGES_NODES is for a cluster that already has a
+  // config (API.md), and a code never changes severity.
+  const impact = from === null ? [] : impactFindings(from.config, to.config);
   const proxyEndpointChanged = endpointSet(from?.config) !== endpointSet(to.config);
   if (changes.length > 0) {
     // The impact is what this change does: the ServiceEntry matters when the endpoint is new or moves, the monitoring

@@ -43,8 +43,10 @@ export function impactFindings(current: ProxyConfig | null | undefined, next: Pr
   // A proxy that is off is not used, so whether its endpoint is live does not matter yet.
   if (isDisabled(next)) return findings;
   const effective = (c: ProxyConfig) => ({ httpProxy: c.httpProxy, httpsProxy: c.httpsProxy ?? c.httpProxy });
-  // Turning the proxy back on makes its endpoints live again, even when they did not change.
-  const before = isDisabled(current) ? { httpProxy: undefined, httpsProxy: undefined } : effective(current);
+  // Host and port against those of the current config as it stands, disabled or not (API.md: "the proxy host or port
+  // differs from the current config"): turning the proxy back on with the same endpoints changes none of them (the
+  // UPDATE_REIMAGES_NODES message says the proxy comes back on).
+  const before = effective(current);
   const after = effective(next);
   for (const field of ['httpProxy', 'httpsProxy'] as const) {
     const from = endpoint(before[field]);

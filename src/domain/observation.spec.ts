@@ -158,6 +158,17 @@ describe('enabled in impact and diff', () => {
     expect(impactFindings(on, { ...on })).toEqual([]);
   });
 
+  it('turning the proxy back on with the same host and port is no PROXY_ENDPOINT_CHANGED; with another one it is', () => {
+    const offTls = { httpProxy: 'http://proxy.corp.example:3128/', httpsProxy: 'https://proxy.corp.example:3129/', enabled: false as const };
+    const { enabled: _enabled, ...onTls } = offTls;
+    expect(impactFindings(offTls, onTls).map((f) => f.code)).toEqual(['UPDATE_REIMAGES_NODES']);
+    const moved = impactFindings(offTls, { ...onTls, httpProxy: 'http://proxy2.corp.example:3128/' });
+    expect(moved.map((f) => [f.code, f.pointer])).toEqual([
+      ['UPDATE_REIMAGES_NODES', ''],
+      ['PROXY_ENDPOINT_CHANGED', '/httpProxy'],
+    ]);
+  });
+
   it('the diff shows the switch as a change', () => {
     const d = diffVersions({ version: 1, config: on, certificates: [] }, { version: 2, config: off, certificates: [] });
     expect(d.changed).toBe(true);

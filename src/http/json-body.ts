@@ -50,7 +50,7 @@ export function jsonShapeProblem(text: string, maxDepth = MAX_JSON_DEPTH, maxEle
 
 /**
  * Replaces Fastify's application/json parser with the same parser (secure-json-parse with the app's
- * prototype-poisoning settings, the body limit) behind a shape check, so that a body nested deeper than
+ * prototype-poisoning settings, the body limit) behind a shape check (and an empty body read as no body), so that a body nested deeper than
  * MAX_JSON_DEPTH, or with an array longer than MAX_JSON_ARRAY_ELEMENTS, is 400 on every route before anything walks
  * it: class-transformer recurses per level and overflows the stack at about 1,300 levels.
  */
@@ -62,6 +62,12 @@ export function installJsonParser(
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: options.bodyLimit }, (request, body, done) => {
     const text = body as string;
+    // No body at all, sent with a JSON Content-Type (as many HTTP client wrappers do on every request): a route that
+    // takes no body (DELETE, ping, rotate-secret, withdraw) goes on; one that needs a body refuses its absence as 400.
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
     const problem = jsonShapeProblem(text);
     if (problem) {
       done(

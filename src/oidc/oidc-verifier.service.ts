@@ -14,7 +14,7 @@ import { MetricsService } from '../health/metrics.service';
 import { LOGGER } from '../logging/logger';
 import type { FastifyRequest } from 'fastify';
 import { looksLikeJwt, type TokenCheck, type TokenVerifier } from '../auth/identity';
-import { PERSON_NAME } from '../auth/person-name';
+import { isPersonName } from '../auth/person-name';
 import { tokenHashOf } from '../auth/token';
 import { ROLES, type Role } from '../auth/roles';
 
@@ -265,7 +265,7 @@ function identity(oidc: OidcConfig, payload: JWTPayload): TokenCheck {
   const claims = oidc.actorClaim ? [oidc.actorClaim] : DEFAULT_ACTOR_CLAIMS;
   const claim = claims.find((c) => payload[c] !== undefined && payload[c] !== null);
   const value = claim === undefined ? undefined : payload[claim];
-  if (typeof value !== 'string' || !PERSON_NAME.test(value)) {
+  if (!isPersonName(value)) {
     return { ok: false, reason: `The token names no person: ${claims.join(', ')} ${claims.length > 1 ? 'are' : 'is'} missing or not a user name.` };
   }
   const raw = payload[oidc.rolesClaim];

@@ -10,7 +10,7 @@ import { LOGGER } from '../logging/logger';
 import { type Person, PeopleRepository } from '../repositories/people.repository';
 import { Writes } from '../writes/writes.service';
 import type { PeopleDirectory } from '../auth/identity';
-import { PERSON_NAME, PERSON_NAME_RULE } from '../auth/person-name';
+import { isPersonName, PERSON_NAME_RULE } from '../auth/person-name';
 import type { PersonView } from './person.dto';
 
 /** A sign-in is written at most this often per person (unless its roles changed). */
@@ -40,7 +40,7 @@ export class PeopleService implements PeopleDirectory {
 
   /** A name from a URL or a header, lower-cased; 400 when it is no user name. */
   static nameOf(raw: string): string {
-    if (!PERSON_NAME.test(raw)) throw badRequest(`A person's name must be ${PERSON_NAME_RULE}.`);
+    if (!isPersonName(raw)) throw badRequest(`A person's name must be ${PERSON_NAME_RULE}.`);
     return raw.toLowerCase();
   }
 

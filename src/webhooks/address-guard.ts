@@ -39,6 +39,10 @@ export interface UrlCheck {
 
 /** The checks made when a webhook is created or its URL changed. */
 export function checkWebhookUrl(raw: string, allowPrivate: boolean): UrlCheck {
+  // The URL parser drops tabs and newlines and trims spaces and control characters: the URL stored (and shown) would
+  // not be the one a delivery is sent to.
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f]/.test(raw)) return { ok: false, reason: 'url must not contain spaces or control characters' };
   let url: URL;
   try {
     url = new URL(raw);

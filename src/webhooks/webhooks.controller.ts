@@ -3,7 +3,7 @@ import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkRes
 import type { FastifyReply } from 'fastify';
 import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
-import { badRequest } from '../common/service-error';
+import { notFound } from '../common/service-error';
 import { ApiProblemResponses } from '../http/api-problem-responses.decorator';
 import { LOCATION_HEADER } from '../http/api-responses';
 import { DEFAULT_PAGE_SIZE, type Page, PageQueryDto } from '../http/pagination';
@@ -11,7 +11,12 @@ import { Paginated } from '../http/paginated.decorator';
 import { CreateWebhookDto, DeliveryView, DeliveryWithAttemptsView, UpdateWebhookDto, WebhookView, WebhookWithSecretView } from './webhook.dto';
 import { WebhooksService } from './webhooks.service';
 
-const uuid = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => badRequest(`${what} must be a UUID.`) });
+/** An id that cannot be one (ids are UUIDs) names nothing: 404 with the route's code, as an unknown id. */
+const uuid = (what: 'id' | 'deliveryId') =>
+  new ParseUUIDPipe({
+    exceptionFactory: () =>
+      what === 'id' ? notFound('WEBHOOK_NOT_FOUND', 'No webhook has that id (webhook ids are UUIDs).') : notFound('DELIVERY_NOT_FOUND', 'The webhook has no delivery with that id (delivery ids are UUIDs).'),
+  });
 
 /** API.md "Events and webhooks": every route is admin (a webhook URL is itself a secret). */
 @ApiTags('webhooks')
