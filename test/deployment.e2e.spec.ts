@@ -194,17 +194,18 @@ describe(`after approval: observations, drift, enabled, blockers, CA report, gau
       expect(res.body.version).toBe(1);
       const diffs = res.body.differences as { code: string; severity: string; pointer: string; message: string }[];
       expect(diffs.every((d) => d.code === 'DRIFT' && d.severity === 'warning')).toBe(true);
-      // the approved (normalized) noProxy is sorted: .corp.example, localhost, mcr.microsoft.com, svc.cluster.local
-      expect(diffs.map((d) => d.pointer).sort()).toEqual(['/httpsProxy', '/noProxy', '/noProxy/2', '/trustedCa', '/trustedCa'].sort());
-      // each pointer resolves into the approved config (entries only the cluster holds point at their list)
+      // the approved (normalized) noProxy keeps the order it was submitted in
       const approved = (await t.http().get('/v1/clusters/prod/configs/1').set(bearer(dave))).body;
+      const mcr = `/noProxy/${(approved.config.noProxy as string[]).indexOf('mcr.microsoft.com')}`;
+      expect(diffs.map((d) => d.pointer).sort()).toEqual(['/httpsProxy', '/noProxy', mcr, '/trustedCa', '/trustedCa'].sort());
+      // each pointer resolves into the approved config (entries only the cluster holds point at their list)
       for (const d of diffs) expect(resolvePointer(approved.config, d.pointer), d.pointer).toBeDefined();
-      expect(resolvePointer(approved.config, '/noProxy/2')).toBe('mcr.microsoft.com');
+      expect(resolvePointer(approved.config, mcr)).toBe('mcr.microsoft.com');
       // each says what the cluster holds and what was approved
       const proxy = diffs.find((d) => d.pointer === '/httpsProxy')!;
       expect(proxy.message).toContain('proxy-b.corp.example:8080');
       expect(proxy.message).toContain('http://proxy.corp.example:3128/');
-      expect(diffs.find((d) => d.pointer === '/noProxy/2')!.message).toMatch(/lacks "mcr\.microsoft\.com".*version 1 approved/);
+      expect(diffs.find((d) => d.pointer === mcr)!.message).toMatch(/lacks "mcr\.microsoft\.com".*version 1 approved/);
       expect(diffs.find((d) => d.pointer === '/noProxy')!.message).toMatch(/holds "legacy\.corp\.example".*version 1 does not/);
       const ca = diffs.filter((d) => d.pointer === '/trustedCa').map((d) => d.message);
       expect(ca.some((m) => m.includes('Expiring CA') && m.includes('holds'))).toBe(true);

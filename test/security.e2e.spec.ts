@@ -168,11 +168,16 @@ describe(`security (${DATABASE})`, () => {
       expect(await auditOf('actor=carol')).toEqual([]);
     });
 
-    it('an X-Acting-For that is no user name is 400', async () => {
-      for (const person of ['bob smith', '', 'a'.repeat(129), 'bob\u00e9']) {
+    it('an X-Acting-For that can name nobody (blank, over 256 characters, not ASCII) is 400; any other unknown name is 403 UNKNOWN_PERSON', async () => {
+      for (const person of ['', '   ', 'a'.repeat(257), 'bob\u00e9']) {
         const res = keep('bad acting for', await t.http().get('/v1/clusters').set(bearer(bot)).set('x-acting-for', person));
         expect(res.status, JSON.stringify(person)).toBe(400);
         expect(res.body.code).toBe('BAD_REQUEST');
+      }
+      for (const person of ['bob smith', 'a'.repeat(129), 'auth0|5f7c8ec7']) {
+        const res = keep('unknown acting for', await t.http().get('/v1/clusters').set(bearer(bot)).set('x-acting-for', person));
+        expect(res.status, JSON.stringify(person)).toBe(403);
+        expect(res.body.code).toBe('UNKNOWN_PERSON');
       }
     });
   });

@@ -11,7 +11,7 @@ import { type Caller, CurrentCaller } from '../auth/principal';
 import { RequireRole } from '../auth/roles.decorator';
 
 /** An id that cannot be one (key ids are UUIDs) names no key: 404, as an unknown id. */
-const keyId = new ParseUUIDPipe({ exceptionFactory: () => notFound('API_KEY_NOT_FOUND', 'No API key has that id (API key ids are UUIDs).') });
+const keyId = new ParseUUIDPipe({ exceptionFactory: () => notFound('API_KEY_NOT_FOUND', 'No API key has the id given: API key ids are UUIDs.') });
 
 @ApiTags('api-keys')
 @RequireRole('admin')

@@ -95,8 +95,9 @@ export class AuthGuard implements CanActivate {
       if (!key.canActFor) {
         throw new ServiceError('forbidden', 'FORBIDDEN', `The key "${key.name}" may not act for another user (X-Acting-For).`);
       }
-      if (!isPersonName(person)) {
-        throw new ServiceError('bad_request', 'BAD_REQUEST', `X-Acting-For must name a person: ${PERSON_NAME_RULE}.`);
+      // A header carries ASCII only as sent (anything else arrives as Latin-1 bytes of the client's UTF-8).
+      if (!isPersonName(person) || !/^[\x20-\x7e]+$/.test(person)) {
+        throw new ServiceError('bad_request', 'BAD_REQUEST', `X-Acting-For must name a person in printable ASCII: ${PERSON_NAME_RULE}.`);
       }
       const name = person.toLowerCase();
       if (name !== keyActor) {

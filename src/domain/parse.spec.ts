@@ -233,7 +233,7 @@ describe('NO_PROXY_STRING', () => {
     expect(f).toMatchObject({ severity: 'error', pointer: '/noProxy' });
     expect(f!.message).toContain('["localhost", ".corp.example", "10.0.0.0/8", "*.bad"]');
     expect(findingsOf(r, 'NO_PROXY_WILDCARD')[0]!.pointer).toBe('/noProxy');
-    expect(r.normalized.noProxy).toEqual(['.corp.example', '10.0.0.0/8', 'localhost']);
+    expect(r.normalized.noProxy).toEqual(['localhost', '.corp.example', '10.0.0.0/8']);
   });
 
   it('near miss: the same entries as an array raise no NO_PROXY_STRING', () => {

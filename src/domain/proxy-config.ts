@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 
 /**
  * The fields of an AKS `httpProxyConfig` as the `az aks --http-proxy-config` file holds them.
- * A normalized config has canonical key names, canonical URLs (`scheme://host:port/`), a sorted,
- * lower-cased, de-duplicated `noProxy`, and `trustedCa` re-encoded canonically. Absent fields are absent
+ * A normalized config has canonical key names, canonical URLs (`scheme://host:port/`), a trimmed,
+ * lower-cased, de-duplicated `noProxy` in the order given, and `trustedCa` re-encoded canonically. Absent fields are absent
  * (never `undefined` values, never empty strings or arrays).
  *
  * `enabled` (SPEC.md "Turning the proxy off and on"): absent means `true`, so a normalized config only ever holds

@@ -15,7 +15,7 @@ import { WebhooksService } from './webhooks.service';
 const uuid = (what: 'id' | 'deliveryId') =>
   new ParseUUIDPipe({
     exceptionFactory: () =>
-      what === 'id' ? notFound('WEBHOOK_NOT_FOUND', 'No webhook has that id (webhook ids are UUIDs).') : notFound('DELIVERY_NOT_FOUND', 'The webhook has no delivery with that id (delivery ids are UUIDs).'),
+      what === 'id' ? notFound('WEBHOOK_NOT_FOUND', 'No webhook has the id given: webhook ids are UUIDs.') : notFound('DELIVERY_NOT_FOUND', 'The webhook has no delivery with the id given: delivery ids are UUIDs.'),
   });
 
 /** API.md "Events and webhooks": every route is admin (a webhook URL is itself a secret). */

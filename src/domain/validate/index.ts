@@ -34,9 +34,10 @@ const SEVERITY_RANK = { error: 0, warning: 1, info: 2 } as const;
  * says how many more there were (`valid` still counts them all).
  *
  * `normalized` holds every field that could be normalized, even when other fields have errors: canonical key
- * names, URLs as `scheme://host:port/`, noProxy without error entries (trimmed, lower-cased, canonical, unique,
- * sorted), trustedCa re-encoded canonically without private keys. Two inputs that mean the same thing give the
- * same `normalized`, hence the same `contentHash`.
+ * names, URLs as `scheme://host:port/`, noProxy without error entries (trimmed, lower-cased, canonical, unique, in
+ * the order given), trustedCa re-encoded canonically without private keys. Two inputs that differ only in key
+ * spelling, URL form, case, white space or repeated noProxy entries give the same `normalized`, hence the same
+ * `contentHash`.
  */
 export function validate(input: unknown, options: ValidateOptions): ValidationResult {
   try {

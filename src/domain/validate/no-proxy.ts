@@ -16,7 +16,7 @@ import { append, canonicalIPv4, canonicalIPv6, checkCidr, endsInNumber, finding,
  *   mask it to its network, so it is normalized to `10.0.0.0/8` and the NO_PROXY_CIDR warning says so;
  * - IP literals are normalized (IPv6 to RFC 5952), so `0:0::1` and `::1` are the same entry;
  * - the normalized list keeps every entry that has no error finding (warnings and infos included), trimmed,
- *   lower-cased, canonical, de-duplicated and sorted with a plain string sort.
+ *   lower-cased, canonical and de-duplicated (the first of duplicates kept), in the order given.
  *
  * Entries are never echoed when they contain `@` (they may carry credentials) or key material (redact.ts).
  */
@@ -258,6 +258,7 @@ export function validateNoProxy(entries: readonly Located<string>[], network?: C
       );
     }
   }
-  const normalized = [...kept].sort();
+  // In the order given (API.md: trimmed, lower-cased and de-duplicated): the stored and rendered list is the user's.
+  const normalized = [...kept];
   return normalized.length > 0 ? { findings, normalized } : { findings };
 }

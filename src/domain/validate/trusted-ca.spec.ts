@@ -232,6 +232,8 @@ describe('TRUSTED_CA_TOO_LARGE', () => {
     const r = ca(value);
     expect(codesOf(r)).toEqual(['TRUSTED_CA_TOO_LARGE']);
     expect(r.findings[0]!.message).toContain('35 KB');
+    // SPEC.md: the service counts the base64 text and says so in the finding
+    expect(r.findings[0]!.message).toContain('counted on the base64 text');
   });
 
   it('near miss: exactly 35 KB', () => {

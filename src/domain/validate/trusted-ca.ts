@@ -373,7 +373,7 @@ export function validateTrustedCa(value: string, p: string, now: Date): TrustedC
     tooLargeReported = true;
     add(
       'TRUSTED_CA_TOO_LARGE',
-      `trustedCa is ${(bytes / 1024).toFixed(1)} KB ${what}, over the ${MAX_TRUSTED_CA_BYTES / 1024} KB AKS allows; keep only the CA certificates the proxy's chain needs.`,
+      `trustedCa is ${(bytes / 1024).toFixed(1)} KB ${what}, over the ${MAX_TRUSTED_CA_BYTES / 1024} KB AKS allows (counted on the base64 text, the stricter reading: AKS does not say whether its limit is on the base64 text or the PEM); keep only the CA certificates the proxy's chain needs.`,
     );
   };
   if (size > MAX_TRUSTED_CA_BYTES) reportTooLarge(size, 'as submitted');
@@ -537,7 +537,7 @@ export function validateTrustedCa(value: string, p: string, now: Date): TrustedC
     result.normalized = Buffer.from(canonicalText, 'utf8').toString('base64');
     result.certificates = sorted.map(([, { facts }]) => ({ ...facts.description, subjectAltNames: [...facts.description.subjectAltNames] }));
     const canonicalSize = result.normalized.length;
-    if (canonicalSize > MAX_TRUSTED_CA_BYTES) reportTooLarge(canonicalSize, 'once re-encoded');
+    if (canonicalSize > MAX_TRUSTED_CA_BYTES) reportTooLarge(canonicalSize, 'once re-encoded as base64');
   }
   return result;
 }
