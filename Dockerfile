@@ -40,7 +40,7 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
 #   docker compose run --rm app node dist/database/migrate-cli.js deploy
 STOPSIGNAL SIGTERM
 # --max-semi-space-size=8: a young generation of 8 MB semi-spaces instead of V8's default; under load the default let the
-# heap reach ~250 MB where this keeps it near 150 MB (4 MB cost a write ~5 % more CPU in scavenges).
+# heap reach ~250 MB where this keeps it under ~120 MB (4 MB cost a write ~5 % more CPU in scavenges).
 # --heap-growing-percent=50: the old generation grows by half of what survived a full collection before the next one,
 # not up to 4x (no limit: the heap still grows when a request needs it); the heap stays under ~100 MB where it reached
 # ~240 MB (README "Memory")
