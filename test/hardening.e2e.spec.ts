@@ -82,6 +82,18 @@ describe(`hardening against odd input (${DATABASE})`, () => {
     expect(await state('one')).toEqual(before);
   });
 
+  it('a revertTo beyond any version number (2^31, 1e19, 1e308) is 400 naming the range, not a 500', async () => {
+    const before = await state('one');
+    for (const revertTo of [2 ** 31, 1e19, 1e308, 1_000_000_000]) {
+      const res = await t.http().post('/v1/clusters/one/configs').set(bearer(alice)).send({ revertTo, reason: 'back' });
+      expectBadRequest(res);
+      expect(res.body.detail, String(revertTo)).toContain('revertTo must be a version number from 1 to 999999999');
+    }
+    const missing = await t.http().post('/v1/clusters/one/configs').set(bearer(alice)).send({ revertTo: 999_999_999, reason: 'back' });
+    expect([missing.status, missing.body.code]).toEqual([404, 'VERSION_NOT_FOUND']);
+    expect(await state('one')).toEqual(before);
+  });
+
   it('NUL characters and unpaired surrogates in free text and filters are 400, and nothing is written', async () => {
     const before = await state('one');
     const texts = ['a\u0000b', 'a\ud800b', '\udc00'];

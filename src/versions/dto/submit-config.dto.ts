@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { IsOptionalNotNull } from '../../common/is-optional-not-null.decorator';
 import { NoPrivateKey } from '../../common/no-private-key.validator';
 import { IsStorableText } from '../../common/text.validators';
@@ -15,10 +15,11 @@ export class SubmitConfigDto {
   @IsObject({ message: 'config must be a JSON object' })
   config?: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'Re-submit the content of this earlier version (give this or config)', minimum: 1 })
+  @ApiPropertyOptional({ description: 'Re-submit the content of this earlier version (give this or config)', minimum: 1, maximum: 999_999_999 })
   @IsOptionalNotNull()
   @IsInt()
   @Min(1)
+  @Max(999_999_999, { message: 'revertTo must be a version number from 1 to 999999999' })
   revertTo?: number;
 
   @ApiProperty({ description: 'Why the change is needed', example: 'Move to the new egress proxy' })
