@@ -10,7 +10,9 @@ export function isRfc3339(value: unknown): value is string {
   if (typeof value !== 'string' || !RFC3339.test(value) || Number.isNaN(Date.parse(value.toUpperCase()))) return false;
   // Date.parse rolls 2026-02-30 over into March: the calendar date must exist as written.
   const [year, month, day] = value.slice(0, 10).split('-').map(Number);
-  const date = new Date(Date.UTC(year, month - 1, day));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads the years 0-99 as 1900-1999.
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
   return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
