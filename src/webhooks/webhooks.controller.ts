@@ -12,11 +12,9 @@ import { CreateWebhookDto, DeliveryView, DeliveryWithAttemptsView, UpdateWebhook
 import { WebhooksService } from './webhooks.service';
 
 /** An id that cannot be one (ids are UUIDs) names nothing: 404 with the route's code, as an unknown id. */
-const uuid = (what: 'id' | 'deliveryId') =>
-  new ParseUUIDPipe({
-    exceptionFactory: () =>
-      what === 'id' ? notFound('WEBHOOK_NOT_FOUND', 'No webhook has the id given: webhook ids are UUIDs.') : notFound('DELIVERY_NOT_FOUND', 'The webhook has no delivery with the id given: delivery ids are UUIDs.'),
-  });
+const uuidOr404 = (code: string, message: string) => new ParseUUIDPipe({ exceptionFactory: () => notFound(code, message) });
+const WEBHOOK_ID = uuidOr404('WEBHOOK_NOT_FOUND', 'No webhook has the id given: webhook ids are UUIDs.');
+const DELIVERY_ID = uuidOr404('DELIVERY_NOT_FOUND', 'The webhook has no delivery with the id given: delivery ids are UUIDs.');
 
 /** API.md "Events and webhooks": every route is admin (a webhook URL is itself a secret). */
 @ApiTags('webhooks')
@@ -47,7 +45,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'One webhook' })
   @ApiOkResponse({ type: WebhookView })
   @ApiProblemResponses(400, 401, 403, 404)
-  get(@Param('id', uuid('id')) id: string): Promise<WebhookView> {
+  get(@Param('id', WEBHOOK_ID) id: string): Promise<WebhookView> {
     return this.webhooks.get(id);
   }
 
@@ -55,7 +53,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Change url, events, clusters, enabled or description' })
   @ApiOkResponse({ type: WebhookView })
   @ApiProblemResponses(400, 401, 403, 404, 415)
-  update(@Param('id', uuid('id')) id: string, @Body() body: UpdateWebhookDto, @CurrentCaller() caller: Caller): Promise<WebhookView> {
+  update(@Param('id', WEBHOOK_ID) id: string, @Body() body: UpdateWebhookDto, @CurrentCaller() caller: Caller): Promise<WebhookView> {
     return this.webhooks.update(id, body, caller);
   }
 
@@ -64,7 +62,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Delete a webhook and its deliveries' })
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponses(400, 401, 403, 404)
-  async delete(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller): Promise<void> {
+  async delete(@Param('id', WEBHOOK_ID) id: string, @CurrentCaller() caller: Caller): Promise<void> {
     await this.webhooks.delete(id, caller);
   }
 
@@ -73,7 +71,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Replace the signing secret; the new one is in this response only' })
   @ApiOkResponse({ type: WebhookWithSecretView })
   @ApiProblemResponses(400, 401, 403, 404)
-  async rotateSecret(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<WebhookWithSecretView> {
+  async rotateSecret(@Param('id', WEBHOOK_ID) id: string, @CurrentCaller() caller: Caller, @Res({ passthrough: true }) reply: FastifyReply): Promise<WebhookWithSecretView> {
     reply.header('cache-control', 'no-store');
     return this.webhooks.rotateSecret(id, caller);
   }
@@ -83,7 +81,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Send a com.aksproxy.ping event to this webhook' })
   @ApiAcceptedResponse({ type: DeliveryView, description: 'The ping delivery, pending' })
   @ApiProblemResponses(400, 401, 403, 404)
-  ping(@Param('id', uuid('id')) id: string, @CurrentCaller() caller: Caller): Promise<DeliveryView> {
+  ping(@Param('id', WEBHOOK_ID) id: string, @CurrentCaller() caller: Caller): Promise<DeliveryView> {
     return this.webhooks.ping(id, caller);
   }
 
@@ -91,7 +89,7 @@ export class WebhooksController {
   @ApiOperation({ summary: "A webhook's deliveries, newest first" })
   @Paginated(DeliveryView, 'A page of deliveries, newest first')
   @ApiProblemResponses(400, 401, 403, 404)
-  deliveries(@Param('id', uuid('id')) id: string, @Query() query: PageQueryDto): Promise<Page<DeliveryView>> {
+  deliveries(@Param('id', WEBHOOK_ID) id: string, @Query() query: PageQueryDto): Promise<Page<DeliveryView>> {
     return this.webhooks.deliveries(id, query.limit ?? DEFAULT_PAGE_SIZE, query.cursor);
   }
 
@@ -99,7 +97,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'One delivery with every attempt (status, error, at most 1 KB of the answer)' })
   @ApiOkResponse({ type: DeliveryWithAttemptsView })
   @ApiProblemResponses(400, 401, 403, 404)
-  delivery(@Param('id', uuid('id')) id: string, @Param('deliveryId', uuid('deliveryId')) deliveryId: string): Promise<DeliveryWithAttemptsView> {
+  delivery(@Param('id', WEBHOOK_ID) id: string, @Param('deliveryId', DELIVERY_ID) deliveryId: string): Promise<DeliveryWithAttemptsView> {
     return this.webhooks.delivery(id, deliveryId);
   }
 
@@ -108,7 +106,7 @@ export class WebhooksController {
   @ApiOperation({ summary: 'Send a delivery\'s event again (a new delivery, same event id)' })
   @ApiAcceptedResponse({ type: DeliveryView, description: 'The new delivery, pending' })
   @ApiProblemResponses(400, 401, 403, 404)
-  redeliver(@Param('id', uuid('id')) id: string, @Param('deliveryId', uuid('deliveryId')) deliveryId: string): Promise<DeliveryView> {
+  redeliver(@Param('id', WEBHOOK_ID) id: string, @Param('deliveryId', DELIVERY_ID) deliveryId: string): Promise<DeliveryView> {
     return this.webhooks.redeliver(id, deliveryId);
   }
 }
